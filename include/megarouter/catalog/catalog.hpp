@@ -1,0 +1,70 @@
+// The model catalog: every model megarouter knows, the offerings that serve
+// each one, and their prices. Built into the binary, refreshable into the
+// cache folder, adjustable by the config file. Immutable once loaded, so it is
+// safe to share between threads.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "megarouter/catalog/model.hpp"
+#include "megarouter/core/config.hpp"
+#include "megarouter/core/error.hpp"
+#include "megarouter/core/paths.hpp"
+
+namespace megarouter::catalog {
+
+class Catalog {
+public:
+    // Parses a catalog document (schema version 1, see data/catalog.json).
+    // Fails with invalid_argument naming the model and field at fault.
+    static Result<Catalog> from_json(std::string_view text, std::string_view origin);
+
+    // The catalog compiled into the binary, parsed once. Thread-safe.
+    static const Catalog& builtin();
+
+    // The effective catalog: the refreshed copy in the cache folder when there
+    // is one, else the built-in one, then the config file's [[models]] /
+    // [prices] / hidden overrides applied. Fails with config or invalid_argument.
+    static Result<Catalog> load(const core::Config& config, const core::Paths& paths);
+
+    std::span<const Model> models() const { return m_models; }
+
+    // A model by id or alias, case-insensitive; also accepts
+    // "provider/provider_model_id" of any offering. nullptr when unknown.
+    const Model* find(std::string_view id_or_alias) const;
+
+    // Up to `count` known ids closest to `unknown` (for "did you mean ...?").
+    std::vector<std::string> suggestions(std::string_view unknown, std::size_t count = 3) const;
+
+private:
+    void index();
+    std::vector<Model> m_models;
+    std::unordered_map<std::string, std::size_t> m_by_name; // lowercase id/alias -> index
+};
+
+// The exact cost of `usage` at `offering`, in nano-dollars: the long-context
+// tier whose threshold the request's input (input + cached + cache write)
+// exceeds replaces the base prices; reasoning tokens are billed at the
+// reasoning price where one exists, otherwise as output. Rounded once, to the
+// nearest nano-dollar.
+Nanos cost(const Offering& offering, const Usage& usage);
+
+// The offering with the lowest input+output price (ties: first listed).
+const Offering* cheapest_offering(const Model& model);
+
+// USD per million tokens -> nano-dollars per million tokens, rounded.
+Nanos usd_per_mtok_to_nanos(double usd);
+
+// "$0.0123" style text with sensible precision.
+std::string format_usd(Nanos amount);
+
+std::string_view to_string(Tier tier);
+// Parses "light" / "standard" / "strong" / "frontier".
+std::optional<Tier> parse_tier(std::string_view text);
+
+} // namespace megarouter::catalog

@@ -1,0 +1,77 @@
+// The configuration file (TOML) and its precedence rules: flags > environment
+// > config file > built-in defaults. Core settings are typed here; other
+// modules read their own sections from `document` (the file as JSON).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "megarouter/core/error.hpp"
+#include "megarouter/core/paths.hpp"
+
+namespace megarouter::core {
+
+// What the file says about one upstream provider.
+struct ProviderSettings {
+    std::optional<std::string> api_key;
+    std::optional<std::string> base_url;
+    bool enabled = true;
+};
+
+struct ServerSettings {
+    std::string host = "127.0.0.1";
+    int port = 4000;
+    std::int64_t max_body_bytes = 32 * 1024 * 1024; // agents send megabytes
+    std::int64_t max_header_bytes = 64 * 1024;
+    int request_timeout_s = 600;      // overall deadline of one request
+    int idle_stream_timeout_s = 300;  // silence allowed on an upstream stream
+    int connect_timeout_s = 10;
+    int max_concurrent = 1024;        // in-flight requests before 503
+    int shutdown_grace_s = 20;
+    std::string access_log;           // "" = stderr, "-" = stdout, else a file, "off"
+    bool access_log_json = false;
+    bool require_keys = false;
+    bool log_prompts = false;
+};
+
+struct Config {
+    std::filesystem::path file;       // where it was read from ("" if none)
+    bool file_exists = false;
+    std::string default_model = "auto";
+    std::string default_mode = "balanced";
+    bool log_prompts = true;          // CLI prompt/response log (like `llm logs`)
+    std::filesystem::path database;   // resolved database path
+    ServerSettings server;
+    std::map<std::string, ProviderSettings> providers;
+    nlohmann::json document = nlohmann::json::object(); // the whole file
+    std::map<std::string, int> lines; // JSON pointer of a key -> line in the file
+
+    // "config.toml:12" for a key path such as "/routing/weights", or the file
+    // name when the line is unknown. Used in error messages.
+    std::string where(const std::string& pointer) const;
+};
+
+// Parses TOML text into a Config. `origin` names the source in errors.
+// Fails with `config` and "file:line:col: what is wrong".
+Result<Config> parse_config(std::string_view text, const std::filesystem::path& origin);
+
+// Loads the config file at `paths.config_file` if it exists (a missing file
+// is not an error), then applies environment overrides (MEGAROUTER_MODEL,
+// MEGAROUTER_MODE, MEGAROUTER_DB). Fails with `config`.
+Result<Config> load_config(const Paths& paths, const EnvLookup& env);
+
+// The commented starter file that `megarouter config init` writes.
+std::string starter_config();
+
+// The config as TOML-ish text with every secret masked (`config show`).
+std::string describe_config(const Config& config);
+
+// "sk-abc...wxyz" style mask: keeps a short prefix, hides the rest.
+std::string mask_secret(std::string_view secret);
+
+} // namespace megarouter::core

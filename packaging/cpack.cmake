@@ -1,0 +1,9 @@
+# Debian package of the binary, man page, completions and the systemd user unit.
+set(CPACK_GENERATOR "DEB")
+set(CPACK_PACKAGE_NAME "megarouter")
+set(CPACK_PACKAGE_CONTACT "megarouter developers <dev@megarouter.local>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "AI gateway and LLM router: CLI, catalog, routing, OpenAI/Anthropic-compatible proxy")
+set(CPACK_DEBIAN_PACKAGE_SECTION "net")
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+include(CPack)

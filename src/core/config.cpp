@@ -1,0 +1,213 @@
+#include "megarouter/core/config.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+namespace megarouter::core {
+
+namespace {
+
+using nlohmann::json;
+
+json to_json(const toml::node& node, const std::string& pointer, std::map<std::string, int>& lines) {
+    lines[pointer] = static_cast<int>(node.source().begin.line);
+    if (auto* table = node.as_table()) {
+        json out = json::object();
+        for (auto&& [key, value] : *table) {
+            std::string child = pointer + "/" + std::string(key.str());
+            lines[child] = static_cast<int>(key.source().begin.line);
+            out[std::string(key.str())] = to_json(value, child, lines);
+        }
+        return out;
+    }
+    if (auto* array = node.as_array()) {
+        json out = json::array();
+        std::size_t index = 0;
+        for (auto&& value : *array) out.push_back(to_json(value, pointer + "/" + std::to_string(index++), lines));
+        return out;
+    }
+    if (auto v = node.value<std::string>(); v && node.is_string()) return *v;
+    if (node.is_boolean()) return *node.value<bool>();
+    if (node.is_integer()) return *node.value<std::int64_t>();
+    if (node.is_floating_point()) return *node.value<double>();
+    if (auto date = node.value<toml::date>()) {
+        char text[16];
+        std::snprintf(text, sizeof text, "%04d-%02d-%02d", date->year, date->month, date->day);
+        return std::string(text);
+    }
+    return nullptr; // times and date-times are not used by any setting
+}
+
+Error config_error(const Config& config, const std::string& pointer, const std::string& what) {
+    return make_error(ErrorCode::config, config.where(pointer) + ": " + what);
+}
+
+template <typename T>
+Result<void> read(const Config& config, const std::string& pointer, T& target) {
+    json::json_pointer ptr(pointer);
+    if (!config.document.contains(ptr)) return {};
+    const json& value = config.document.at(ptr);
+    try {
+        target = value.get<T>();
+    } catch (const json::exception&) {
+        return std::unexpected(config_error(config, pointer, "wrong type: " + std::string(value.type_name())));
+    }
+    return {};
+}
+
+Result<void> read_core_settings(Config& c) {
+    ServerSettings& s = c.server;
+    for (auto step : {read(c, "/defaults/model", c.default_model), read(c, "/defaults/mode", c.default_mode),
+                      read(c, "/defaults/log_prompts", c.log_prompts), read(c, "/server/host", s.host),
+                      read(c, "/server/port", s.port), read(c, "/server/max_body_bytes", s.max_body_bytes),
+                      read(c, "/server/max_header_bytes", s.max_header_bytes),
+                      read(c, "/server/request_timeout_s", s.request_timeout_s),
+                      read(c, "/server/idle_stream_timeout_s", s.idle_stream_timeout_s),
+                      read(c, "/server/connect_timeout_s", s.connect_timeout_s),
+                      read(c, "/server/max_concurrent", s.max_concurrent),
+                      read(c, "/server/shutdown_grace_s", s.shutdown_grace_s),
+                      read(c, "/server/access_log", s.access_log),
+                      read(c, "/server/access_log_json", s.access_log_json),
+                      read(c, "/server/require_keys", s.require_keys),
+                      read(c, "/server/log_prompts", s.log_prompts)}) {
+        if (!step) return step;
+    }
+    if (s.port < 0 || s.port > 65535) return std::unexpected(config_error(c, "/server/port", "port must be 0..65535"));
+    if (s.max_body_bytes <= 0) return std::unexpected(config_error(c, "/server/max_body_bytes", "must be positive"));
+    if (s.max_concurrent <= 0) return std::unexpected(config_error(c, "/server/max_concurrent", "must be positive"));
+    static const char* modes[] = {"balanced", "cost", "latency", "availability"};
+    if (std::find(std::begin(modes), std::end(modes), c.default_mode) == std::end(modes))
+        return std::unexpected(config_error(c, "/defaults/mode", "unknown mode '" + c.default_mode +
+                                                                   "' (balanced, cost, latency, availability)"));
+    return {};
+}
+
+Result<void> read_providers(Config& c) {
+    if (!c.document.contains("providers")) return {};
+    const json& providers = c.document["providers"];
+    if (!providers.is_object()) return std::unexpected(config_error(c, "/providers", "must be a table"));
+    for (auto& [name, value] : providers.items()) {
+        std::string base = "/providers/" + name;
+        if (!value.is_object()) return std::unexpected(config_error(c, base, "must be a table"));
+        ProviderSettings settings;
+        std::string key, url;
+        if (auto r = read(c, base + "/api_key", key); !r) return r;
+        if (auto r = read(c, base + "/base_url", url); !r) return r;
+        if (auto r = read(c, base + "/enabled", settings.enabled); !r) return r;
+        if (!key.empty()) settings.api_key = key;
+        if (!url.empty()) {
+            if (!url.starts_with("http://") && !url.starts_with("https://"))
+                return std::unexpected(config_error(c, base + "/base_url", "must start with http:// or https://"));
+            settings.base_url = url;
+        }
+        c.providers[name] = settings;
+    }
+    return {};
+}
+
+} // namespace
+
+std::string Config::where(const std::string& pointer) const {
+    std::string name = file.empty() ? "config" : file.string();
+    auto it = lines.find(pointer);
+    if (it == lines.end() || it->second <= 0) return name;
+    return name + ":" + std::to_string(it->second);
+}
+
+Result<Config> parse_config(std::string_view text, const std::filesystem::path& origin) {
+    Config config;
+    config.file = origin;
+    toml::table parsed;
+    try {
+        parsed = toml::parse(text, origin.string());
+    } catch (const toml::parse_error& err) {
+        return fail(ErrorCode::config, origin.string() + ":" + std::to_string(err.source().begin.line) + ":" +
+                                           std::to_string(err.source().begin.column) + ": " +
+                                           std::string(err.description()));
+    }
+    config.document = to_json(parsed, "", config.lines);
+    if (auto r = read_core_settings(config); !r) return std::unexpected(r.error());
+    if (auto r = read_providers(config); !r) return std::unexpected(r.error());
+    std::string database;
+    if (auto r = read(config, "/database/path", database); !r) return std::unexpected(r.error());
+    if (!database.empty()) config.database = database;
+    return config;
+}
+
+Result<Config> load_config(const Paths& paths, const EnvLookup& env) {
+    Config config;
+    std::error_code ec;
+    if (std::filesystem::exists(paths.config_file, ec)) {
+        std::ifstream in(paths.config_file);
+        if (!in) return fail(ErrorCode::config, "cannot read " + paths.config_file.string());
+        std::stringstream buffer;
+        buffer << in.rdbuf();
+        auto parsed = parse_config(buffer.str(), paths.config_file);
+        if (!parsed) return parsed;
+        config = std::move(*parsed);
+        config.file_exists = true;
+    }
+    config.file = paths.config_file;
+    if (config.database.empty()) config.database = paths.db_file;
+    if (auto model = env("MEGAROUTER_MODEL")) config.default_model = *model;
+    if (auto mode = env("MEGAROUTER_MODE")) config.default_mode = *mode;
+    if (auto db = env("MEGAROUTER_DB")) config.database = *db;
+    return config;
+}
+
+std::string mask_secret(std::string_view secret) {
+    if (secret.size() <= 8) return "****";
+    return std::string(secret.substr(0, 4)) + "..." + std::string(secret.substr(secret.size() - 2));
+}
+
+std::string describe_config(const Config& c) {
+    std::ostringstream out;
+    out << "# file: " << c.file.string() << (c.file_exists ? "" : " (not present; built-in defaults)") << "\n";
+    out << "# database: " << c.database.string() << "\n\n";
+    out << "[defaults]\nmodel = \"" << c.default_model << "\"\nmode = \"" << c.default_mode << "\"\n"
+        << "log_prompts = " << (c.log_prompts ? "true" : "false") << "\n\n";
+    const ServerSettings& s = c.server;
+    out << "[server]\nhost = \"" << s.host << "\"\nport = " << s.port << "\nmax_body_bytes = " << s.max_body_bytes
+        << "\nrequest_timeout_s = " << s.request_timeout_s << "\nidle_stream_timeout_s = " << s.idle_stream_timeout_s
+        << "\nmax_concurrent = " << s.max_concurrent << "\nrequire_keys = " << (s.require_keys ? "true" : "false")
+        << "\n";
+    for (const auto& [name, p] : c.providers) {
+        out << "\n[providers." << name << "]\n";
+        if (p.api_key) out << "api_key = \"" << mask_secret(*p.api_key) << "\"\n";
+        if (p.base_url) out << "base_url = \"" << *p.base_url << "\"\n";
+        if (!p.enabled) out << "enabled = false\n";
+    }
+    return out.str();
+}
+
+std::string starter_config() {
+    return R"(# megarouter configuration. Precedence: flags > environment > this file > defaults.
+
+[defaults]
+# model = "auto"          # a model id, an alias, a group, or auto / auto:cost / auto:latency ...
+# mode = "balanced"       # balanced | cost | latency | availability
+# log_prompts = true      # keep prompts and answers of `megarouter prompt` in the local log
+
+[server]
+# host = "127.0.0.1"      # binding elsewhere requires API keys (or --insecure-no-auth)
+# port = 4000
+# max_body_bytes = 33554432
+# request_timeout_s = 600
+# idle_stream_timeout_s = 300
+# max_concurrent = 1024
+# access_log = ""         # "" stderr, "-" stdout, a file path, or "off"
+# access_log_json = false
+
+# Provider credentials come from the usual variables (OPENAI_API_KEY,
+# ANTHROPIC_API_KEY, GEMINI_API_KEY, ...) or from here. base_url overrides the
+# upstream address (OPENAI_BASE_URL / ANTHROPIC_BASE_URL are never read).
+# [providers.openai]
+# api_key = "sk-..."
+# base_url = "https://api.openai.com/v1"
+)";
+}
+
+} // namespace megarouter::core

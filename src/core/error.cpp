@@ -1,0 +1,63 @@
+#include "megarouter/core/error.hpp"
+
+namespace megarouter {
+
+std::string_view to_string(ErrorCode code) {
+    switch (code) {
+    case ErrorCode::invalid_argument: return "invalid_argument";
+    case ErrorCode::not_found: return "not_found";
+    case ErrorCode::unauthenticated: return "unauthenticated";
+    case ErrorCode::permission_denied: return "permission_denied";
+    case ErrorCode::budget_exceeded: return "budget_exceeded";
+    case ErrorCode::rate_limited: return "rate_limited";
+    case ErrorCode::payload_too_large: return "payload_too_large";
+    case ErrorCode::context_length_exceeded: return "context_length_exceeded";
+    case ErrorCode::content_policy: return "content_policy";
+    case ErrorCode::upstream_timeout: return "upstream_timeout";
+    case ErrorCode::upstream_unavailable: return "upstream_unavailable";
+    case ErrorCode::upstream_error: return "upstream_error";
+    case ErrorCode::no_route: return "no_route";
+    case ErrorCode::overloaded: return "overloaded";
+    case ErrorCode::storage: return "storage";
+    case ErrorCode::config: return "config";
+    case ErrorCode::io: return "io";
+    case ErrorCode::cancelled: return "cancelled";
+    case ErrorCode::internal: return "internal";
+    }
+    return "internal";
+}
+
+Error make_error(ErrorCode code, std::string message, bool retryable) {
+    Error error;
+    error.code = code;
+    error.message = std::move(message);
+    error.retryable = retryable;
+    return error;
+}
+
+int exit_code_for(const Error& error) {
+    switch (error.code) {
+    case ErrorCode::invalid_argument:
+    case ErrorCode::not_found:
+    case ErrorCode::payload_too_large:
+    case ErrorCode::context_length_exceeded:
+    case ErrorCode::content_policy: return k_exit_data;
+    case ErrorCode::io: return k_exit_no_input;
+    case ErrorCode::no_route: return k_exit_unavailable;
+    case ErrorCode::rate_limited:
+    case ErrorCode::upstream_timeout:
+    case ErrorCode::upstream_unavailable:
+    case ErrorCode::overloaded: return k_exit_temporary;
+    case ErrorCode::upstream_error: return error.retryable ? k_exit_temporary : k_exit_runtime;
+    case ErrorCode::unauthenticated:
+    case ErrorCode::permission_denied:
+    case ErrorCode::budget_exceeded: return k_exit_denied;
+    case ErrorCode::config: return k_exit_config;
+    case ErrorCode::cancelled: return k_exit_interrupted;
+    case ErrorCode::storage:
+    case ErrorCode::internal: return k_exit_runtime;
+    }
+    return k_exit_runtime;
+}
+
+} // namespace megarouter

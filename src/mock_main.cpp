@@ -1,0 +1,2 @@
+// placeholder until the mock provider lands
+int main() { return 0; }
