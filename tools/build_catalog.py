@@ -75,9 +75,15 @@ blended = (3*in + out) / 4 of the headline (first) offering.
                kimi-k2, glm-4.5+, qwen3 235b/480b/max/plus, llama 405b,
                mistral-large/medium, grok-3/4 fast) or blended >= 3.
  4. standard : everything else.
- Flash-class models (gemini *flash, deepseek flash, gpt-*-mini) below
- blended 1.0 are light: routine work goes there.
+ Flash/fast-class models (gemini *flash, deepseek flash, grok *fast,
+ gpt-*-mini) below blended 1.0 are light: routine work goes there.
+ Overrides first: gpt-3.5* = standard; superseded flagships (gpt-4*, gpt-4.5,
+ claude-3-*, o1/o1-preview, grok-2, old mistral-large) = strong, never
+ frontier; GPT-5.6/6 "-luna" = light, "-terra" = strong, "-sol" = frontier.
 quality is always null: none of the four sources carries a benchmark score.
+max_output 0 = unknown.  A few cross-name duplicates (OpenRouter / vendor
+renames, e.g. mistral-medium-3.1 = mistral-medium-2508, gpt-5.6 = gpt-5.6-sol)
+are merged by MANUAL_ALIASES; the canonical model's own listing wins.
 """
 
 import argparse
@@ -131,7 +137,7 @@ MODELSDEV_PROVIDERS = {
     "openai": "openai", "anthropic": "anthropic", "google": "google",
     "deepseek": "deepseek", "xai": "xai", "mistral": "mistral",
     "alibaba": "dashscope", "moonshotai": "moonshot", "zai": "zhipu",
-    "zhipuai": "zhipu", "cohere": "cohere", "perplexity": "perplexity",
+    "cohere": "cohere", "perplexity": "perplexity",
     "groq": "groq", "togetherai": "together", "fireworks-ai": "fireworks",
     "deepinfra": "deepinfra", "cerebras": "cerebras", "azure": "azure",
     "amazon-bedrock": "bedrock", "google-vertex": "vertex",
@@ -168,16 +174,17 @@ NON_CHAT = re.compile(
     r"omni|-mt-|asr|translate|-vl-ocr|customtools|content-safety|"
     r"learnlm|gemini-exp|medlm|-rp-|orpheus|compound|ui-tars|"
     r"relace-apply|morph-v3|bodybuilder|^gpt-4o:extended|-vision-preview$|"
-    r"-character-)", re.I)
+    r"-character-|turbo-instruct)", re.I)
 # pointer ids that move between models: dropped rather than aliased
 POINTER_IDS = re.compile(r"^(gemini-(flash|flash-lite|pro)-latest|kimi-latest.*|"
                          r"moonshot-v1-auto|gpt-chat-latest|grok-beta|"
-                         r"grok-vision-beta|mistral-tiny|mistral-small|mistral-medium|"
+                         r"grok-vision-beta|mistral-tiny|mistral-small|mistral-medium|mistral-small-latest|"
+                         r"sonar-(small|medium)-(chat|online)|"
                          r"qwen-coder)$")
 
 DATE_SUFFIX = re.compile(
     r"(-\d{4}-\d{2}-\d{2}|-20\d{6}|-(?:0[1-9]|1[0-2])-20\d{2}|-\d{4}|"
-    r"@[\w.-]+|-latest|-v\d+(?::\d+)?|-0)$")
+    r"@[\w.-]+|-latest|-v\d+:\d+|-00\d|-0)$")
 
 TODAY = datetime.date.today().isoformat()
 
@@ -200,6 +207,7 @@ def is_chat_name(mid):
 def base_id(mid):
     """Strip date / snapshot / latest suffixes (repeatedly)."""
     prev = None
+    mid = mid.replace("-beta", "")
     while prev != mid:
         prev = mid
         mid = DATE_SUFFIX.sub("", mid)
@@ -227,7 +235,8 @@ def norm(raw):
     s = re.sub(r":.*$", "", s)
     s = re.sub(r"(\d)p(\d)", r"\1.\2", s)
     s = re.sub(r"^meta-llama-", "llama-", s)
-    s = re.sub(r"^(zai|z-ai)-", "", s)
+    s = re.sub(r"^(zai|z-ai|cohere)-", "", s)
+    s = re.sub(r"-v1$", "", s)
     s = re.sub(r"^claude-(\d(?:[.-]\d)?)-(opus|sonnet|haiku)", r"claude-\2-\1", s)
     s = re.sub(r"-claude-", "claude-", s)
     for suf in ("-instruct-turbo", "-versatile", "-instant", "-basic", "-maas",
@@ -252,6 +261,8 @@ def new_rec(src, prov, rid):
 
 
 def price_obj(inp, out, cr=None, cw=None, reasoning=None):
+    if reasoning is not None and out is not None and abs(float(reasoning) - float(out)) < 1e-9:
+        reasoning = None     # billed as output: not priced apart
     return {"in": r6(inp), "out": r6(out), "cache_read": r6(cr) or 0,
             "cache_write": r6(cw) or 0,
             "reasoning": r6(reasoning) if reasoning else None}
@@ -361,23 +372,37 @@ def genai_value(v):
     return v, []
 
 
+def _hours(c):
+    def h(t):
+        hh, mm = t.rstrip("Z").split(":")[:2]
+        return int(hh) + int(mm) / 60.0
+    d = h(c["end_time"]) - h(c["start_time"])
+    return d if d > 0 else d + 24
+
+
 def genai_prices(prices, today):
+    """-> (prices, dated): the price in force at `today`.  Time-of-day
+    windows: the price that applies for most of the day (the standard one,
+    not an off-peak discount or a short peak surcharge).  dated=True when a
+    start_date price change is in force (newer than the other sources)."""
     if isinstance(prices, dict):
-        return prices
-    chosen = None
-    peak = None
+        return prices, False
+    chosen, dated = None, False
+    windows = []
     for entry in prices:
         c = entry.get("constraint")
         if not c:
-            chosen = chosen or entry["prices"]
+            if chosen is None:
+                chosen = entry["prices"]
         elif c.get("type") == "start_date":
+            dated = True     # a curated price schedule (change or promo end)
             if c["start_date"] <= today:
                 chosen = entry["prices"]
         elif c.get("type") == "time_of_date":
-            peak = entry["prices"]
-    if peak is not None:
-        return peak
-    return chosen or prices[0]["prices"]
+            windows.append((_hours(c), entry["prices"]))
+    if windows and sum(h for h, _ in windows) > 12:
+        return max(windows, key=lambda w: w[0])[1], dated
+    return (chosen or prices[0]["prices"]), dated
 
 
 def genai_match(rule, s):
@@ -412,7 +437,7 @@ def load_genai(path, today):
                 prov2 = "vertex"
             else:
                 prov2 = prov
-            pr = genai_prices(m["prices"], today)
+            pr, dated = genai_prices(m["prices"], today)
             inp, in_t = genai_value(pr.get("input_mtok"))
             outp, out_t = genai_value(pr.get("output_mtok"))
             if inp is None or outp is None:
@@ -424,6 +449,8 @@ def load_genai(path, today):
                 rid = "accounts/fireworks/models/" + mid
             r = new_rec("genai", prov2, rid)
             r["name"] = m.get("name")
+            r["dated"] = dated
+            r["cn"] = pid == "zhipuai"
             r["price"] = price_obj(inp, outp, cr, cw,
                                    genai_value(pr.get("output_reasoning_mtok"))[0])
             starts = sorted({s for s, _ in in_t + out_t})
@@ -577,6 +604,40 @@ def load_openrouter(path):
 SRC_RANK = {"litellm": 0, "genai": 1, "models.dev": 2, "openrouter": 3}
 
 
+def rank(r):
+    """Price precedence (see module docstring)."""
+    if r["src"] == "genai" and r.get("dated"):
+        return -1            # a dated price change newer than litellm's snapshot
+    if r.get("cn"):
+        return 2.5           # bigmodel.cn prices converted from CNY
+    return SRC_RANK[r["src"]]
+
+
+# Same model under another vendor/OpenRouter name: alias -> canonical id.
+MANUAL_ALIASES = {
+    "gpt-5.6": "gpt-5.6-sol",
+    "o4-mini-high": "o4-mini", "o3-mini-high": "o3-mini",
+    "mistral-medium-3": "mistral-medium-2505",
+    "mistral-medium-3.1": "mistral-medium-2508",
+    "mistral-medium-3-1-2508": "mistral-medium-2508",
+    "mistral-small-3.2-24b-instruct": "mistral-small-2506",
+    "mistral-small-3-2-2506": "mistral-small-2506",
+    "mistral-large-3": "mistral-large-2512",
+    "codestral-2": "codestral-2508",
+    "command-a": "command-a-03-2025",
+    "grok-code-fast": "grok-code-fast-1",
+    "ministral-14b-2512": "ministral-3-14b-2512",
+    "ministral-8b-2512": "ministral-3-8b-2512",
+    "ministral-3b-2512": "ministral-3-3b-2512",
+    "magistral-medium-1-2-2509": "magistral-medium-2509",
+    "magistral-small-1-2-2509": "magistral-small",
+    "open-mistral-nemo": "mistral-nemo",
+    "mistral-small-latest": "mistral-small-2603",
+    "grok-4-1-fast": "grok-4-1-fast-reasoning",
+    "grok-3-fast-latest": "grok-3-fast-beta",
+}
+
+
 class Model:
     def __init__(self, mid, vendor):
         self.id = mid
@@ -627,9 +688,9 @@ LIGHT_PAT = re.compile(
     r"-a3b|-a4b|e4b|e2b|-flash-\d|air|glm-4\.\d-flash|flashx|command-r7b|"
     r"command-light|phi-|nemotron-nano|lfm|granite|edge)")
 FRONTIER_PAT = re.compile(
-    r"^(gpt-5(\.\d+)?(-sol|-terra|-luna)?(-pro)?$|gpt-5(\.\d+)?-codex-max|gpt-6|"
+    r"^(gpt-5(\.\d+)?(-sol)?(-pro)?$|gpt-5(\.\d+)?-codex-max|gpt-6-(sol|astra)|"
     r"o1-pro|o3-pro|gpt-5(\.\d+)?-pro|"
-    r"claude-opus-(4-[5-9]|5)|claude-opus-5|claude-fable|claude-sonnet-5|"
+    r"claude-opus-(4-[5-9]|5)|claude-opus-5|claude-fable|"
     r"gemini-3(\.\d)?-pro|gemini-\d(\.\d)?-pro|grok-4(\.\d+)?(-0709)?$|grok-4\.[2-9]|"
     r"grok-4\.20|deepseek-v4-pro|kimi-k3|qwen3(\.\d)?-max|glm-5(\.\d)?$|"
     r"gemini-pro|mistral-large-3|sonar-deep-research)")
@@ -648,13 +709,26 @@ def blended(p):
     return (3 * p["in"] + p["out"]) / 4.0
 
 
+OLD_PAT = re.compile(r"^(gpt-3\.5|gpt-4(-|$)|gpt-4\.5|chatgpt-4o|claude-3-|o1(-preview|-mini)?$|"
+                     r"mistral-large-24|mistral-medium-23|grok-2|open-mixtral)")
+
+
 def tier_of(mid, price):
+    """See "Tiers" in the module docstring."""
     b = blended(price)
     s = mid.lower()
+    if s.startswith("gpt-3.5"):
+        return "standard"
+    if OLD_PAT.search(s) and not LIGHT_PAT.search(s):
+        return "strong"      # superseded flagships: expensive, not frontier
+    if re.search(r"-luna", s):
+        return "light"
+    if re.search(r"-terra", s):
+        return "strong"
     frontier = FRONTIER_PAT.search(s)
     if LIGHT_PAT.search(s) and not frontier:
         return "light"
-    if re.search(r"flash|-mini", s) and b < 1.0:
+    if re.search(r"flash|-mini|fast", s) and b < 1.0:
         return "light"
     if b < 0.25:
         return "light"
@@ -703,7 +777,7 @@ def build(args):
             recs = [r for r in recs if r["rid"].startswith("sonar")]
         # group by (base id, litellm-first price)
         groups = OrderedDict()
-        recs.sort(key=lambda r: SRC_RANK[r["src"]])
+        recs.sort(key=rank)
         for r in recs:
             rid = r["rid"].lower()
             b = base_id(rid)
@@ -744,6 +818,22 @@ def build(args):
             for r in g:
                 m.add(r)
 
+    # ---- 1b. manual aliases: merge duplicate models ------------------------
+    for alias, canon in MANUAL_ALIASES.items():
+        cm = alias_owner.get(canon)
+        if cm is None:
+            continue
+        am = alias_owner.get(alias)
+        if am is not None and am is not cm:
+            # the canonical model's own listing wins: the duplicate's
+            # records are dropped, its names become aliases
+            for a in [am.id] + sorted(am.aliases):
+                alias_owner[a] = cm
+                cm.aliases.add(a)
+            del models[am.id]
+        alias_owner[alias] = cm
+        cm.aliases.add(alias)
+
     # ---- 2. genai-prices first-party: attach by match rule, or new model ----
     for prov, entries in gen.items():
         if prov not in VENDOR_OF_FIRST_PARTY:
@@ -770,6 +860,8 @@ def build(args):
             rid = r["rid"].lower()
             if not is_chat_name(rid) or POINTER_IDS.match(rid) or rid.startswith(("ft:", "gpt-oss")):
                 continue
+            if r.get("cn") or rid.endswith("-maas"):
+                continue     # bigmodel.cn-only models / vertex MaaS duplicates
             if r["price"]["in"] + r["price"]["out"] <= 0 or ":" in rid or rid.endswith(("-", ".ft-")):
                 continue
             if prov == "google" and rid.startswith(("gemma-2", "gemma-3", "gemini-1", "gemini-pro", "gemini-flash-1")):
@@ -802,6 +894,17 @@ def build(args):
                 idx.setdefault(k, m)
         for k in amb:
             idx.pop(k, None)
+        # fallback: undated base names ("command-a" for command-a-03-2025)
+        bidx, bamb = {}, set()
+        for m in models.values():
+            for name in [m.id] + sorted(m.aliases):
+                k = norm(base_id(name.split("/")[-1]))
+                if k in bidx and bidx[k] is not m:
+                    bamb.add(k)
+                bidx.setdefault(k, m)
+        for k, m in bidx.items():
+            if k not in bamb and k not in idx and k not in amb:
+                idx[k] = m
         return idx
 
     # ---- 3. OpenRouter: attach or create -------------------------------------
@@ -812,9 +915,9 @@ def build(args):
         vendor = r["vendor"]
         if vendor == "anthropic" and mid.endswith("-fast"):
             continue
-        if not is_chat_name(mid):
+        if not is_chat_name(mid) or POINTER_IDS.match(mid):
             continue
-        m = alias_owner.get(mid) or index.get(norm(mid)) or alias_owner.get(base_id(mid))
+        m = alias_owner.get(mid) or index.get(norm(mid)) or index.get(norm(base_id(mid)))
         if m is None and r["hf"]:
             m = index.get(norm(r["hf"]))
         if m is not None and m.vendor != vendor and vendor in FIRST_PARTY_OF_VENDOR:
@@ -852,7 +955,7 @@ def build(args):
     for prov, entries in gen.items():
         if prov not in VENDOR_OF_FIRST_PARTY:
             host_recs.extend(r for r, _ in entries)
-    host_recs.sort(key=lambda r: SRC_RANK[r["src"]])
+    host_recs.sort(key=rank)
     unmatched = defaultdict(list)
     for r in host_recs:
         rid = r["rid"]
@@ -872,12 +975,13 @@ def build(args):
         log.append("unmatched %s (%d): %s" % (prov, len(ids), ", ".join(sorted(set(ids))[:40])))
 
     # ---- 5. assemble output rows ---------------------------------------------
-    md_release = {}
-    md_dep = set()
+    # release date agreed on by most models.dev rows (resellers included)
+    votes = defaultdict(lambda: defaultdict(int))
     for mid, rd, st in md_rows:
-        k = norm(mid)
-        if rd and (k not in md_release or rd < md_release[k]):
-            md_release[k] = rd
+        if rd:
+            votes[norm(mid.split("/")[-1])][rd] += 1
+    md_release = {k: max(v.items(), key=lambda kv: (kv[1], kv[0]))[0]
+                  for k, v in votes.items()}
 
     out_models = []
     disagreements = []
@@ -891,10 +995,14 @@ def build(args):
             rs = by_prov.get(prov)
             if not rs:
                 continue
-            rs = sorted(rs, key=lambda r: SRC_RANK[r["src"]])
+            def closeness(r):
+                tail = r["rid"].lower().split("/")[-1]
+                return (rank(r), tail != m.id, norm(tail) != norm(m.id), len(r["rid"]))
+            rs = sorted(rs, key=closeness)
             best = rs[0]
             # offering id: what the provider's API calls it
             ids = [r["rid"] for r in rs if r["src"] != "genai"] or [r["rid"] for r in rs]
+            ids.sort(key=lambda i: (i.lower().split("/")[-1] != m.id, norm(i) != norm(m.id)))
             if prov == fpv:
                 oid = m.id
             elif prov == "vertex":
@@ -965,11 +1073,13 @@ def build(args):
                 released = r["released"]
                 break
         if not released:
-            released = md_release.get(norm(m.id), "")
+            released = next((r["released"] for r in meta
+                             if r["released"] and r["src"] == "openrouter"), "")
         if not released:
-            released = next((r["released"] for r in meta if r["released"]), "")
+            released = md_release.get(norm(m.id), "")
         deps = sorted(r["deprecated"] for r in m.recs
-                      if r["deprecated"] and (r["prov"] in (fpv, "openrouter")))
+                      if r["deprecated"] and r["deprecated"] < "2090"
+                      and (r["prov"] in (fpv, "openrouter")))
         deprecated = deps[0] if deps else ""
         if not deprecated and any(r["dep_flag"] for r in m.recs if r["prov"] == fpv):
             deprecated = today

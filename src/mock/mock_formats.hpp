@@ -16,7 +16,7 @@
 
 namespace megarouter::mock::detail {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json; // keeps keys in the order the providers send them
 
 enum class Format { openai_chat, openai_responses, anthropic, gemini };
 

@@ -12,6 +12,143 @@ namespace {
 constexpr Migration k_migrations[] = {
     {1, "settings",
      "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"},
+    // ---- governance (20-39): hierarchy, roles, keys, budgets, pools ----
+    // Paths are full hierarchy paths: depth 1 organisation "acme", 2
+    // department "acme/eng", 3 team "acme/eng/platform", 4 user
+    // "acme/eng/platform/alice". Times are ms since the epoch (INTEGER).
+    {20, "gov_nodes",
+     "CREATE TABLE gov_nodes ("
+     " path TEXT PRIMARY KEY,"
+     " kind TEXT NOT NULL,"            // organisation | department | team | user
+     " parent TEXT,"                   // NULL for an organisation
+     " display_name TEXT NOT NULL DEFAULT '',"
+     " email TEXT NOT NULL DEFAULT '',"
+     " rpm INTEGER, tpm INTEGER,"      // rate limits for users and teams (NULL = none)
+     " created_ms INTEGER NOT NULL);"
+     "CREATE INDEX gov_nodes_parent ON gov_nodes(parent);"},
+    {21, "gov_grants",
+     // `subject` (a user or team path) holds `role` on `scope` and everything below it.
+     "CREATE TABLE gov_grants ("
+     " subject TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, created_ms INTEGER NOT NULL,"
+     " PRIMARY KEY (subject, role, scope));"},
+    {22, "gov_keys",
+     // Keys are stored as the hex SHA-256 of the full key; `prefix` is the visible part.
+     // `policy` is JSON: allowed_models/vendors/providers/modes, max_price_per_mtok_nanos, rpm, tpm, tags.
+     "CREATE TABLE gov_keys ("
+     " id TEXT PRIMARY KEY, prefix TEXT NOT NULL, hash TEXT NOT NULL UNIQUE, owner TEXT NOT NULL,"
+     " role TEXT NOT NULL DEFAULT 'member', name TEXT NOT NULL DEFAULT '',"
+     " created_ms INTEGER NOT NULL, expires_ms INTEGER, revoked_ms INTEGER,"
+     " policy TEXT NOT NULL DEFAULT '{}', rotated_from TEXT);"
+     "CREATE INDEX gov_keys_owner ON gov_keys(owner);"},
+    {23, "gov_budgets",
+     // One limit per (scope_kind, scope, period). scope_kind: node (a path), key (a key id) or
+     // pool (a pool name). unit: usd (amount and usage in nano-dollars) or tokens.
+     // period: daily | weekly | monthly | total. Guardrails in percent of amount; 0 = off.
+     "CREATE TABLE gov_budgets ("
+     " id INTEGER PRIMARY KEY, scope_kind TEXT NOT NULL, scope TEXT NOT NULL, period TEXT NOT NULL,"
+     " unit TEXT NOT NULL DEFAULT 'usd', amount INTEGER NOT NULL,"
+     " alert_pct INTEGER NOT NULL DEFAULT 80, downgrade_pct INTEGER NOT NULL DEFAULT 90,"
+     " block_pct INTEGER NOT NULL DEFAULT 100, price_ceiling_nanos INTEGER, created_ms INTEGER NOT NULL,"
+     " UNIQUE (scope_kind, scope, period));"
+     // Settled usage per budget and period (period_start in ms; 0 for total).
+     "CREATE TABLE gov_usage ("
+     " budget_id INTEGER NOT NULL, period_start INTEGER NOT NULL, spent INTEGER NOT NULL DEFAULT 0,"
+     " PRIMARY KEY (budget_id, period_start));"},
+    {24, "gov_pools",
+     "CREATE TABLE gov_pools (name TEXT PRIMARY KEY, description TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL);"
+     "CREATE TABLE gov_pool_members (pool TEXT NOT NULL, node TEXT NOT NULL, PRIMARY KEY (pool, node));"},
+    {25, "gov_version",
+     // A change counter bumped by every write to the settings above; a running gate
+     // re-reads its cache when it moves (SQLite-specific trigger syntax).
+     "CREATE TABLE gov_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);"
+     "INSERT INTO gov_version VALUES (1, 0);"
+     "CREATE TRIGGER gov_nodes_i AFTER INSERT ON gov_nodes BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_nodes_u AFTER UPDATE ON gov_nodes BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_nodes_d AFTER DELETE ON gov_nodes BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_grants_i AFTER INSERT ON gov_grants BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_grants_u AFTER UPDATE ON gov_grants BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_grants_d AFTER DELETE ON gov_grants BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_keys_i AFTER INSERT ON gov_keys BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_keys_u AFTER UPDATE ON gov_keys BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_keys_d AFTER DELETE ON gov_keys BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_budgets_i AFTER INSERT ON gov_budgets BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_budgets_u AFTER UPDATE ON gov_budgets BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_budgets_d AFTER DELETE ON gov_budgets BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_pools_i AFTER INSERT ON gov_pools BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_pools_d AFTER DELETE ON gov_pools BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_members_i AFTER INSERT ON gov_pool_members BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_members_d AFTER DELETE ON gov_pool_members BEGIN UPDATE gov_version SET version = version + 1; END;"},
+    // ---- ledger (40-49): one row per request, written in batches by the gate ----
+    // ts: ms since the epoch when the request finished. Text columns are '' when they do
+    // not apply (no key, no team, ...); paths are full paths (team = 'acme/eng/platform',
+    // user_path = 'acme/eng/platform/alice'). pool: pool names drawn from, comma-separated.
+    // Money in INTEGER nano-dollars (USD x 10^9): cost_nanos is what the request cost over
+    // all attempts; baseline_nanos what the requested (or configured baseline) model would
+    // have cost for the same tokens. input_tokens excludes cached_tokens; output_tokens
+    // includes reasoning_tokens. status: HTTP status sent downstream; attempts: upstream
+    // attempts; fallback: 1 when not answered by the first choice; error_code: ErrorCode
+    // name or '' on success. request_id is unique (a re-sent row is ignored).
+    {40, "ledger",
+     "CREATE TABLE ledger ("
+     " id INTEGER PRIMARY KEY,"
+     " ts INTEGER NOT NULL,"
+     " request_id TEXT NOT NULL,"
+     " key_id TEXT NOT NULL DEFAULT '',"
+     " org TEXT NOT NULL DEFAULT '',"
+     " dept TEXT NOT NULL DEFAULT '',"
+     " team TEXT NOT NULL DEFAULT '',"
+     " user_path TEXT NOT NULL DEFAULT '',"
+     " pool TEXT NOT NULL DEFAULT '',"
+     " endpoint TEXT NOT NULL DEFAULT '',"
+     " requested_model TEXT NOT NULL DEFAULT '',"
+     " routed_model TEXT NOT NULL DEFAULT '',"
+     " vendor TEXT NOT NULL DEFAULT '',"
+     " provider TEXT NOT NULL DEFAULT '',"
+     " mode TEXT NOT NULL DEFAULT '',"
+     " tier TEXT NOT NULL DEFAULT '',"
+     " input_tokens INTEGER NOT NULL DEFAULT 0,"
+     " cached_tokens INTEGER NOT NULL DEFAULT 0,"
+     " cache_write_tokens INTEGER NOT NULL DEFAULT 0,"
+     " output_tokens INTEGER NOT NULL DEFAULT 0,"
+     " reasoning_tokens INTEGER NOT NULL DEFAULT 0,"
+     " cost_nanos INTEGER NOT NULL DEFAULT 0,"
+     " baseline_nanos INTEGER NOT NULL DEFAULT 0,"
+     " latency_ms INTEGER NOT NULL DEFAULT 0,"
+     " ttft_ms INTEGER NOT NULL DEFAULT 0,"
+     " status INTEGER NOT NULL DEFAULT 0,"
+     " attempts INTEGER NOT NULL DEFAULT 1,"
+     " fallback INTEGER NOT NULL DEFAULT 0,"
+     " error_code TEXT NOT NULL DEFAULT '');"},
+    {41, "ledger_indexes",
+     // Per-period (ts), per-key, per-user, per-team, per-department and per-organisation
+     // range queries each use one index; request_id makes re-sent rows idempotent.
+     "CREATE UNIQUE INDEX ledger_request_id ON ledger(request_id);"
+     "CREATE INDEX ledger_ts ON ledger(ts);"
+     "CREATE INDEX ledger_key_ts ON ledger(key_id, ts);"
+     "CREATE INDEX ledger_user_ts ON ledger(user_path, ts);"
+     "CREATE INDEX ledger_team_ts ON ledger(team, ts);"
+     "CREATE INDEX ledger_dept_ts ON ledger(dept, ts);"
+     "CREATE INDEX ledger_org_ts ON ledger(org, ts);"},
+    // ---- alerts (50-59): webhooks, durable event outbox, deliveries ----
+    {50, "gov_alerts",
+     // scope '' = global webhook; events '*' or a comma-separated list of event types.
+     "CREATE TABLE gov_webhooks ("
+     " id INTEGER PRIMARY KEY, scope TEXT NOT NULL DEFAULT '', url TEXT NOT NULL, secret TEXT NOT NULL DEFAULT '',"
+     " events TEXT NOT NULL DEFAULT '*', created_ms INTEGER NOT NULL);"
+     // One row per event (id 'evt_...'); payload is the JSON body that is POSTed.
+     "CREATE TABLE gov_events ("
+     " id TEXT PRIMARY KEY, type TEXT NOT NULL, node TEXT NOT NULL DEFAULT '', ts INTEGER NOT NULL,"
+     " summary TEXT NOT NULL DEFAULT '', payload TEXT NOT NULL);"
+     "CREATE INDEX gov_events_ts ON gov_events(ts);"
+     // One row per (event, webhook): status pending | delivered | failed (gave up after a day).
+     "CREATE TABLE gov_deliveries ("
+     " event_id TEXT NOT NULL, webhook_id INTEGER NOT NULL, url TEXT NOT NULL,"
+     " status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,"
+     " next_attempt_ms INTEGER NOT NULL, last_error TEXT NOT NULL DEFAULT '', delivered_ms INTEGER,"
+     " PRIMARY KEY (event_id, webhook_id));"
+     "CREATE INDEX gov_deliveries_due ON gov_deliveries(status, next_attempt_ms);"},
+    // Event ids of guardrail crossings are deterministic (budget, period start, level), so
+    // each crossing is stored, and sent, once per period even across processes.
 };
 
 } // namespace

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -32,7 +33,20 @@ public:
     // [prices] / hidden overrides applied. Fails with config or invalid_argument.
     static Result<Catalog> load(const core::Config& config, const core::Paths& paths);
 
+    // The refreshed copy at <cache_dir>/catalog.json when it exists, else the
+    // built-in one; no config overrides (what `models refresh` merges into).
+    // Fails with invalid_argument when the cached file does not parse.
+    static Result<Catalog> load_base(const core::Paths& paths);
+
+    // A catalog from models already in memory (refresh, tests). Aliases that
+    // collide with another model's id are resolved in favour of the id.
+    static Catalog from_models(std::vector<Model> models, std::string generated, std::string origin);
+
     std::span<const Model> models() const { return m_models; }
+    // The document's "generated" date, and where it was read from
+    // ("built-in", a file path, or a test's origin string).
+    const std::string& generated() const { return m_generated; }
+    const std::string& origin() const { return m_origin; }
 
     // A model by id or alias, case-insensitive; also accepts
     // "provider/provider_model_id" of any offering. nullptr when unknown.
@@ -44,6 +58,8 @@ public:
 private:
     void index();
     std::vector<Model> m_models;
+    std::string m_generated;
+    std::string m_origin;
     std::unordered_map<std::string, std::size_t> m_by_name; // lowercase id/alias -> index
 };
 
@@ -56,6 +72,34 @@ Nanos cost(const Offering& offering, const Usage& usage);
 
 // The offering with the lowest input+output price (ties: first listed).
 const Offering* cheapest_offering(const Model& model);
+
+// The prices `cost` applies to `usage`: the highest long-context tier whose
+// threshold the total input exceeds, else the base prices. The returned tier
+// pointer is null when the base prices apply.
+const PriceTier* applicable_tier(const Offering& offering, const Usage& usage);
+
+// The offering of `model` served by `provider` (case-insensitive), or null.
+const Offering* find_offering(const Model& model, std::string_view provider);
+
+// Whether the model is retired: a deprecation date on or before `today`
+// (YYYY-MM-DD). Models with a future date are still listed.
+bool is_deprecated(const Model& model, std::string_view today);
+
+// Today's date in UTC as YYYY-MM-DD.
+std::string today_utc();
+
+// Capability names as the catalog spells them ("tools", "vision", ...).
+std::string_view to_string(Capability cap);
+// Parses a capability name; also accepts "json", "caching", "parallel",
+// "audio", "pdf". Case-insensitive.
+std::optional<Capability> parse_capability(std::string_view text);
+inline constexpr Capability k_all_capabilities[] = {cap_tools,     cap_parallel_tools,  cap_vision,      cap_json_schema,
+                                                    cap_reasoning, cap_prompt_caching, cap_audio_input, cap_pdf_input};
+
+// Exact decimal text of an amount, trailing zeros trimmed: "0.0075", "12", "-0.5".
+std::string format_usd_plain(Nanos amount);
+// Nano-dollars -> USD as a double (for JSON output only; sums stay in Nanos).
+double nanos_to_usd(Nanos amount);
 
 // USD per million tokens -> nano-dollars per million tokens, rounded.
 Nanos usd_per_mtok_to_nanos(double usd);

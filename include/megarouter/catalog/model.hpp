@@ -52,6 +52,7 @@ struct Offering {
     PriceSet prices;
     std::vector<PriceTier> tiers;  // ascending by above_input_tokens
     std::optional<std::string> region; // data residency, when known ("us", "eu")
+    std::optional<std::string> base_url; // config-defined custom models only (e.g. a local Ollama)
 };
 
 struct Model {

@@ -21,7 +21,7 @@ struct Behavior {
     int status = 0;                     // non-zero: answer this HTTP error in the format's error body
     std::optional<int> retry_after;     // seconds, sent as Retry-After with an error status
     int first_byte_delay_ms = 0;        // wait before the status line and headers
-    int chunk_delay_ms = 0;             // wait before each stream event after the first
+    int chunk_delay_ms = 0;             // stream: wait before each content chunk
     bool hang = false;                  // never answer (until the server stops)
     std::optional<int> cut_after_chunks; // stream: close after N content chunks, no terminal event
     bool context_length_error = false;  // the provider's "prompt too long" 400
@@ -46,7 +46,7 @@ std::string behavior_to_json(const Behavior& behavior);
 struct RecordedRequest {
     std::string method;
     std::string path;   // without the query
-    std::string query;  // "a=1&b=2" (decoded), empty when there is none
+    std::string query;  // the raw query ("a=1&b=2"), empty when there is none
     std::vector<std::pair<std::string, std::string>> headers; // names as sent
     std::string body;
 

@@ -1,0 +1,154 @@
+// The governance gate: the one object the proxy's filter chain asks "who is
+// this, may they do this, and can they afford it", and tells what it cost.
+// It authenticates API keys, applies the strictest guardrail of every budget
+// and quota pool on the caller's path, reserves the estimated maximum cost
+// atomically, settles the real cost and writes the spend ledger in batches on
+// its own writer thread so that no request ever waits on SQLite.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "megarouter/core/clock.hpp"
+#include "megarouter/core/error.hpp"
+#include "megarouter/governance/ledger.hpp"
+#include "megarouter/governance/roles.hpp"
+
+namespace megarouter::governance {
+
+// What a key may do besides what its roles allow. Empty lists allow anything.
+struct KeyPolicy {
+    std::vector<std::string> allowed_models;    // model ids or groups, e.g. "gpt-4o-mini"
+    std::vector<std::string> allowed_vendors;   // "openai", "anthropic", ...
+    std::vector<std::string> allowed_providers; // "openai", "azure", "bedrock", ...
+    std::vector<std::string> allowed_modes;     // "cost", "balanced", "quality", ...
+    std::optional<Nanos> max_price_per_mtok;    // ceiling on a deployment's output price
+    std::optional<std::int64_t> rpm;            // requests per minute
+    std::optional<std::int64_t> tpm;            // tokens per minute
+    std::map<std::string, std::string> tags;    // metadata, copied to nothing but shown
+};
+
+// The authenticated caller. Paths are full hierarchy paths ("acme",
+// "acme/eng", "acme/eng/platform", "acme/eng/platform/alice"); a level that
+// does not apply is "". A master key has `master` set and every permission.
+struct Principal {
+    std::string key_id;     // stable public id of the key ("" for the master key)
+    std::string key_prefix; // the visible part, e.g. "mr-7Hq2x9"
+    std::string org;
+    std::string dept;
+    std::string team;
+    std::string user;       // "" for a team's service key
+    std::string owner;      // the node the key belongs to (user or team path)
+    bool master = false;
+    std::vector<Grant> grants; // the owner's roles plus the key's own role at `owner`
+    KeyPolicy policy;
+};
+
+// The outcome of precheck when nothing blocks: whether a downgrade guardrail
+// applies. When `downgrade` is set the proxy routes in `forced_mode` with
+// deployments priced at most `price_ceiling_per_mtok` (output price, when
+// set) and says so in the response header `x-megarouter-budget-downgrade`
+// (value: `reason`).
+struct Guardrails {
+    bool downgrade = false;
+    std::string forced_mode;                     // "cost" when downgraded
+    std::optional<Nanos> price_ceiling_per_mtok; // from the budget, else the gate's default
+    std::string reason;                          // e.g. "team acme/eng/platform monthly budget at 92%"
+};
+
+// Money and tokens held against every budget and pool on a path between
+// reserve() and settle(). Move-only in spirit: settle each one exactly once.
+struct Reservation {
+    std::uint64_t id = 0;          // 0: nothing held (no budgets on the path)
+    Nanos amount = 0;
+    std::int64_t tokens = 0;
+    std::vector<std::int64_t> limit_ids; // budgets and pools charged
+    std::string pools;                   // names of the pools drawn from, comma-separated
+    // Who reserved: copied into the ledger row by settle() when it left them empty.
+    std::string key_id, org, dept, team, user;
+};
+
+struct GateOptions {
+    std::string timezone = "UTC";          // IANA zone for period boundaries
+    Nanos default_price_ceiling_per_mtok = 0; // 0 = no ceiling on downgrade beyond cost mode
+    bool require_keys = false;
+    std::string master_key;                // from MEGAROUTER_MASTER_KEY; "" = none
+    int ledger_batch_rows = 512;           // rows per writer transaction at most
+    int ledger_flush_ms = 50;              // writer wakes at least this often
+    bool deliver_alerts = true;            // run the webhook delivery worker
+};
+
+class Gate {
+public:
+    // Opens its own connections to `database` (running migrations), loads
+    // keys, nodes and budgets, and starts the ledger writer (and, when
+    // enabled, the alert delivery worker). `clock` must outlive the Gate.
+    // Fails with storage.
+    static Result<std::unique_ptr<Gate>> open(const std::filesystem::path& database, const core::Clock& clock,
+                                              GateOptions options = {});
+    ~Gate(); // flushes the ledger and stops the worker threads
+
+    Gate(const Gate&) = delete;
+    Gate& operator=(const Gate&) = delete;
+
+    // Whether any key exists (revoked keys count); the proxy enforces keys
+    // once this is true or when require_keys is set. Thread-safe, cheap.
+    bool keys_exist() const;
+    bool require_keys() const;
+
+    // The caller of a presented key ("Bearer" already stripped). Fails with
+    // unauthenticated for an unknown, revoked or expired key and with
+    // permission_denied when the key's roles do not include call_models.
+    // Sees revocations made by other processes on the very next call (it
+    // checks SQLite's data_version, then a change counter). Thread-safe.
+    Result<Principal> authenticate(std::string_view presented_key);
+
+    // Whether `principal`'s key policy allows this model/vendor/provider/mode.
+    // Fails with permission_denied naming the policy. Thread-safe, pure.
+    static Result<void> check_policy(const Principal& principal, std::string_view model, std::string_view vendor,
+                                     std::string_view provider, std::string_view mode);
+
+    // Rate limits (rpm counts this request) and the strictest guardrail over
+    // every budget and pool on the path. Fails with rate_limited (with
+    // retry_after_seconds) or budget_exceeded (message names the budget, its
+    // period and when it resets; not retryable). Thread-safe.
+    Result<Guardrails> precheck(const Principal& principal);
+
+    // Holds `estimated_max_cost` (and tokens for token pools) against every
+    // budget and pool on the path, atomically: admitted only if each is still
+    // below its block threshold (usage >= threshold blocks). Fails with
+    // budget_exceeded. Thread-safe.
+    Result<Reservation> reserve(const Principal& principal, Nanos estimated_max_cost, std::int64_t estimated_tokens);
+
+    // Releases `reservation`, adds the real cost and tokens of `entry` to each
+    // budget and pool, fires threshold alerts, and queues the ledger row.
+    // Call exactly once per request that reserved, whatever the outcome
+    // (failed over, cancelled, cut). Fills the entry's key and paths from the
+    // reservation when the caller left them empty. Thread-safe, never blocks
+    // on SQLite.
+    void settle(const Reservation& reservation, const LedgerEntry& entry);
+
+    // Queues a ledger row for a request without a principal (keys not
+    // enforced). Thread-safe, never blocks on SQLite.
+    void record(LedgerEntry entry);
+
+    // Writes every queued ledger row and outbox event, then returns.
+    void flush();
+
+    // Rows queued but not yet committed (what a kill -9 now would lose).
+    std::size_t pending_rows() const;
+
+    struct Impl;
+
+private:
+    explicit Gate(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace megarouter::governance

@@ -1,0 +1,146 @@
+// The adapter interface: pure translation between the canonical chat types
+// (canonical.hpp) and each provider wire format, in both directions, with no
+// I/O. The upstream side builds what we send to a provider and reads what it
+// answers; the client side reads what a downstream client sent us and writes
+// our answer in that client's format, so the proxy can accept format A and
+// call format B.
+//
+// All adapters are stateless singletons and thread-safe; the stream decoder
+// and encoder objects they create are not (one per stream).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "megarouter/core/error.hpp"
+#include "megarouter/providers/canonical.hpp"
+#include "megarouter/providers/registry.hpp"
+#include "megarouter/upstream/http.hpp"
+
+namespace megarouter::providers {
+
+// Turns an upstream SSE byte stream into canonical events. Bytes may be fed
+// in any split (an event or even a UTF-8 sequence may straddle chunks).
+class StreamDecoder {
+public:
+    virtual ~StreamDecoder() = default;
+    // Consumes `bytes`; returns the events completed by them (maybe none).
+    // A provider error event inside the stream becomes a StreamEvent::error.
+    virtual std::vector<StreamEvent> feed(std::string_view bytes) = 0;
+    // Whether the provider's terminal event ([DONE], message_stop, a Gemini
+    // candidate with finishReason) has been seen. A stream that ends before
+    // this was cut.
+    virtual bool done() const = 0;
+};
+
+// Turns canonical events into the SSE text a downstream client expects.
+// Each call returns the bytes to write now (maybe empty).
+class StreamEncoder {
+public:
+    virtual ~StreamEncoder() = default;
+    // One canonical event. `start` should come first; if it does not, the
+    // encoder emits its own opening frame before the first content.
+    virtual std::string encode(const StreamEvent& event) = 0;
+    // The closing frames (OpenAI: final chunk with finish_reason + usage
+    // chunk + "data: [DONE]"; Anthropic: content_block_stop, message_delta
+    // with usage, message_stop). Idempotent: a second call returns "".
+    virtual std::string finish() = 0;
+    // The stream failed midway: an error frame in the client's format
+    // (OpenAI: `data: {"error":{...}}`; Anthropic: `event: error`). After
+    // this, finish() returns "".
+    virtual std::string fail(const Error& error) = 0;
+};
+
+// Where and how to send one request upstream.
+struct UpstreamTarget {
+    std::string url;          // absolute, query included (e.g. Gemini ?alt=sse)
+    upstream::Headers headers; // auth, version, content-type (contain the secret)
+};
+
+// An error answer for a downstream client.
+struct ClientError {
+    int status = 500;
+    std::string body;         // JSON text in the client's format
+    bool should_retry = true; // false -> send `x-should-retry: false`
+};
+
+// Upstream side: canonical -> provider request, provider answer -> canonical.
+class UpstreamAdapter {
+public:
+    virtual ~UpstreamAdapter() = default;
+    virtual WireFormat format() const = 0;
+
+    // The request body for `provider_model_id`. Never adds sampling
+    // parameters the caller did not set. Streaming requests ask for usage
+    // (OpenAI: stream_options.include_usage).
+    virtual nlohmann::json encode_request(const ChatRequest& request, std::string_view provider_model_id) const = 0;
+
+    // URL and headers (auth, versions, content-type, accept) for a call.
+    virtual UpstreamTarget target(const Endpoint& endpoint, std::string_view provider_model_id, bool stream) const = 0;
+
+    // A complete (non-streamed) 2xx answer. Fails with upstream_error when
+    // the JSON does not have the documented shape.
+    virtual Result<ChatResponse> decode_response(const nlohmann::json& body) const = 0;
+
+    // A fresh incremental decoder for one streamed answer.
+    virtual std::unique_ptr<StreamDecoder> stream_decoder() const = 0;
+
+    // Classifies an HTTP error answer: 429 -> rate_limited (retryable, with
+    // Retry-After), 5xx -> upstream_unavailable (retryable), 408 ->
+    // upstream_timeout (retryable), 401 -> unauthenticated, 403 ->
+    // permission_denied, 404 -> not_found, other 4xx -> invalid_argument,
+    // prompt-too-long -> context_length_exceeded, refusals -> content_policy
+    // (none of these retryable). The message quotes the provider's message,
+    // never the request's headers.
+    virtual Error decode_error(int status, std::string_view body, const upstream::Headers& headers) const = 0;
+};
+
+// Client side: what a downstream client sent -> canonical, and back.
+class ClientAdapter {
+public:
+    virtual ~ClientAdapter() = default;
+    virtual WireFormat format() const = 0;
+
+    // A client's request body -> canonical. Tolerates fields it does not
+    // map (thinking, metadata, cache_control ...). Fails with
+    // invalid_argument naming the field at fault.
+    virtual Result<ChatRequest> decode_client_request(const nlohmann::json& body) const = 0;
+
+    // Our complete answer in the client's format, `model` as the model name.
+    virtual nlohmann::json encode_client_response(const ChatResponse& response, std::string_view model) const = 0;
+
+    // A fresh encoder for one streamed answer, `model` as the model name.
+    virtual std::unique_ptr<StreamEncoder> stream_encoder(std::string_view model) const = 0;
+
+    // An error in the client's format with its HTTP status (see
+    // http_status_for).
+    virtual ClientError encode_client_error(const Error& error) const = 0;
+};
+
+// The adapter for a wire format. Thread-safe; the references stay valid for
+// the program's lifetime.
+const UpstreamAdapter& upstream_adapter(WireFormat format);
+
+// The client-side adapter, or nullptr for gemini (not served downstream).
+const ClientAdapter* client_adapter(WireFormat format);
+
+// The one HTTP status for each error code, as the proxy answers it:
+// invalid_argument 400, unauthenticated 401, permission_denied 403,
+// not_found 404, payload_too_large 413, rate_limited 429, budget_exceeded
+// 429 (should_retry false), context_length_exceeded 400, content_policy 400,
+// upstream_timeout 504, upstream_unavailable 503, upstream_error 502,
+// no_route 503, overloaded 503, cancelled 499, others 500.
+int http_status_for(const Error& error);
+
+// Canonical finish reason from each provider's vocabulary, and back.
+FinishReason finish_from_openai(std::string_view reason);
+std::string_view finish_to_openai(FinishReason reason);
+FinishReason finish_from_anthropic(std::string_view reason);
+std::string_view finish_to_anthropic(FinishReason reason);
+FinishReason finish_from_gemini(std::string_view reason);
+
+} // namespace megarouter::providers

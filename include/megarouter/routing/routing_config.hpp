@@ -1,0 +1,99 @@
+// Routing settings: the modes, routing constraints, model groups and aliases,
+// as read from the config file's [routing], [groups.<name>] and [aliases]
+// tables. Parsed once per config load; immutable and shareable afterwards.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "megarouter/catalog/model.hpp"
+#include "megarouter/core/config.hpp"
+#include "megarouter/core/error.hpp"
+#include "megarouter/routing/analyser.hpp"
+#include "megarouter/routing/health.hpp"
+
+namespace megarouter::routing {
+
+// How the router ranks deployments that can all serve the request.
+enum class Mode { cost, balanced, latency, availability };
+
+std::string_view to_string(Mode mode);
+// "cost", "balanced", "latency", "availability" (case-sensitive).
+std::optional<Mode> parse_mode(std::string_view text);
+
+// Balanced mode's weights; they need not sum to 1 (they are normalised).
+struct Weights {
+    double quality = 0.5;
+    double price = 0.3;
+    double latency = 0.2;
+};
+
+// Hard limits on where a request may go. Empty allow lists allow everything.
+// Names compare case-insensitively. Prices are nano-dollars.
+struct Constraints {
+    std::vector<std::string> allow_vendors, deny_vendors;
+    std::vector<std::string> allow_providers, deny_providers;
+    std::vector<std::string> allow_models, deny_models; // canonical ids or aliases
+    std::optional<std::string> region;                  // required data residency ("eu", "us")
+    std::optional<catalog::Nanos> max_price_per_mtok;   // input and output price each at most this
+    std::optional<catalog::Nanos> max_cost_per_request; // estimated cost at the request's max output
+    // Budget downgrade (set by governance): force this mode and this price
+    // ceiling (same meaning as max_price_per_mtok, reported separately).
+    std::optional<Mode> forced_mode;
+    std::optional<catalog::Nanos> downgrade_price_ceiling;
+
+    // Combines two sets of constraints (key + team + request): allow lists
+    // intersect (a non-empty one restricts), deny lists unite, caps take the
+    // smaller, a region or forced mode from `other` wins when this has none.
+    void merge(const Constraints& other);
+};
+
+// One explicit deployment of a model group.
+struct GroupDeployment {
+    std::string model;    // catalog id or alias
+    std::string provider; // "" = any provider offering the model
+    int weight = 1;       // share of traffic among healthy deployments
+};
+
+// A name clients may ask for. Either a list of deployments with weights, or a
+// rule (tier + mode + constraints) that routes over the whole catalog.
+struct Group {
+    std::string name;
+    std::vector<GroupDeployment> deployments;
+    std::optional<catalog::Tier> tier; // rule: the required tier (replaces the analyser's)
+    std::optional<Mode> mode;          // rule or list: the ranking mode
+    Constraints constraints;
+    std::vector<std::string> fallbacks; // models or groups tried after the group's own deployments
+};
+
+struct RoutingConfig {
+    Mode default_mode = Mode::balanced;
+    Weights weights;
+    AnalyserSettings analyser;
+    HealthSettings health;
+    int max_fallbacks = 4;               // deployments after the chosen one
+    bool fallback_to_other_models = true; // explicit model requests may fall back to comparable models
+    std::map<std::string, std::string> aliases; // name -> model id, alias or group
+    std::map<std::string, Group> groups;
+};
+
+// Reads the routing sections of `config.document`:
+//   [routing] default_mode, max_fallbacks, fallback_to_other_models,
+//     weights = {quality, price, latency}, thresholds = {standard, strong,
+//     frontier, long_input_tokens, very_long_input_tokens,
+//     deep_conversation_turns, default_output_tokens}, signal_weights = {code = 1.5, ...},
+//     health = {ewma_alpha, consecutive_failures, base_ejection_s, max_ejection_s, panic_threshold}
+//   [groups.<name>] deployments = [{model, provider, weight}] | tier, mode,
+//     allow_vendors/deny_vendors/allow_providers/deny_providers/allow_models/
+//     deny_models, region, max_price (USD per Mtok), max_cost (USD); fallbacks = [...]
+//   [aliases] name = "model"
+// The default mode is [routing] default_mode, else config.default_mode
+// ([defaults] mode / MEGAROUTER_MODE). Fails with `config`, naming the
+// place via config.where(pointer).
+Result<RoutingConfig> parse_routing_config(const core::Config& config);
+
+} // namespace megarouter::routing

@@ -1,0 +1,66 @@
+// The upstream HTTP client: libcurl with a shared connection cache (keep-alive
+// and HTTP/2 where offered), TLS verification on, proxies from HTTPS_PROXY /
+// NO_PROXY, per-call timeouts, and streaming bodies delivered chunk by chunk.
+// One UpstreamClient is shared by all proxy worker threads.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string_view>
+
+#include "megarouter/core/error.hpp"
+#include "megarouter/upstream/http.hpp"
+
+namespace megarouter::upstream {
+
+// Deadlines of one call, in milliseconds; 0 = no limit.
+struct Timeouts {
+    int connect_ms = 10'000;     // TCP + TLS handshake
+    int first_byte_ms = 300'000; // from sending to the first response byte
+    int idle_ms = 300'000;       // longest silence between body bytes
+    int total_ms = 600'000;      // the whole exchange
+};
+
+// Receives a 2xx response's body bytes as they arrive. Return false to stop
+// (the call then fails with cancelled).
+using ChunkCallback = std::function<bool(std::string_view bytes)>;
+
+struct SendOptions {
+    Timeouts timeouts;
+    // Called with body bytes of a 2xx answer as they arrive; the response's
+    // body is then left empty. Non-2xx bodies are always buffered (for
+    // decode_error). nullptr: buffer everything.
+    const ChunkCallback* on_chunk = nullptr;
+    // Set by another thread when the downstream client is gone; the call
+    // stops within ~100 ms and fails with cancelled. May be nullptr.
+    const std::atomic<bool>* cancel = nullptr;
+    std::size_t max_response_bytes = 64 * 1024 * 1024; // buffered bodies only
+};
+
+class UpstreamClient {
+public:
+    UpstreamClient();
+    ~UpstreamClient();
+    UpstreamClient(const UpstreamClient&) = delete;
+    UpstreamClient& operator=(const UpstreamClient&) = delete;
+
+    // Sends one request and returns the status, headers and (buffered) body,
+    // whatever the status. Fails only when no complete answer arrived:
+    // upstream_timeout (connect / first byte / idle / total, retryable),
+    // upstream_unavailable (refused, reset, DNS, TLS, retryable), cancelled
+    // (callback returned false or `cancel` set), payload_too_large. Error
+    // messages name the host, never headers or the query string.
+    // Thread-safe: many calls may run at once; connections are reused.
+    Result<HttpResponse> send(const HttpRequest& request, const SendOptions& options) const;
+
+    // The process-wide client (created on first use). Thread-safe.
+    static UpstreamClient& shared();
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace megarouter::upstream

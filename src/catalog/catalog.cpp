@@ -1,0 +1,123 @@
+// Catalog lookup: the name index, find(), suggestions(), the built-in
+// catalog and the cached refreshed copy.
+#include "megarouter/catalog/catalog.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "catalog/embedded.hpp"
+
+namespace megarouter::catalog {
+
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+// Edit distance with a single row of memory; the strings are short ids.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diagonal = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            std::size_t above = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diagonal = above;
+        }
+    }
+    return row[b.size()];
+}
+
+} // namespace
+
+Catalog Catalog::from_models(std::vector<Model> models, std::string generated, std::string origin) {
+    Catalog catalog;
+    catalog.m_models = std::move(models);
+    catalog.m_generated = std::move(generated);
+    catalog.m_origin = std::move(origin);
+    catalog.index();
+    return catalog;
+}
+
+void Catalog::index() {
+    m_by_name.clear();
+    m_by_name.reserve(m_models.size() * 8);
+    // Ids first so that an alias never shadows another model's id.
+    for (std::size_t i = 0; i < m_models.size(); ++i) m_by_name.emplace(lower(m_models[i].id), i);
+    for (std::size_t i = 0; i < m_models.size(); ++i) {
+        const Model& model = m_models[i];
+        for (const std::string& alias : model.aliases) m_by_name.emplace(lower(alias), i);
+        for (const Offering& offering : model.offerings)
+            m_by_name.emplace(lower(offering.provider + "/" + offering.provider_model_id), i);
+    }
+}
+
+const Model* Catalog::find(std::string_view id_or_alias) const {
+    auto it = m_by_name.find(lower(id_or_alias));
+    return it == m_by_name.end() ? nullptr : &m_models[it->second];
+}
+
+std::vector<std::string> Catalog::suggestions(std::string_view unknown, std::size_t count) const {
+    std::string wanted = lower(unknown);
+    struct Candidate {
+        std::size_t score;
+        std::string id;
+    };
+    std::vector<Candidate> candidates;
+    for (const Model& model : m_models) {
+        std::string id = lower(model.id);
+        std::size_t score = edit_distance(wanted, id);
+        // A fragment such as "sonnet" should find "claude-sonnet-4".
+        if (wanted.size() >= 3 && id.find(wanted) != std::string::npos) score = std::min<std::size_t>(score, 1);
+        for (const std::string& alias : model.aliases) score = std::min(score, edit_distance(wanted, lower(alias)));
+        candidates.push_back({score, model.id});
+    }
+    std::size_t limit = std::max<std::size_t>(3, wanted.size() / 2);
+    std::erase_if(candidates, [limit](const Candidate& c) { return c.score > limit; });
+    std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
+        if (a.score != b.score) return a.score < b.score;
+        if (a.id.size() != b.id.size()) return a.id.size() < b.id.size();
+        return a.id < b.id;
+    });
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < candidates.size() && out.size() < count; ++i) out.push_back(candidates[i].id);
+    return out;
+}
+
+const Catalog& Catalog::builtin() {
+    static const Catalog catalog = [] {
+        auto parsed = from_json(embedded_catalog_json(), "built-in catalog");
+        if (parsed) return std::move(*parsed);
+        // Only a broken build gets here; the unit tests parse the embedded file.
+        std::cerr << "megarouter: " << parsed.error().message << "\n";
+        return from_models({}, "", "built-in catalog");
+    }();
+    return catalog;
+}
+
+Result<Catalog> Catalog::load_base(const core::Paths& paths) {
+    std::filesystem::path cached = paths.cache_dir / "catalog.json";
+    std::error_code ec;
+    if (paths.cache_dir.empty() || !std::filesystem::exists(cached, ec)) return builtin();
+    std::ifstream in(cached, std::ios::binary);
+    if (!in) return fail(ErrorCode::io, "cannot read " + cached.string());
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto parsed = from_json(text.str(), cached.string());
+    if (!parsed) {
+        Error error = parsed.error();
+        error.message += " (delete the file or run 'megarouter models refresh' to use the built-in catalog)";
+        return fail(std::move(error));
+    }
+    return parsed;
+}
+
+} // namespace megarouter::catalog

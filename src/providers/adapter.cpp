@@ -1,0 +1,94 @@
+#include "megarouter/providers/adapter.hpp"
+
+#include "adapter_util.hpp"
+
+namespace megarouter::providers {
+
+const UpstreamAdapter& upstream_adapter(WireFormat format) {
+    switch (format) {
+    case WireFormat::openai: return detail::openai_upstream();
+    case WireFormat::anthropic: return detail::anthropic_upstream();
+    case WireFormat::gemini: return detail::gemini_upstream();
+    }
+    return detail::openai_upstream();
+}
+
+const ClientAdapter* client_adapter(WireFormat format) {
+    switch (format) {
+    case WireFormat::openai: return &detail::openai_client();
+    case WireFormat::anthropic: return &detail::anthropic_client();
+    case WireFormat::gemini: return nullptr;
+    }
+    return nullptr;
+}
+
+int http_status_for(const Error& error) {
+    switch (error.code) {
+    case ErrorCode::invalid_argument:
+    case ErrorCode::context_length_exceeded:
+    case ErrorCode::content_policy: return 400;
+    case ErrorCode::unauthenticated: return 401;
+    case ErrorCode::permission_denied: return 403;
+    case ErrorCode::not_found: return 404;
+    case ErrorCode::payload_too_large: return 413;
+    case ErrorCode::rate_limited:
+    case ErrorCode::budget_exceeded: return 429;
+    case ErrorCode::upstream_timeout: return 504;
+    case ErrorCode::upstream_unavailable:
+    case ErrorCode::no_route:
+    case ErrorCode::overloaded: return 503;
+    case ErrorCode::upstream_error: return 502;
+    case ErrorCode::cancelled: return 499;
+    case ErrorCode::storage:
+    case ErrorCode::config:
+    case ErrorCode::io:
+    case ErrorCode::internal: return 500;
+    }
+    return 500;
+}
+
+FinishReason finish_from_openai(std::string_view reason) {
+    if (reason == "stop") return FinishReason::stop;
+    if (reason == "length") return FinishReason::length;
+    if (reason == "tool_calls" || reason == "function_call") return FinishReason::tool_calls;
+    if (reason == "content_filter") return FinishReason::content_filter;
+    return FinishReason::unknown;
+}
+
+std::string_view finish_to_openai(FinishReason reason) {
+    switch (reason) {
+    case FinishReason::length: return "length";
+    case FinishReason::tool_calls: return "tool_calls";
+    case FinishReason::content_filter: return "content_filter";
+    default: return "stop";
+    }
+}
+
+FinishReason finish_from_anthropic(std::string_view reason) {
+    if (reason == "end_turn" || reason == "stop_sequence" || reason == "pause_turn") return FinishReason::stop;
+    if (reason == "max_tokens" || reason == "model_context_window_exceeded") return FinishReason::length;
+    if (reason == "tool_use") return FinishReason::tool_calls;
+    if (reason == "refusal") return FinishReason::content_filter;
+    return FinishReason::unknown;
+}
+
+std::string_view finish_to_anthropic(FinishReason reason) {
+    switch (reason) {
+    case FinishReason::length: return "max_tokens";
+    case FinishReason::tool_calls: return "tool_use";
+    case FinishReason::content_filter: return "refusal";
+    default: return "end_turn";
+    }
+}
+
+FinishReason finish_from_gemini(std::string_view reason) {
+    if (reason == "STOP") return FinishReason::stop;
+    if (reason == "MAX_TOKENS") return FinishReason::length;
+    if (reason == "SAFETY" || reason == "RECITATION" || reason == "BLOCKLIST" || reason == "PROHIBITED_CONTENT" ||
+        reason == "SPII" || reason == "IMAGE_SAFETY")
+        return FinishReason::content_filter;
+    if (reason == "MALFORMED_FUNCTION_CALL") return FinishReason::error;
+    return FinishReason::unknown;
+}
+
+} // namespace megarouter::providers

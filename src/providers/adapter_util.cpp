@@ -1,0 +1,151 @@
+#include "adapter_util.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace megarouter::providers::detail {
+
+std::vector<SseEvent> SseParser::feed(std::string_view bytes) {
+    std::vector<SseEvent> out;
+    for (char c : bytes) {
+        if (c == '\n' && m_last_was_cr) { // the \n of a \r\n pair
+            m_last_was_cr = false;
+            continue;
+        }
+        m_last_was_cr = c == '\r';
+        if (c == '\n' || c == '\r') {
+            line(m_buffer, out);
+            m_buffer.clear();
+        } else {
+            m_buffer += c;
+        }
+    }
+    return out;
+}
+
+void SseParser::line(std::string_view text, std::vector<SseEvent>& out) {
+    if (text.empty()) {
+        if (m_has_data) out.push_back(std::move(m_current));
+        m_current = SseEvent{};
+        m_has_data = false;
+        return;
+    }
+    if (text.front() == ':') return;
+    auto colon = text.find(':');
+    std::string_view field = text.substr(0, colon);
+    std::string_view value = colon == std::string_view::npos ? std::string_view{} : text.substr(colon + 1);
+    if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    if (field == "event") {
+        m_current.event = std::string(value);
+    } else if (field == "data") {
+        if (m_has_data) m_current.data += '\n';
+        m_current.data += value;
+        m_has_data = true;
+    }
+}
+
+std::string sse_frame(std::string_view event, const nlohmann::json& data) {
+    std::string out;
+    if (!event.empty()) {
+        out += "event: ";
+        out += event;
+        out += '\n';
+    }
+    out += "data: ";
+    out += data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += "\n\n";
+    return out;
+}
+
+namespace {
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
+    return out;
+}
+
+} // namespace
+
+bool looks_like_context_length(std::string_view text) {
+    std::string t = lower(text);
+    for (const char* needle : {"context_length_exceeded", "context length", "context window", "prompt is too long",
+                               "maximum context", "too many tokens", "input token count", "exceeds the maximum number of tokens",
+                               "string_above_max_length", "request too large for model"})
+        if (t.find(needle) != std::string::npos) return true;
+    return false;
+}
+
+bool looks_like_content_policy(std::string_view text) {
+    std::string t = lower(text);
+    for (const char* needle : {"content_policy", "content policy", "content_filter", "content management policy",
+                               "safety", "responsibleaipolicyviolation", "flagged"})
+        if (t.find(needle) != std::string::npos) return true;
+    return false;
+}
+
+Error classify_status(int status, std::string message, const upstream::Headers& headers) {
+    Error error;
+    error.upstream_status = status;
+    error.retry_after_seconds = upstream::retry_after_from(headers);
+    if (message.empty()) message = "upstream answered HTTP " + std::to_string(status);
+    error.message = std::move(message);
+    if (status == 429) {
+        error.code = ErrorCode::rate_limited;
+        error.retryable = true;
+    } else if (status == 408 || status == 504 || status == 524) {
+        error.code = ErrorCode::upstream_timeout;
+        error.retryable = true;
+    } else if (status >= 500) {
+        error.code = ErrorCode::upstream_unavailable;
+        error.retryable = true;
+    } else if (looks_like_context_length(error.message) || status == 413) {
+        error.code = ErrorCode::context_length_exceeded;
+    } else if (looks_like_content_policy(error.message)) {
+        error.code = ErrorCode::content_policy;
+    } else if (status == 401) {
+        error.code = ErrorCode::unauthenticated;
+    } else if (status == 403) {
+        error.code = ErrorCode::permission_denied;
+    } else if (status == 404) {
+        error.code = ErrorCode::not_found;
+    } else if (status >= 400) {
+        error.code = ErrorCode::invalid_argument;
+    } else {
+        error.code = ErrorCode::upstream_error;
+    }
+    // An explicit `x-should-retry` from the provider wins over the status.
+    if (auto hint = upstream::header_value(headers, "x-should-retry")) error.retryable = *hint == "true";
+    return error;
+}
+
+std::string str(const nlohmann::json& object, const char* key) {
+    if (!object.is_object()) return {};
+    auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+std::int64_t num(const nlohmann::json& object, const char* key) {
+    if (!object.is_object()) return 0;
+    auto it = object.find(key);
+    return it != object.end() && it->is_number() ? it->get<std::int64_t>() : 0;
+}
+
+nlohmann::json parse_or_null(std::string_view text) {
+    nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+    if (value.is_discarded()) return nullptr;
+    return value;
+}
+
+bool split_data_url(std::string_view url, std::string& media_type, std::string& data) {
+    if (!url.starts_with("data:")) return false;
+    auto comma = url.find(',');
+    if (comma == std::string_view::npos) return false;
+    std::string_view meta = url.substr(5, comma - 5);
+    auto semi = meta.find(';');
+    media_type = std::string(meta.substr(0, semi));
+    data = std::string(url.substr(comma + 1));
+    return true;
+}
+
+} // namespace megarouter::providers::detail

@@ -1,0 +1,64 @@
+// Pieces the adapters share: the SSE line parser, error classification by
+// HTTP status, small JSON readers and the per-format adapter singletons.
+// Internal to src/providers.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "megarouter/core/error.hpp"
+#include "megarouter/providers/adapter.hpp"
+
+namespace megarouter::providers::detail {
+
+// One server-sent event: its `event:` name (may be empty) and joined `data:`.
+struct SseEvent {
+    std::string event;
+    std::string data;
+};
+
+// Incremental SSE parser (WHATWG rules: lines end in \n, \r\n or \r; a blank
+// line dispatches; `:` lines are comments).
+class SseParser {
+public:
+    std::vector<SseEvent> feed(std::string_view bytes);
+
+private:
+    void line(std::string_view text, std::vector<SseEvent>& out);
+    std::string m_buffer;
+    SseEvent m_current;
+    bool m_has_data = false;
+    bool m_last_was_cr = false;
+};
+
+// The SSE frame "event: NAME\ndata: JSON\n\n" (no event line when empty).
+std::string sse_frame(std::string_view event, const nlohmann::json& data);
+
+// Classification shared by all formats: the code and retryability for an
+// HTTP status, with `message` (the provider's words) and Retry-After.
+Error classify_status(int status, std::string message, const upstream::Headers& headers);
+
+// Whether a provider's error text / code says the prompt is too long, or
+// that it refused on content grounds.
+bool looks_like_context_length(std::string_view text);
+bool looks_like_content_policy(std::string_view text);
+
+// JSON readers that never throw.
+std::string str(const nlohmann::json& object, const char* key);
+std::int64_t num(const nlohmann::json& object, const char* key);
+// JSON text parsed, or null on malformed input.
+nlohmann::json parse_or_null(std::string_view text);
+
+// Splits a data: URL into media type and base64 payload; false if not one.
+bool split_data_url(std::string_view url, std::string& media_type, std::string& data);
+
+const UpstreamAdapter& openai_upstream();
+const UpstreamAdapter& anthropic_upstream();
+const UpstreamAdapter& gemini_upstream();
+const ClientAdapter& openai_client();
+const ClientAdapter& anthropic_client();
+
+} // namespace megarouter::providers::detail

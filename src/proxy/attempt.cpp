@@ -1,0 +1,211 @@
+// One attempt at one deployment. When the upstream speaks the client's format
+// the client's body goes through with only the model replaced (unknown fields
+// such as Codex's survive) and usage is read from the answer on the side;
+// otherwise the request is translated through the canonical types.
+#include <nlohmann/json.hpp>
+
+#include "megarouter/core/clock.hpp"
+#include "megarouter/providers/call.hpp"
+#include "megarouter/proxy/responses_api.hpp"
+#include "megarouter/upstream/client.hpp"
+#include "proxy/exchange.hpp"
+
+namespace megarouter::proxy {
+namespace {
+
+using nlohmann::json;
+using providers::WireFormat;
+
+constexpr std::size_t k_max_held_bytes = 1 << 20; // flush an event-less run beyond this
+
+upstream::Timeouts timeouts_for(const Exchange& exchange) {
+    const auto& server = exchange.snapshot->config.server;
+    auto remaining_ms = std::max<std::int64_t>(1, (exchange.deadline_us - core::monotonic_us()) / 1000);
+    int remaining = static_cast<int>(std::min<std::int64_t>(remaining_ms, INT32_MAX));
+    return {.connect_ms = std::min(server.connect_timeout_s * 1000, remaining),
+            .first_byte_ms = remaining,
+            .idle_ms = std::min(server.idle_stream_timeout_s * 1000, remaining),
+            .total_ms = remaining};
+}
+
+bool passes_through(ApiKind api, const providers::Endpoint& endpoint) {
+    switch (api) {
+    case ApiKind::chat_completions: return endpoint.format == WireFormat::openai;
+    case ApiKind::messages: return endpoint.format == WireFormat::anthropic;
+    // Of the OpenAI-format providers only OpenAI itself serves /responses.
+    case ApiKind::responses: return endpoint.format == WireFormat::openai && endpoint.provider == "openai";
+    }
+    return false;
+}
+
+void merge_usage(catalog::Usage& into, const catalog::Usage& u) {
+    if (u.input) into.input = u.input;
+    if (u.cached_input) into.cached_input = u.cached_input;
+    if (u.cache_write) into.cache_write = u.cache_write;
+    if (u.output) into.output = u.output;
+    if (u.reasoning) into.reasoning = u.reasoning;
+}
+
+void replace_header(upstream::Headers& headers, const std::string& name, const std::string& value) {
+    for (auto& [n, v] : headers)
+        if (strcasecmp(n.c_str(), name.c_str()) == 0) {
+            v = value;
+            return;
+        }
+    headers.emplace_back(name, value);
+}
+
+// The frame that ends a stream which failed after its first byte.
+std::string failure_frame(ApiKind api, std::string_view model, const Error& error, bool passthrough) {
+    if (api == ApiKind::responses)
+        return passthrough ? responses_stream_failure(error, model) : std::string();
+    return providers::client_adapter(client_format(api))->stream_encoder(model)->fail(error);
+}
+
+// Holds back a trailing partial SSE event so that an error frame, if one
+// must follow, starts at an event boundary.
+class EventAligner {
+public:
+    std::string take(std::string_view bytes) {
+        m_held.append(bytes);
+        std::size_t end = m_held.rfind("\n\n");
+        if (end == std::string::npos && m_held.size() < k_max_held_bytes) return {};
+        std::size_t cut = end == std::string::npos ? m_held.size() : end + 2;
+        std::string out = m_held.substr(0, cut);
+        m_held.erase(0, cut);
+        return out;
+    }
+    std::string rest() { return std::exchange(m_held, {}); }
+
+private:
+    std::string m_held;
+};
+
+Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate& target,
+                                   const providers::Endpoint& endpoint, StreamRelay* relay,
+                                   catalog::Usage& partial, const std::atomic<bool>* cancel) {
+    const auto& adapter = providers::upstream_adapter(endpoint.format);
+    const std::string& model_id = target.offering->provider_model_id;
+    bool stream = relay != nullptr;
+    json body = exchange.body;
+    body["model"] = model_id;
+    if (exchange.api == ApiKind::chat_completions && stream) {
+        if (!body.contains("stream_options") || !body["stream_options"].is_object()) body["stream_options"] = json::object();
+        body["stream_options"]["include_usage"] = true; // usage is metered from the stream
+    }
+    providers::UpstreamTarget where = adapter.target(endpoint, model_id, stream);
+    if (exchange.api == ApiKind::responses) where.url = endpoint.base_url + "/responses";
+    for (const auto& [name, value] : exchange.forward_headers) replace_header(where.headers, name, value);
+    upstream::HttpRequest request{.method = "POST", .url = where.url, .headers = std::move(where.headers),
+                                  .body = body.dump(-1, ' ', false, json::error_handler_t::replace)};
+    upstream::SendOptions options{.timeouts = timeouts_for(exchange), .cancel = cancel};
+    auto& client = upstream::UpstreamClient::shared();
+
+    if (!stream) {
+        auto answer = client.send(request, options);
+        if (!answer) return std::unexpected(answer.error());
+        if (answer->status / 100 != 2) return std::unexpected(adapter.decode_error(answer->status, answer->body, answer->headers));
+        json parsed = json::parse(answer->body, nullptr, false);
+        if (parsed.is_discarded()) return fail(ErrorCode::upstream_error, "the upstream answered with invalid JSON", true);
+        AttemptOutcome outcome{.body = std::move(answer->body)};
+        if (exchange.api == ApiKind::responses) {
+            outcome.usage = usage_from_responses(parsed.value("usage", json()));
+        } else if (auto decoded = adapter.decode_response(parsed)) {
+            outcome.usage = decoded->usage;
+        }
+        return outcome;
+    }
+
+    std::unique_ptr<providers::StreamDecoder> decoder;
+    if (exchange.api != ApiKind::responses) decoder = adapter.stream_decoder();
+    ResponsesStreamSniffer sniffer;
+    EventAligner aligner;
+    upstream::ChunkCallback on_chunk = [&](std::string_view bytes) {
+        if (decoder) {
+            for (const auto& event : decoder->feed(bytes))
+                if (event.kind == providers::StreamEvent::Kind::usage) merge_usage(partial, event.usage);
+        } else {
+            sniffer.feed(bytes);
+        }
+        relay->write(aligner.take(bytes));
+        if (!relay->committed()) {
+            relay->commit();
+            exchange.ttfb_us = core::monotonic_us() - exchange.started_us;
+        }
+        return !relay->cancel_flag().load();
+    };
+    options.on_chunk = &on_chunk;
+    auto answer = client.send(request, options);
+    if (!decoder) partial = sniffer.usage();
+    Error error;
+    if (!answer) error = answer.error();
+    else if (answer->status / 100 != 2) error = adapter.decode_error(answer->status, answer->body, answer->headers);
+    else if (decoder ? !decoder->done() : !(sniffer.completed() || sniffer.failed()))
+        error = make_error(ErrorCode::upstream_error, "the upstream stream was cut before its end", true);
+    else {
+        relay->write(aligner.rest());
+        if (!relay->committed()) relay->commit();
+        return AttemptOutcome{.usage = partial};
+    }
+    if (relay->committed()) {
+        aligner.rest(); // a torn event is dropped; the error frame replaces it
+        relay->write(failure_frame(exchange.api, target.model->id, error, true));
+    }
+    return std::unexpected(error);
+}
+
+Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& target,
+                                 const providers::Endpoint& endpoint, StreamRelay* relay,
+                                 catalog::Usage& partial, const std::atomic<bool>* cancel) {
+    const std::string& model = target.model->id;
+    const auto* client_side = providers::client_adapter(client_format(exchange.api));
+    providers::ChatResponse so_far;
+    providers::CallOptions options{.timeouts = timeouts_for(exchange), .cancel = cancel, .partial = &so_far};
+    if (endpoint.format == WireFormat::anthropic) options.extra_headers = exchange.forward_headers;
+    const std::string& model_id = target.offering->provider_model_id;
+
+    if (!relay) {
+        auto answer = providers::call(endpoint, exchange.chat, model_id, options, nullptr);
+        if (!answer) return std::unexpected(answer.error());
+        json out = exchange.api == ApiKind::responses ? encode_responses_response(*answer, model)
+                                                      : client_side->encode_client_response(*answer, model);
+        return AttemptOutcome{.body = out.dump(-1, ' ', false, json::error_handler_t::replace), .usage = answer->usage};
+    }
+
+    auto encoder = exchange.api == ApiKind::responses ? responses_stream_encoder(model) : client_side->stream_encoder(model);
+    providers::StreamCallback on_event = [&](const providers::StreamEvent& event) {
+        if (event.kind == providers::StreamEvent::Kind::error) return true; // call() fails right after
+        if (event.kind == providers::StreamEvent::Kind::usage) merge_usage(partial, event.usage);
+        relay->write(encoder->encode(event));
+        if (event.kind != providers::StreamEvent::Kind::start && !relay->committed()) {
+            relay->commit();
+            exchange.ttfb_us = core::monotonic_us() - exchange.started_us;
+        }
+        return !relay->cancel_flag().load();
+    };
+    auto answer = providers::call(endpoint, exchange.chat, model_id, options, &on_event);
+    if (answer) {
+        relay->write(encoder->finish());
+        if (!relay->committed()) relay->commit();
+        return AttemptOutcome{.usage = answer->usage};
+    }
+    merge_usage(partial, so_far.usage);
+    if (relay->committed()) relay->write(encoder->fail(answer.error()));
+    return std::unexpected(answer.error());
+}
+
+} // namespace
+
+providers::WireFormat client_format(ApiKind api) {
+    return api == ApiKind::messages ? WireFormat::anthropic : WireFormat::openai;
+}
+
+Result<AttemptOutcome> attempt(Exchange& exchange, const routing::Candidate& target,
+                               const providers::Endpoint& endpoint, StreamRelay* relay,
+                               catalog::Usage& partial_usage, const std::atomic<bool>* cancel) {
+    if (passes_through(exchange.api, endpoint))
+        return passthrough(exchange, target, endpoint, relay, partial_usage, cancel);
+    return translate(exchange, target, endpoint, relay, partial_usage, cancel);
+}
+
+} // namespace megarouter::proxy

@@ -1,0 +1,236 @@
+// The stages of the per-request filter chain for chat-like requests.
+#include <cmath>
+
+#include "megarouter/core/clock.hpp"
+#include "megarouter/proxy/responses_api.hpp"
+#include "megarouter/routing/analyser.hpp"
+#include "proxy/exchange.hpp"
+
+namespace megarouter::proxy {
+namespace {
+
+using nlohmann::json;
+
+std::string presented_key(const httplib::Request& request) {
+    std::string auth = request.get_header_value("Authorization");
+    if (auth.size() > 7 && strncasecmp(auth.c_str(), "Bearer ", 7) == 0) return auth.substr(7);
+    return request.get_header_value("x-api-key");
+}
+
+void add_usage(catalog::Usage& into, const catalog::Usage& u) {
+    into.input += u.input;
+    into.cached_input += u.cached_input;
+    into.cache_write += u.cache_write;
+    into.output += u.output;
+    into.reasoning += u.reasoning;
+}
+
+routing::RoutingContext context_for(const Exchange& exchange, const routing::HealthSnapshot& health) {
+    const Snapshot& snapshot = *exchange.snapshot;
+    return {.catalog = &snapshot.catalog, .providers = snapshot.providers, .config = &snapshot.routing,
+            .health = &health, .now = core::system_clock().now_ms()};
+}
+
+// A cut stream that reported no usage is still metered: the estimate of
+// its prompt and of what was relayed.
+catalog::Usage estimate_if_silent(const Exchange& exchange, catalog::Usage used, bool streamed) {
+    if (used.input || used.output || used.cached_input || !streamed || !exchange.plan) return used;
+    used.input = exchange.plan->analysis.input_tokens;
+    return used;
+}
+
+} // namespace
+
+Result<void> authenticate(Exchange& exchange, Shared& shared, const httplib::Request& request) {
+    auto caller = shared.governance->authenticate(presented_key(request));
+    if (!caller) return std::unexpected(caller.error());
+    exchange.caller = std::move(*caller);
+    exchange.authenticated = true;
+    auto guardrails = shared.governance->precheck(exchange.caller);
+    if (!guardrails) return std::unexpected(guardrails.error());
+    exchange.guardrails = std::move(*guardrails);
+    return {};
+}
+
+Result<void> decode_request(Exchange& exchange, const httplib::Request& request) {
+    exchange.body = json::parse(request.body, nullptr, false);
+    if (exchange.body.is_discarded())
+        return fail(ErrorCode::invalid_argument, "the request body is not valid JSON");
+    if (!exchange.body.is_object()) return fail(ErrorCode::invalid_argument, "the request body must be a JSON object");
+    if (exchange.api == ApiKind::responses) {
+        auto decoded = decode_responses_request(exchange.body);
+        if (!decoded) return std::unexpected(decoded.error());
+        exchange.chat = std::move(decoded->request);
+        exchange.dropped = std::move(decoded->dropped);
+    } else {
+        auto decoded = providers::client_adapter(client_format(exchange.api))->decode_client_request(exchange.body);
+        if (!decoded) return std::unexpected(decoded.error());
+        exchange.chat = std::move(*decoded);
+    }
+    for (const char* name : {"anthropic-version", "anthropic-beta"})
+        if (request.has_header(name)) exchange.forward_headers.emplace_back(name, request.get_header_value(name));
+    return {};
+}
+
+Result<void> route(Exchange& exchange, Shared& shared) {
+    routing::RouteRequest ask{.model = exchange.chat.model};
+    if (const auto& principal = exchange.caller.principal) {
+        const auto& policy = principal->policy;
+        auto& c = ask.constraints;
+        c.allow_models = policy.allowed_models;
+        c.allow_vendors = policy.allowed_vendors;
+        c.allow_providers = policy.allowed_providers;
+        c.max_price_per_mtok = policy.max_price_per_mtok;
+    }
+    if (exchange.guardrails.downgrade) {
+        ask.constraints.forced_mode = routing::parse_mode(exchange.guardrails.forced_mode);
+        ask.constraints.downgrade_price_ceiling = exchange.guardrails.price_ceiling_per_mtok;
+    }
+    auto health = shared.health->snapshot();
+    auto plan = routing::plan(ask, exchange.chat, context_for(exchange, health));
+    if (!plan) return std::unexpected(plan.error());
+    exchange.plan = std::move(*plan);
+    exchange.mode = exchange.plan->mode;
+    const auto& chosen = exchange.plan->chosen;
+    if (auto allowed = shared.governance->check_policy(exchange.caller, chosen.model->id, chosen.model->vendor,
+                                                      chosen.offering->provider, routing::to_string(exchange.mode));
+        !allowed)
+        return std::unexpected(allowed.error());
+    const auto& analysis = exchange.plan->analysis;
+    std::int64_t tokens = analysis.input_tokens + std::max(analysis.max_output_tokens, analysis.output_tokens);
+    auto hold = shared.governance->reserve(exchange.caller, std::max(chosen.max_cost, exchange.plan->estimated_cost), tokens);
+    if (!hold) return std::unexpected(hold.error());
+    exchange.hold = std::move(*hold);
+    return {};
+}
+
+Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay* relay) {
+    const routing::Plan& plan = *exchange.plan;
+    std::vector<routing::Candidate> queue{plan.chosen};
+    queue.insert(queue.end(), plan.fallbacks.begin(), plan.fallbacks.end());
+    const std::atomic<bool>* cancel = relay ? &relay->cancel_flag() : &shared.abort_streams;
+    Error last = make_error(ErrorCode::no_route, "no deployment could be called for " + exchange.chat.model);
+    for (std::size_t i = 0; i < queue.size(); ++i) {
+        if (core::monotonic_us() >= exchange.deadline_us) {
+            last = make_error(ErrorCode::upstream_timeout, "the request's deadline passed before an answer came");
+            break;
+        }
+        const routing::Candidate& target = queue[i];
+        auto endpoint = exchange.snapshot->endpoints.find(target.offering->provider);
+        if (endpoint == exchange.snapshot->endpoints.end()) continue;
+        exchange.attempts++;
+        exchange.model = target.model;
+        exchange.offering = target.offering;
+        exchange.fallback = i > 0;
+        catalog::Usage partial;
+        std::int64_t began = core::monotonic_us();
+        auto outcome = attempt(exchange, target, endpoint->second, relay, partial, cancel);
+        catalog::Usage used =
+            outcome ? outcome->usage : estimate_if_silent(exchange, partial, relay && relay->committed());
+        add_usage(exchange.usage, used);
+        exchange.cost += catalog::cost(*target.offering, used);
+        double elapsed_ms = (core::monotonic_us() - began) / 1000.0;
+        if (outcome) {
+            double ttft = relay ? (exchange.ttfb_us > 0 ? exchange.ttfb_us / 1000.0 : 0) : 0;
+            double tps = elapsed_ms > 0 && used.output > 0 ? used.output * 1000.0 / elapsed_ms : 0;
+            shared.health->record_success(target.key(), ttft, tps);
+            exchange.body_out = std::move(outcome->body);
+            return {};
+        }
+        last = outcome.error();
+        if (last.code == ErrorCode::cancelled) break; // the client left or the server is stopping
+        shared.health->record_failure(target.key(), routing::FailureInfo::from(last));
+        if (relay && relay->committed()) break; // bytes went out: no silent switch
+        if (relay) relay->discard_uncommitted();
+        if (last.code == ErrorCode::context_length_exceeded) {
+            auto health = shared.health->snapshot();
+            auto larger = routing::larger_context_fallbacks(plan, target, context_for(exchange, health));
+            queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(i) + 1, queue.end());
+            queue.insert(queue.end(), larger.begin(), larger.end());
+            continue;
+        }
+        if (!last.retryable && last.code != ErrorCode::rate_limited) break;
+    }
+    return std::unexpected(last);
+}
+
+void finish(Exchange& exchange, Shared& shared, const std::string& method) {
+    std::int64_t latency_ms = (core::monotonic_us() - exchange.started_us) / 1000;
+    const catalog::Usage& u = exchange.usage;
+    if (exchange.authenticated) {
+        governance::LedgerEntry entry{
+            .request_id = exchange.request_id,
+            .key_id = exchange.caller.key_id(),
+            .endpoint = exchange.path,
+            .requested_model = exchange.chat.model,
+            .routed_model = exchange.model ? exchange.model->id : "",
+            .vendor = exchange.model ? exchange.model->vendor : "",
+            .provider = exchange.offering ? exchange.offering->provider : "",
+            .mode = exchange.plan ? std::string(routing::to_string(exchange.mode)) : "",
+            .tier = exchange.model ? std::string(catalog::to_string(exchange.model->tier)) : "",
+            .input_tokens = u.input,
+            .cached_tokens = u.cached_input,
+            .cache_write_tokens = u.cache_write,
+            .output_tokens = u.output,
+            .reasoning_tokens = u.reasoning,
+            .cost_nanos = exchange.cost,
+            .latency_ms = latency_ms,
+            .ttft_ms = exchange.ttfb_us / 1000,
+            .status = exchange.status,
+            .attempts = exchange.attempts,
+            .fallback = exchange.fallback,
+            .error_code = exchange.error_code};
+        shared.governance->settle(exchange.caller, exchange.hold, entry);
+    }
+    shared.access_log->write({.ts_ms = core::system_clock().now_ms(),
+                              .request_id = exchange.request_id,
+                              .method = method,
+                              .path = exchange.path,
+                              .key_id = exchange.caller.key_id(),
+                              .requested_model = exchange.chat.model,
+                              .model = exchange.model ? exchange.model->id : "",
+                              .provider = exchange.offering ? exchange.offering->provider : "",
+                              .mode = exchange.plan ? std::string(routing::to_string(exchange.mode)) : "",
+                              .status = exchange.status,
+                              .stream = exchange.chat.stream,
+                              .input_tokens = u.input + u.cached_input + u.cache_write,
+                              .output_tokens = u.output,
+                              .cost_usd = static_cast<double>(exchange.cost) / catalog::k_nanos_per_usd,
+                              .latency_ms = latency_ms,
+                              .ttfb_ms = exchange.ttfb_us / 1000,
+                              .attempts = exchange.attempts,
+                              .error = exchange.error_code});
+}
+
+void set_outcome_headers(const Exchange& exchange, httplib::Response& response, bool include_cost) {
+    response.set_header("x-request-id", exchange.request_id);
+    if (exchange.model) response.set_header("x-megarouter-model", exchange.model->id);
+    if (exchange.offering) response.set_header("x-megarouter-provider", exchange.offering->provider);
+    if (exchange.plan) response.set_header("x-megarouter-mode", std::string(routing::to_string(exchange.mode)));
+    response.set_header("x-megarouter-attempts", std::to_string(exchange.attempts));
+    if (exchange.fallback) response.set_header("x-megarouter-fallback", "true");
+    if (include_cost) {
+        char cost[32];
+        std::snprintf(cost, sizeof cost, "%.9f", static_cast<double>(exchange.cost) / catalog::k_nanos_per_usd);
+        response.set_header("x-megarouter-cost-usd", cost);
+    }
+    if (exchange.guardrails.downgrade) response.set_header("x-megarouter-budget-downgrade", exchange.guardrails.reason);
+    if (!exchange.dropped.empty()) {
+        std::string dropped;
+        for (const auto& d : exchange.dropped) dropped += (dropped.empty() ? "" : ",") + d;
+        response.set_header("x-megarouter-dropped", dropped);
+    }
+}
+
+void write_error(httplib::Response& response, providers::WireFormat format, const Error& error,
+                 const std::string& request_id) {
+    providers::ClientError out = providers::client_adapter(format)->encode_client_error(error);
+    response.status = out.status;
+    response.set_content(out.body, "application/json");
+    if (!out.should_retry) response.set_header("x-should-retry", "false");
+    if (error.retry_after_seconds && *error.retry_after_seconds >= 0)
+        response.set_header("Retry-After", std::to_string(static_cast<long>(std::ceil(*error.retry_after_seconds))));
+    if (!request_id.empty()) response.set_header("x-request-id", request_id);
+}
+
+} // namespace megarouter::proxy

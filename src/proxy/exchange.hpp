@@ -1,0 +1,94 @@
+// One chat-like request on its way through the filter chain
+// (authenticate -> parse -> limits and budgets -> route -> call upstream with
+// failover -> meter -> settle -> access log), and the functions for each
+// stage. Chat completions, Anthropic messages and Responses requests all take
+// this path; only decoding and encoding differ by API.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "megarouter/providers/adapter.hpp"
+#include "megarouter/providers/canonical.hpp"
+#include "megarouter/routing/router.hpp"
+#include "proxy/state.hpp"
+#include "proxy/stream_relay.hpp"
+
+namespace megarouter::proxy {
+
+enum class ApiKind { chat_completions, messages, responses };
+
+// The wire format of errors and bodies for a client API.
+providers::WireFormat client_format(ApiKind api);
+
+struct Exchange {
+    // What came in.
+    std::string request_id;
+    ApiKind api = ApiKind::chat_completions;
+    std::string path;
+    std::int64_t started_us = 0;   // monotonic
+    std::int64_t deadline_us = 0;  // monotonic; the request's overall deadline
+    nlohmann::json body;           // the client's JSON (passed through when formats match)
+    providers::ChatRequest chat;
+    std::vector<std::string> dropped; // what translation could not carry
+    upstream::Headers forward_headers; // anthropic-version / anthropic-beta
+    std::shared_ptr<const Snapshot> snapshot;
+    Caller caller;
+    governance::Guardrails guardrails;
+    governance::Reservation hold;
+    bool authenticated = false;    // past authenticate: settle is owed
+    std::optional<routing::Plan> plan;
+    routing::Mode mode = routing::Mode::balanced;
+
+    // What happened.
+    int attempts = 0;
+    const catalog::Model* model = nullptr;       // the last deployment tried
+    const catalog::Offering* offering = nullptr;
+    catalog::Usage usage;                        // summed over attempts
+    catalog::Nanos cost = 0;
+    int status = 0;
+    std::string error_code;
+    bool fallback = false;
+    std::int64_t ttfb_us = 0;                    // streams: when committed
+    std::string body_out;                        // non-streamed answer, in the client's format
+};
+
+// The result of one attempt at one deployment.
+struct AttemptOutcome {
+    std::string body;        // non-streamed: the answer in the client's format
+    catalog::Usage usage;
+};
+
+// Calls one deployment: passes the client's body through when the upstream
+// speaks the client's format, translates otherwise. With `relay` the answer
+// is streamed into it (commit on the first content); without, it is returned.
+// Fails with the upstream's classified error; `usage` of a failed attempt is
+// added to the exchange by the caller via `partial_usage`.
+Result<AttemptOutcome> attempt(Exchange& exchange, const routing::Candidate& target,
+                               const providers::Endpoint& endpoint, StreamRelay* relay,
+                               catalog::Usage& partial_usage, const std::atomic<bool>* cancel);
+
+// The chain's stages, in order. Each fails with an Error that the handler
+// answers in the client's format.
+Result<void> authenticate(Exchange& exchange, Shared& shared, const httplib::Request& request);
+Result<void> decode_request(Exchange& exchange, const httplib::Request& request);
+Result<void> route(Exchange& exchange, Shared& shared);
+// Tries the plan's deployments in order within the deadline.
+Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay* relay);
+// Settles the reservation, writes the ledger row and the access log line.
+void finish(Exchange& exchange, Shared& shared, const std::string& method);
+
+// The x-megarouter-* headers (and x-request-id) describing the exchange.
+void set_outcome_headers(const Exchange& exchange, httplib::Response& response, bool include_cost);
+
+// Writes `error` in the client's format with its status (and Retry-After /
+// x-should-retry where they apply).
+void write_error(httplib::Response& response, providers::WireFormat format, const Error& error,
+                 const std::string& request_id);
+
+} // namespace megarouter::proxy

@@ -1,0 +1,58 @@
+// The governance steps of the proxy's filter chain behind one interface:
+// authenticate -> precheck (limits, guardrails) -> reserve -> settle. The
+// proxy talks only to this seam; one implementation forwards to the
+// governance Gate (keys, budgets, ledger), the other lets everything through
+// (a gateway without governance, and unit tests).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string_view>
+
+#include "megarouter/core/clock.hpp"
+#include "megarouter/core/config.hpp"
+#include "megarouter/core/error.hpp"
+#include "megarouter/core/paths.hpp"
+#include "megarouter/governance/gate.hpp"
+#include "megarouter/governance/ledger.hpp"
+
+namespace megarouter::proxy {
+
+// Who is calling: a principal when a key was checked, nothing otherwise.
+struct Caller {
+    std::optional<governance::Principal> principal;
+    std::string key_id() const { return principal ? principal->key_id : ""; }
+};
+
+// All member functions are thread-safe.
+class Governance {
+public:
+    virtual ~Governance() = default;
+    // Whether every request must carry a valid key.
+    virtual bool enforcing() const = 0;
+    // `key` is the presented key ("" when none). Fails with unauthenticated /
+    // permission_denied when enforcing; otherwise returns an anonymous caller.
+    virtual Result<Caller> authenticate(std::string_view key) = 0;
+    // Rate limits and budget guardrails. Fails with rate_limited / budget_exceeded.
+    virtual Result<governance::Guardrails> precheck(const Caller& caller) = 0;
+    // Policy of the caller's key for the routed deployment. Fails with permission_denied.
+    virtual Result<void> check_policy(const Caller& caller, std::string_view model, std::string_view vendor,
+                                      std::string_view provider, std::string_view mode) = 0;
+    // Holds the estimated maximum cost. Fails with budget_exceeded.
+    virtual Result<governance::Reservation> reserve(const Caller& caller, governance::Nanos max_cost,
+                                                    std::int64_t tokens) = 0;
+    // Releases the hold and records the real cost (a ledger row). Exactly once
+    // per request that got past authenticate, whatever the outcome.
+    virtual void settle(const Caller& caller, const governance::Reservation& hold,
+                        const governance::LedgerEntry& entry) = 0;
+    // Writes queued ledger rows (shutdown).
+    virtual void flush() = 0;
+};
+
+// Lets everything through and records nothing.
+std::unique_ptr<Governance> open_open_governance();
+
+// Forwards to a governance::Gate on the config's database. Fails with storage.
+Result<std::unique_ptr<Governance>> open_gate_governance(const core::Config& config, const core::EnvLookup& env);
+
+} // namespace megarouter::proxy

@@ -1,0 +1,37 @@
+// The endpoint handlers of `megarouter serve`. Each answers one route of the
+// HTTP server; all are thread-safe and never throw.
+#pragma once
+
+#include <httplib.h>
+
+#include "proxy/exchange.hpp"
+#include "proxy/state.hpp"
+
+namespace megarouter::proxy {
+
+// POST /v1/chat/completions, /v1/messages, /v1/responses: the filter chain,
+// streamed or not.
+void handle_chat(Shared& shared, ApiKind api, const httplib::Request& request, httplib::Response& response);
+
+// GET /v1/models (OpenAI list, or Anthropic's with an anthropic-version header)
+// and GET /v1/models/{id}.
+void handle_models(Shared& shared, const httplib::Request& request, httplib::Response& response);
+void handle_model(Shared& shared, const httplib::Request& request, httplib::Response& response);
+
+// POST /v1/messages/count_tokens: an estimate (routing's token estimator).
+void handle_count_tokens(Shared& shared, const httplib::Request& request, httplib::Response& response);
+
+// POST /v1/embeddings: passed through to an OpenAI-format provider.
+void handle_embeddings(Shared& shared, const httplib::Request& request, httplib::Response& response);
+
+// POST /v1/route: the routing plan as JSON, nothing called.
+void handle_route(Shared& shared, const httplib::Request& request, httplib::Response& response);
+
+// GET /health and GET /health/deployments.
+void handle_health(Shared& shared, const httplib::Request& request, httplib::Response& response);
+void handle_deployments(Shared& shared, const httplib::Request& request, httplib::Response& response);
+
+// The API family a path belongs to, for errors outside any handler (413, 404).
+providers::WireFormat format_for_path(const std::string& path);
+
+} // namespace megarouter::proxy

@@ -1,0 +1,234 @@
+// The listener: cpp-httplib's Server on an elastic pool, the routes, limits
+// and error shapes, and the lifecycle (bind, run, drain, reload).
+#include "megarouter/proxy/server.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+#include <thread>
+
+#include "megarouter/core/clock.hpp"
+#include "proxy/handlers.hpp"
+#include "proxy/state.hpp"
+
+namespace megarouter::proxy {
+
+namespace {
+constexpr int k_listen_backlog = 4096;   // the library's own backlog is 5
+constexpr int k_pool_headroom = 64;      // threads beyond max_concurrent for health checks and 503s
+} // namespace
+
+struct ProxyServer::Impl {
+    Shared shared;
+    ServeOptions options;
+    std::string host;
+    int requested_port = 4000;
+    int bound_port = 0;
+    std::atomic<int> listen_fd{-1};
+    httplib::Server server;
+    std::atomic<ElasticTaskPool*> pool{nullptr}; // owned by the server while it listens
+    std::atomic<bool> stopping{false};
+
+    void configure();
+    void add_routes();
+    bool authorized(const httplib::Request& request, httplib::Response& response);
+};
+
+bool is_loopback(const std::string& host) {
+    if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+    in_addr addr{};
+    if (inet_pton(AF_INET, host.c_str(), &addr) == 1) return (ntohl(addr.s_addr) >> 24) == 127;
+    return false;
+}
+
+Result<std::unique_ptr<ProxyServer>> ProxyServer::create(core::Config config, core::Paths paths, core::EnvLookup env,
+                                                         ServeOptions options) {
+    auto impl = std::make_unique<Impl>();
+    impl->options = options;
+    impl->host = options.host.value_or(config.server.host);
+    impl->requested_port = options.port.value_or(config.server.port);
+    impl->shared.paths = paths;
+    impl->shared.env = env;
+    auto log = AccessLog::open(options.access_log.value_or(config.server.access_log),
+                               options.access_log_json.value_or(config.server.access_log_json));
+    if (!log) return std::unexpected(log.error());
+    impl->shared.access_log = std::move(*log);
+    if (options.use_governance) {
+        auto governance = open_gate_governance(config, env);
+        if (!governance) return std::unexpected(governance.error());
+        impl->shared.governance = std::move(*governance);
+    } else {
+        impl->shared.governance = open_open_governance();
+    }
+    auto snapshot = build_snapshot(std::move(config), paths, env);
+    if (!snapshot) return std::unexpected(snapshot.error());
+    impl->shared.health = std::make_unique<routing::HealthTracker>(core::system_clock(), (*snapshot)->routing.health);
+    int max_concurrent = (*snapshot)->config.server.max_concurrent;
+    impl->shared.upstream_pool = std::make_unique<ElasticTaskPool>(TaskPoolOptions{
+        .max_threads = static_cast<std::size_t>(max_concurrent + k_pool_headroom), .idle_exit_ms = 5'000,
+        .stack_bytes = 512 * 1024});
+    impl->shared.set_snapshot(std::move(*snapshot));
+    impl->configure();
+    impl->add_routes();
+    return std::unique_ptr<ProxyServer>(new ProxyServer(std::move(impl)));
+}
+
+ProxyServer::ProxyServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+ProxyServer::~ProxyServer() {
+    if (m_impl->server.is_running()) m_impl->server.stop();
+    m_impl->shared.abort_streams = true;
+    m_impl->shared.upstream_pool->shutdown();
+}
+
+void ProxyServer::Impl::configure() {
+    auto snapshot = shared.snapshot();
+    const auto& limits = snapshot->config.server;
+    std::size_t max_threads = static_cast<std::size_t>(limits.max_concurrent + k_pool_headroom);
+    server.new_task_queue = [this, max_threads] {
+        auto* created = new ElasticTaskPool({.max_threads = max_threads, .idle_exit_ms = 5'000, .stack_bytes = 512 * 1024});
+        pool.store(created);
+        return created;
+    };
+    server.set_payload_max_length(static_cast<std::size_t>(limits.max_body_bytes));
+    server.set_read_timeout(60, 0);  // a slow client uploading a large body
+    server.set_write_timeout(60, 0); // a client that stopped reading
+    server.set_keep_alive_max_count(100'000);
+    server.set_keep_alive_timeout(5);
+    server.set_socket_options([this](socket_t fd) {
+        int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on); // inherited by accepted sockets
+        listen_fd.store(fd);
+    });
+    server.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
+        std::size_t header_bytes = 0;
+        for (const auto& [name, value] : request.headers) header_bytes += name.size() + value.size() + 4;
+        if (header_bytes > static_cast<std::size_t>(shared.snapshot()->config.server.max_header_bytes)) {
+            write_error(response, format_for_path(request.path),
+                        make_error(ErrorCode::invalid_argument, "request headers are larger than the configured limit"), "");
+            response.status = 431;
+            return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+    });
+    server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
+        if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+        auto format = format_for_path(request.path);
+        if (response.status == 413) {
+            write_error(response, format, make_error(ErrorCode::payload_too_large, "the request body is larger than the configured limit"), "");
+            response.status = 413;
+        } else if (response.status == 404) {
+            write_error(response, format, make_error(ErrorCode::not_found, "unknown endpoint " + request.method + " " + request.path), "");
+            // Not a model: keep the error code generic.
+            response.status = 404;
+        } else if (response.status == 400) {
+            write_error(response, format, make_error(ErrorCode::invalid_argument, "malformed HTTP request"), "");
+        } else {
+            return httplib::Server::HandlerResponse::Unhandled;
+        }
+        return httplib::Server::HandlerResponse::Handled;
+    });
+    server.set_exception_handler([](const httplib::Request& request, httplib::Response& response, std::exception_ptr) {
+        write_error(response, format_for_path(request.path), make_error(ErrorCode::internal, "internal error"), "");
+    });
+}
+
+bool ProxyServer::Impl::authorized(const httplib::Request& request, httplib::Response& response) {
+    if (!shared.governance->enforcing()) return true;
+    std::string auth = request.get_header_value("Authorization");
+    std::string key = auth.size() > 7 && strncasecmp(auth.c_str(), "Bearer ", 7) == 0 ? auth.substr(7)
+                                                                                     : request.get_header_value("x-api-key");
+    auto caller = shared.governance->authenticate(key);
+    if (caller) return true;
+    write_error(response, format_for_path(request.path), caller.error(), "");
+    return false;
+}
+
+void ProxyServer::Impl::add_routes() {
+    using Handler = void (*)(Shared&, const httplib::Request&, httplib::Response&);
+    auto guarded = [this](Handler handler) {
+        return [this, handler](const httplib::Request& request, httplib::Response& response) {
+            if (authorized(request, response)) handler(shared, request, response);
+        };
+    };
+    auto chat = [this](ApiKind api) {
+        return [this, api](const httplib::Request& request, httplib::Response& response) {
+            handle_chat(shared, api, request, response);
+        };
+    };
+    // Clients whose base URL lacks /v1 call the same endpoints without it.
+    for (std::string prefix : {"/v1", ""}) {
+        server.Post(prefix + "/chat/completions", chat(ApiKind::chat_completions));
+        server.Post(prefix + "/responses", chat(ApiKind::responses));
+        server.Post(prefix + "/embeddings", guarded(handle_embeddings));
+        server.Get(prefix + "/models", guarded(handle_models));
+        server.Get(prefix + R"(/models/(.+))", guarded(handle_model));
+    }
+    server.Post("/v1/messages", chat(ApiKind::messages));
+    server.Post("/v1/messages/count_tokens", guarded(handle_count_tokens));
+    server.Post("/v1/route", guarded(handle_route));
+    server.Get("/health", [this](const httplib::Request& rq, httplib::Response& rs) { handle_health(shared, rq, rs); });
+    server.Get("/health/deployments", guarded(handle_deployments));
+    // Codex tries a WebSocket upgrade here first and falls back to POST.
+    server.Get("/v1/responses", [](const httplib::Request& request, httplib::Response& response) {
+        write_error(response, format_for_path(request.path),
+                    make_error(ErrorCode::invalid_argument, "WebSocket is not supported; POST /v1/responses"), "");
+        response.status = 405;
+    });
+    // Claude Code probes HEAD / before anything else.
+    server.Get("/", [](const httplib::Request&, httplib::Response& response) {
+        response.set_content("megarouter\n", "text/plain");
+    });
+}
+
+Result<int> ProxyServer::bind() {
+    Impl& impl = *m_impl;
+    if (!is_loopback(impl.host) && !impl.shared.governance->enforcing() && !impl.options.insecure_no_auth)
+        return fail(ErrorCode::permission_denied,
+                    "refusing to listen on " + impl.host +
+                        " without API keys: create a key (megarouter keys create) or pass --insecure-no-auth");
+    int port = impl.requested_port == 0 ? impl.server.bind_to_any_port(impl.host)
+                                        : (impl.server.bind_to_port(impl.host, impl.requested_port) ? impl.requested_port : -1);
+    if (port <= 0)
+        return fail(ErrorCode::io, "cannot listen on " + impl.host + ":" + std::to_string(impl.requested_port) +
+                                       " (address in use or not available)");
+    if (int fd = impl.listen_fd.load(); fd >= 0) ::listen(fd, k_listen_backlog);
+    impl.bound_port = port;
+    return port;
+}
+
+void ProxyServer::run() {
+    m_impl->server.listen_after_bind();
+    m_impl->shared.upstream_pool->shutdown();
+    m_impl->shared.governance->flush();
+}
+
+void ProxyServer::shutdown(int grace_ms) {
+    Impl& impl = *m_impl;
+    if (impl.stopping.exchange(true)) return;
+    impl.server.stop();
+    auto deadline = core::monotonic_us() + std::int64_t{grace_ms} * 1000;
+    while (impl.shared.in_flight.load() > 0 && core::monotonic_us() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    impl.shared.abort_streams = true; // whatever is left ends now, with an error event
+}
+
+Result<void> ProxyServer::reload(core::Config config) {
+    auto snapshot = build_snapshot(std::move(config), m_impl->shared.paths, m_impl->shared.env);
+    if (!snapshot) return std::unexpected(snapshot.error());
+    m_impl->shared.set_snapshot(std::move(*snapshot));
+    return {};
+}
+
+int ProxyServer::port() const { return m_impl->bound_port; }
+const std::string& ProxyServer::host() const { return m_impl->host; }
+bool ProxyServer::enforcing_keys() const { return m_impl->shared.governance->enforcing(); }
+
+std::size_t ProxyServer::threads() const {
+    auto* pool = m_impl->pool.load();
+    return (pool ? pool->threads() : 0) + m_impl->shared.upstream_pool->threads();
+}
+
+} // namespace megarouter::proxy

@@ -1,0 +1,65 @@
+// What the proxy's handlers share. A Snapshot holds everything derived from
+// the config (catalog, routing config, resolved provider endpoints) and is
+// immutable: SIGHUP builds a new one and swaps the pointer, so requests in
+// flight keep the snapshot they started with. Shared holds what lives as long
+// as the server: health, the governance gate, the access log, counters.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "megarouter/catalog/catalog.hpp"
+#include "megarouter/core/config.hpp"
+#include "megarouter/core/paths.hpp"
+#include "megarouter/providers/registry.hpp"
+#include "megarouter/proxy/access_log.hpp"
+#include "megarouter/proxy/task_pool.hpp"
+#include "megarouter/routing/health.hpp"
+#include "megarouter/routing/routing_config.hpp"
+#include "proxy/governance_seam.hpp"
+
+namespace megarouter::proxy {
+
+struct Snapshot {
+    core::Config config;
+    catalog::Catalog catalog;
+    routing::RoutingConfig routing;
+    std::vector<std::string> providers;                 // configured, with credentials
+    std::map<std::string, providers::Endpoint> endpoints; // by provider name
+};
+
+// Builds a snapshot from a config. Fails with config (catalog or routing
+// sections invalid).
+Result<std::shared_ptr<const Snapshot>> build_snapshot(core::Config config, const core::Paths& paths,
+                                                       const core::EnvLookup& env);
+
+struct Shared {
+    core::Paths paths;
+    core::EnvLookup env;
+    std::unique_ptr<routing::HealthTracker> health;
+    std::unique_ptr<Governance> governance;  // never null (a pass-through when keys are off)
+    std::unique_ptr<AccessLog> access_log;
+    std::unique_ptr<ElasticTaskPool> upstream_pool; // runs streamed upstream calls
+    std::atomic<int> in_flight{0};
+    std::atomic<bool> abort_streams{false};   // shutdown grace is over
+    int keepalive_ms = 15'000;                // SSE comment after this much silence
+
+    std::shared_ptr<const Snapshot> snapshot() const {
+        std::lock_guard lock(m_snapshot_mutex);
+        return m_snapshot;
+    }
+    void set_snapshot(std::shared_ptr<const Snapshot> next) {
+        std::lock_guard lock(m_snapshot_mutex);
+        m_snapshot = std::move(next);
+    }
+
+private:
+    mutable std::mutex m_snapshot_mutex;
+    std::shared_ptr<const Snapshot> m_snapshot;
+};
+
+} // namespace megarouter::proxy

@@ -1,0 +1,76 @@
+// Internal to routing: a small case-insensitive set of names (providers,
+// vendors, models) with a lookup of a few nanoseconds, because the router asks
+// it once per offering of the catalog on every request.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace megarouter::routing {
+
+class NameSet {
+public:
+    NameSet() = default;
+    // Names are lowercased; duplicates are harmless.
+    template <typename Range>
+    explicit NameSet(const Range& names) {
+        for (const auto& name : names) insert(name);
+    }
+
+    void insert(std::string_view name) {
+        std::string lower(name);
+        for (char& c : lower)
+            if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+        if (contains(lower)) return;
+        m_names.push_back(std::move(lower));
+        rebuild();
+    }
+
+    bool empty() const { return m_names.empty(); }
+    std::size_t size() const { return m_names.size(); }
+    const std::vector<std::string>& names() const { return m_names; }
+
+    // `name` must already be lowercase (catalog names are).
+    bool contains(std::string_view name) const {
+        if (m_names.empty()) return false;
+        if (m_names.size() >= k_slots / 2) { // large lists: plain scan
+            for (const std::string& known : m_names)
+                if (known == name) return true;
+            return false;
+        }
+        for (std::size_t slot = hash(name);; slot = (slot + 1) & k_mask) {
+            std::uint16_t entry = m_slots[slot];
+            if (entry == 0) return false;
+            if (m_names[entry - 1] == name) return true;
+        }
+    }
+
+private:
+    static constexpr std::size_t k_slots = 256, k_mask = k_slots - 1;
+
+    static std::size_t hash(std::string_view name) {
+        if (name.empty()) return 0;
+        auto first = static_cast<unsigned char>(name.front());
+        auto last = static_cast<unsigned char>(name.back());
+        auto mid = static_cast<unsigned char>(name[name.size() / 2]);
+        return (name.size() * 131 + first * 31 + mid * 7 + last) & k_mask;
+    }
+
+    void rebuild() {
+        m_slots.fill(0);
+        if (m_names.size() >= k_slots / 2) return; // contains() scans instead
+        for (std::size_t i = 0; i < m_names.size(); ++i) {
+            std::size_t slot = hash(m_names[i]);
+            while (m_slots[slot] != 0) slot = (slot + 1) & k_mask;
+            m_slots[slot] = static_cast<std::uint16_t>(i + 1);
+        }
+    }
+
+    std::vector<std::string> m_names;
+    std::array<std::uint16_t, k_slots> m_slots{};
+};
+
+} // namespace megarouter::routing

@@ -1,0 +1,107 @@
+#include "routing/pool.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace megarouter::routing {
+
+namespace {
+
+using catalog::Model;
+
+void drop_exclusions_of(Pool& pool, const std::vector<Candidate>& returned) {
+    std::erase_if(pool.excluded, [&](const Excluded& e) {
+        return std::any_of(returned.begin(), returned.end(), [&](const Candidate& c) { return c.offering == e.offering; });
+    });
+}
+
+void recount_providers(std::vector<Candidate>& candidates) {
+    std::map<const Model*, int> counts;
+    for (const Candidate& c : candidates) ++counts[c.model];
+    for (Candidate& c : candidates) c.independent_providers = counts[c.model];
+}
+
+} // namespace
+
+void collect_model(const Model& model, const Requirements& req, Pool& pool, int weight, std::string_view only_provider) {
+    Verdict model_verdict = check_model(model, req);
+    std::size_t first = pool.candidates.size();
+    for (const catalog::Offering& offering : model.offerings) {
+        if (!only_provider.empty() && offering.provider != only_provider) continue;
+        if (model_verdict.reason) {
+            pool.excluded.push_back({&model, &offering, *model_verdict.reason, model_verdict.needed});
+            continue;
+        }
+        Candidate candidate;
+        candidate.model = &model;
+        candidate.offering = &offering;
+        candidate.weight = weight;
+        Verdict verdict = check_offering(model, offering, req, candidate);
+        if (!verdict.reason) {
+            pool.candidates.push_back(candidate);
+            continue;
+        }
+        pool.excluded.push_back({&model, &offering, *verdict.reason, verdict.needed});
+        if (*verdict.reason == Exclusion::below_tier) pool.below_tier.push_back(candidate);
+        if (*verdict.reason == Exclusion::ejected) pool.ejected.push_back(candidate);
+    }
+    int count = static_cast<int>(pool.candidates.size() - first);
+    for (std::size_t i = first; i < pool.candidates.size(); ++i) pool.candidates[i].independent_providers = count;
+}
+
+void settle_pool(Pool& pool, std::vector<std::string>& notes, bool& panic, double panic_threshold) {
+    std::size_t healthy = pool.candidates.size();
+    std::size_t total = healthy + pool.ejected.size();
+    if (!pool.ejected.empty() && static_cast<double>(healthy) < panic_threshold * static_cast<double>(total)) {
+        panic = true;
+        notes.push_back("panic mode: only " + std::to_string(healthy) + " of " + std::to_string(total) +
+                        " deployments healthy, so ejected ones are used too");
+        drop_exclusions_of(pool, pool.ejected);
+        pool.candidates.insert(pool.candidates.end(), pool.ejected.begin(), pool.ejected.end());
+        recount_providers(pool.candidates);
+    }
+    if (!pool.candidates.empty() || pool.below_tier.empty()) return;
+    // Nothing meets the tier: take the strongest tier that can serve rather
+    // than fail (e.g. only light models have credentials).
+    std::vector<Candidate> usable;
+    for (const Candidate& c : pool.below_tier)
+        if (c.health != HealthState::ejected && c.health != HealthState::cooling) usable.push_back(c);
+    if (usable.empty()) return;
+    catalog::Tier best = catalog::Tier::light;
+    for (const Candidate& c : usable) best = std::max(best, c.model->tier);
+    std::erase_if(usable, [&](const Candidate& c) { return c.model->tier != best; });
+    notes.push_back("no deployment of the required tier can serve; using the strongest available (" +
+                    std::string(catalog::to_string(best)) + ")");
+    drop_exclusions_of(pool, usable);
+    pool.candidates = std::move(usable);
+    recount_providers(pool.candidates);
+}
+
+Error no_route_error(const Pool& pool, const Plan& plan, const RoutingContext& context) {
+    std::map<Exclusion, int> counts;
+    for (const Excluded& e : pool.excluded) ++counts[e.reason];
+    std::vector<std::pair<int, Exclusion>> ordered;
+    for (auto [reason, count] : counts) ordered.emplace_back(count, reason);
+    std::sort(ordered.begin(), ordered.end(), [](auto& a, auto& b) { return a.first > b.first; });
+    std::string message = "no deployment can serve " + plan.requested;
+    if (ordered.empty()) message += ": nothing matched";
+    for (std::size_t i = 0; i < ordered.size(); ++i)
+        message += (i == 0 ? ": " : ", ") + std::to_string(ordered[i].first) + " " +
+                   std::string(to_string(ordered[i].second)) + (ordered[i].first == 1 ? "" : "");
+    if (counts.count(Exclusion::no_credentials) && context.providers.empty())
+        message += " (no provider has credentials: set e.g. OPENAI_API_KEY or ANTHROPIC_API_KEY)";
+    Error error = make_error(ErrorCode::no_route, message);
+    bool only_cooling = counts.size() == 1 && counts.count(Exclusion::cooling_down);
+    if (only_cooling && context.health) {
+        core::Millis soonest = 0;
+        for (const Excluded& e : pool.excluded)
+            if (const DeploymentHealth* h = context.health->find(e.offering->provider, e.model->id))
+                soonest = soonest == 0 ? h->retry_after_until : std::min(soonest, h->retry_after_until);
+        error.retryable = true;
+        error.retry_after_seconds = std::max(0.0, static_cast<double>(soonest - context.now) / 1000.0);
+    }
+    return error;
+}
+
+} // namespace megarouter::routing

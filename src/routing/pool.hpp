@@ -1,0 +1,41 @@
+// Internal to routing: the pool of deployments one plan() call collects --
+// eligible candidates, the ones held back only by the tier or by ejection
+// (for tier relaxation and panic mode), and every exclusion with its reason.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "routing/router_internal.hpp"
+
+namespace megarouter::routing {
+
+struct Pool {
+    std::vector<Candidate> candidates;
+    std::vector<Candidate> below_tier; // passed everything but the tier
+    std::vector<Candidate> ejected;    // passed everything but outlier ejection
+    std::vector<Excluded> excluded;
+
+    void reserve(std::size_t n) {
+        candidates.reserve(n / 2);
+        excluded.reserve(n);
+    }
+};
+
+// Checks every offering of `model` (or only `only_provider`'s) and files each
+// into the pool. Sets independent_providers on the model's candidates.
+void collect_model(const catalog::Model& model, const Requirements& req, Pool& pool, int weight = 0,
+                   std::string_view only_provider = {});
+
+// Applies the panic threshold (too few healthy: ejected deployments return)
+// and tier relaxation (nothing meets the tier: the strongest tier available
+// is used), adding a note for each.
+void settle_pool(Pool& pool, std::vector<std::string>& notes, bool& panic, double panic_threshold);
+
+// The no_route error for an empty pool: the exclusion reasons by count, a
+// hint when credentials are missing, and retryable with retry_after_seconds
+// when only Retry-After holds deployments back.
+Error no_route_error(const Pool& pool, const Plan& plan, const RoutingContext& context);
+
+} // namespace megarouter::routing

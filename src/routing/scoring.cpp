@@ -1,0 +1,130 @@
+// The four modes. Each candidate gets four components in 0..1 (higher is
+// better); a mode orders candidates by its own criterion and breaks ties the
+// same way every time: cheaper first, then "provider/model" alphabetically.
+#include <algorithm>
+#include <cmath>
+
+#include "routing/router_internal.hpp"
+
+namespace megarouter::routing {
+
+namespace {
+
+using catalog::Tier;
+
+// How well a model's tier fits the required tier: exact fit 0.8, each tier
+// above +0.1 (more headroom, capped at 1), each tier below -0.25.
+double tier_fit(Tier model, Tier required) {
+    int gap = static_cast<int>(model) - static_cast<int>(required);
+    if (gap >= 0) return std::min(1.0, 0.8 + 0.1 * gap);
+    return std::max(0.0, 0.8 + 0.25 * gap);
+}
+
+double quality_of(const catalog::Model& model, Tier required) {
+    double fit = tier_fit(model.tier, required);
+    if (model.quality) fit += (*model.quality / 100.0 - 0.5) * 0.2; // public score nudges within a tier
+    return std::clamp(fit, 0.0, 1.0);
+}
+
+// Log-scaled min-max: the cheapest/fastest gets 1, the dearest/slowest 0.
+struct LogRange {
+    double low = 0, high = 0;
+    double score(double value) const {
+        if (high - low < 1e-9) return 1.0;
+        return (high - std::log(std::max(value, 1.0))) / (high - low);
+    }
+};
+
+template <typename Get>
+LogRange range_of(const std::vector<Candidate>& candidates, Get get) {
+    LogRange range{1e300, -1e300};
+    for (const Candidate& c : candidates) {
+        double v = std::log(std::max(get(c), 1.0));
+        range.low = std::min(range.low, v);
+        range.high = std::max(range.high, v);
+    }
+    return range;
+}
+
+double health_factor(HealthState state) {
+    switch (state) {
+    case HealthState::healthy: return 1.0;
+    case HealthState::probation: return 0.3;
+    case HealthState::cooling: return 0.1;
+    case HealthState::ejected: return 0.0; // only here in panic mode
+    }
+    return 1.0;
+}
+
+double availability_of(const Candidate& c) {
+    double spread = std::min(c.independent_providers, 4) / 4.0;
+    return 0.6 * (1.0 - c.error_rate) + 0.25 * spread + 0.15 * health_factor(c.health);
+}
+
+bool tie_break(const Candidate& a, const Candidate& b) {
+    if (a.estimated_cost != b.estimated_cost) return a.estimated_cost < b.estimated_cost;
+    if (a.model->id != b.model->id) return a.model->id < b.model->id;
+    return a.offering->provider < b.offering->provider;
+}
+
+bool better(const Candidate& a, const Candidate& b, Mode mode) {
+    switch (mode) {
+    case Mode::cost:
+        if (a.estimated_cost != b.estimated_cost) return a.estimated_cost < b.estimated_cost;
+        if (a.quality != b.quality) return a.quality > b.quality;
+        break;
+    case Mode::latency:
+        if (std::abs(a.expected_latency_ms - b.expected_latency_ms) > 1e-6)
+            return a.expected_latency_ms < b.expected_latency_ms;
+        break;
+    case Mode::balanced:
+    case Mode::availability:
+        if (std::abs(a.score - b.score) > 1e-9) return a.score > b.score;
+        break;
+    }
+    return tie_break(a, b);
+}
+
+} // namespace
+
+void score_and_sort(std::vector<Candidate>& candidates, Mode mode, const Weights& weights, const Analysis&,
+                    Tier required) {
+    if (candidates.empty()) return;
+    LogRange cost = range_of(candidates, [](const Candidate& c) { return static_cast<double>(c.estimated_cost); });
+    LogRange time = range_of(candidates, [](const Candidate& c) { return c.expected_latency_ms; });
+    double total = std::max(weights.quality + weights.price + weights.latency, 1e-9);
+    for (Candidate& c : candidates) {
+        c.quality = quality_of(*c.model, required);
+        c.price = cost.score(static_cast<double>(c.estimated_cost));
+        c.latency = time.score(c.expected_latency_ms);
+        c.availability = availability_of(c);
+        switch (mode) {
+        case Mode::cost: c.score = c.price; break;
+        case Mode::latency: c.score = c.latency; break;
+        case Mode::availability: c.score = c.availability; break;
+        case Mode::balanced:
+            c.score = (weights.quality * c.quality + weights.price * c.price + weights.latency * c.latency) / total;
+            break;
+        }
+    }
+    std::sort(candidates.begin(), candidates.end(),
+              [mode](const Candidate& a, const Candidate& b) { return better(a, b, mode); });
+}
+
+LatencyPrior latency_prior(const catalog::Model& model, const catalog::Offering& offering) {
+    // Rough public medians per tier; reasoning models think before the first
+    // visible token. Observed health data replaces these as soon as it exists.
+    static constexpr LatencyPrior k_by_tier[] = {{350, 150}, {500, 100}, {800, 70}, {1200, 50}};
+    LatencyPrior prior = k_by_tier[static_cast<int>(model.tier)];
+    if (model.has(catalog::cap_reasoning)) prior.ttft_ms += 1500;
+    const std::string& p = offering.provider;
+    if (p == "groq" || p == "cerebras") {
+        prior.ttft_ms *= 0.5;
+        prior.tokens_per_s *= 4;
+    } else if (p == "openrouter") {
+        prior.ttft_ms += 150; // one more hop
+    }
+    return prior;
+}
+
+} // namespace megarouter::routing
