@@ -92,6 +92,8 @@ std::vector<std::string> Catalog::suggestions(std::string_view unknown, std::siz
     return out;
 }
 
+std::string_view Catalog::builtin_document() { return embedded_catalog_json(); }
+
 const Catalog& Catalog::builtin() {
     static const Catalog catalog = [] {
         auto parsed = from_json(embedded_catalog_json(), "built-in catalog");

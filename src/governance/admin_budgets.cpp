@@ -41,6 +41,7 @@ Result<Nanos> parse_usd(std::string_view text) {
     std::string_view fraction = dot == std::string_view::npos ? std::string_view() : text.substr(dot + 1);
     auto bad = [&] { return fail(ErrorCode::invalid_argument, "'" + std::string(text) + "' is not a USD amount (e.g. 12.50)"); };
     if ((whole.empty() && fraction.empty()) || fraction.size() > 9 || whole.size() > 9) return bad();
+    if (!whole.empty() && (whole.front() < '0' || whole.front() > '9')) return bad(); // "-0.5" is not $0.50
     std::int64_t dollars = 0, nanos = 0;
     if (!whole.empty()) {
         auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), dollars);

@@ -28,7 +28,9 @@ json usage(const Answer& a, int output_tokens) {
             {"output_tokens", output_tokens}};
 }
 
-int output_tokens(const Answer& a) { return a.completion_tokens + a.reasoning_tokens; }
+int output_tokens(const Answer& a) {
+    return a.completion_tokens + a.reasoning_tokens;
+}
 
 json tool_input(const Answer& a) {
     json input = json::parse(a.tool_arguments, nullptr, false);
@@ -36,14 +38,10 @@ json tool_input(const Answer& a) {
 }
 
 json message_object(const Answer& a, json content, json stop_reason, int out_tokens) {
-    return {{"id", "msg_" + a.id_suffix},
-            {"type", "message"},
-            {"role", "assistant"},
-            {"model", a.model},
-            {"content", std::move(content)},
-            {"stop_reason", std::move(stop_reason)},
-            {"stop_sequence", nullptr},
-            {"usage", usage(a, out_tokens)}};
+    return {{"id", "msg_" + a.id_suffix},    {"type", "message"},
+            {"role", "assistant"},           {"model", a.model},
+            {"content", std::move(content)}, {"stop_reason", std::move(stop_reason)},
+            {"stop_sequence", nullptr},      {"usage", usage(a, out_tokens)}};
 }
 
 } // namespace
@@ -86,7 +84,9 @@ EventList anthropic_stream(const Answer& a) {
         events.push_back({sse(type, event), content});
     };
     push("message_start", {{"message", message_object(a, json::array(), nullptr, 1)}}, false);
-    json block = a.tool_call ? json{{"type", "tool_use"}, {"id", "toolu_" + a.id_suffix}, {"name", a.tool_name},
+    json block = a.tool_call ? json{{"type", "tool_use"},
+                                    {"id", "toolu_" + a.id_suffix},
+                                    {"name", a.tool_name},
                                     {"input", json::object()}}
                              : json{{"type", "text"}, {"text", ""}};
     push("content_block_start", {{"index", 0}, {"content_block", std::move(block)}}, false);

@@ -12,8 +12,7 @@ namespace {
 using nlohmann::json;
 
 // Reads `key` into `out` when present; false when present with a wrong type.
-template <typename T>
-bool read_field(const json& object, const char* key, T& out) {
+template <typename T> bool read_field(const json& object, const char* key, T& out) {
     auto it = object.find(key);
     if (it == object.end() || it->is_null()) return true;
     if constexpr (std::is_same_v<T, bool>) {
@@ -27,8 +26,7 @@ bool read_field(const json& object, const char* key, T& out) {
     return true;
 }
 
-template <typename T>
-bool read_optional(const json& object, const char* key, std::optional<T>& out) {
+template <typename T> bool read_optional(const json& object, const char* key, std::optional<T>& out) {
     if (!object.contains(key) || object[key].is_null()) return true;
     T value{};
     if (!read_field(object, key, value)) return false;

@@ -13,12 +13,15 @@ constexpr int k_openai_context = 128000;
 constexpr int k_anthropic_context = 200000;
 constexpr int k_gemini_context = 1048576;
 
-bool is_continuation_byte(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+bool is_continuation_byte(char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
 
 // The byte offset at or before `offset` that does not split a UTF-8 sequence.
 std::size_t utf8_floor(const std::string& text, std::size_t offset) {
     if (offset >= text.size()) return text.size();
-    while (offset > 0 && is_continuation_byte(text[offset])) --offset;
+    while (offset > 0 && is_continuation_byte(text[offset]))
+        --offset;
     return offset;
 }
 
@@ -27,8 +30,10 @@ std::vector<std::string> split_words(const std::string& text) {
     std::size_t start = 0;
     std::size_t i = 0;
     while (i < text.size()) {
-        while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+        while (i < text.size() && !std::isspace(static_cast<unsigned char>(text[i])))
+            ++i;
+        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i])))
+            ++i;
         pieces.push_back(text.substr(start, i - start));
         start = i;
     }
@@ -49,29 +54,47 @@ json openai_error_code(int status) {
 
 std::string anthropic_error_type(int status) {
     switch (status) {
-    case 401: return "authentication_error";
-    case 403: return "permission_error";
-    case 404: return "not_found_error";
-    case 413: return "request_too_large";
-    case 429: return "rate_limit_error";
-    case 529: return "overloaded_error";
-    default: return status >= 500 ? "api_error" : "invalid_request_error";
+    case 401:
+        return "authentication_error";
+    case 403:
+        return "permission_error";
+    case 404:
+        return "not_found_error";
+    case 413:
+        return "request_too_large";
+    case 429:
+        return "rate_limit_error";
+    case 529:
+        return "overloaded_error";
+    default:
+        return status >= 500 ? "api_error" : "invalid_request_error";
     }
 }
 
 std::string gemini_status(int status) {
     switch (status) {
-    case 400: return "INVALID_ARGUMENT";
-    case 401: return "UNAUTHENTICATED";
-    case 403: return "PERMISSION_DENIED";
-    case 404: return "NOT_FOUND";
-    case 409: return "ABORTED";
-    case 429: return "RESOURCE_EXHAUSTED";
-    case 499: return "CANCELLED";
-    case 501: return "UNIMPLEMENTED";
-    case 503: return "UNAVAILABLE";
-    case 504: return "DEADLINE_EXCEEDED";
-    default: return status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
+    case 400:
+        return "INVALID_ARGUMENT";
+    case 401:
+        return "UNAUTHENTICATED";
+    case 403:
+        return "PERMISSION_DENIED";
+    case 404:
+        return "NOT_FOUND";
+    case 409:
+        return "ABORTED";
+    case 429:
+        return "RESOURCE_EXHAUSTED";
+    case 499:
+        return "CANCELLED";
+    case 501:
+        return "UNIMPLEMENTED";
+    case 503:
+        return "UNAVAILABLE";
+    case 504:
+        return "DEADLINE_EXCEEDED";
+    default:
+        return status >= 500 ? "INTERNAL" : "FAILED_PRECONDITION";
     }
 }
 
@@ -88,8 +111,8 @@ ErrorReply openai_error(int status, std::string_view message, json param, json c
 
 std::vector<std::string> split_chunks(const std::string& text, int chunks) {
     if (chunks <= 0) return split_words(text);
-    std::size_t count = std::clamp<std::size_t>(static_cast<std::size_t>(chunks), 1,
-                                                std::max<std::size_t>(text.size(), 1));
+    std::size_t count =
+        std::clamp<std::size_t>(static_cast<std::size_t>(chunks), 1, std::max<std::size_t>(text.size(), 1));
     std::vector<std::string> pieces;
     std::size_t start = 0;
     for (std::size_t i = 1; i <= count; ++i) {
@@ -131,7 +154,9 @@ std::string sse(std::string_view event, const json& data) {
     return out;
 }
 
-std::string sse_data(const json& data) { return "data: " + data.dump() + "\n\n"; }
+std::string sse_data(const json& data) {
+    return "data: " + data.dump() + "\n\n";
+}
 
 const json& member(const json& object, const char* key) {
     static const json k_null;
@@ -158,8 +183,7 @@ ErrorReply error_reply(Format format, int status, std::string_view message) {
     case Format::openai_responses:
         return openai_error(status, message, nullptr, openai_error_code(status));
     case Format::anthropic: {
-        json body = {{"type", "error"},
-                     {"error", {{"type", anthropic_error_type(status)}, {"message", message}}}};
+        json body = {{"type", "error"}, {"error", {{"type", anthropic_error_type(status)}, {"message", message}}}};
         return {status, body.dump()};
     }
     case Format::gemini: {
@@ -191,8 +215,8 @@ ErrorReply context_length_reply(Format format, int prompt_tokens) {
         int tokens = std::max(prompt_tokens, k_gemini_context + 1);
         return error_reply(format, 400,
                            "The input token count (" + std::to_string(tokens) +
-                               ") exceeds the maximum number of tokens allowed (" +
-                               std::to_string(k_gemini_context) + ").");
+                               ") exceeds the maximum number of tokens allowed (" + std::to_string(k_gemini_context) +
+                               ").");
     }
     }
     return {400, {}};
@@ -205,8 +229,10 @@ ErrorReply unauthenticated_reply(Format format) {
         return error_reply(format, 401,
                            "You didn't provide an API key. You need to provide your API key in an "
                            "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).");
-    case Format::anthropic: return error_reply(format, 401, "x-api-key header is required");
-    case Format::gemini: return error_reply(format, 401, "Method doesn't allow unregistered callers. Please use API Key.");
+    case Format::anthropic:
+        return error_reply(format, 401, "x-api-key header is required");
+    case Format::gemini:
+        return error_reply(format, 401, "Method doesn't allow unregistered callers. Please use API Key.");
     }
     return {401, {}};
 }

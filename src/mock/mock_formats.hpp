@@ -24,15 +24,15 @@ enum class Format { openai_chat, openai_responses, anthropic, gemini };
 struct Turn {
     std::string model;
     std::string last_user_text;
-    std::size_t total_chars = 0;  // all message text, for the prompt token count
-    std::string first_tool;       // name of the first tool offered, if any
+    std::size_t total_chars = 0; // all message text, for the prompt token count
+    std::string first_tool;      // name of the first tool offered, if any
     bool stream = false;
-    bool include_usage = false;   // OpenAI chat: stream_options.include_usage
+    bool include_usage = false; // OpenAI chat: stream_options.include_usage
 };
 
 // The answer to render, computed once from a Turn and a Behavior.
 struct Answer {
-    std::string id_suffix;        // deterministic per request
+    std::string id_suffix; // deterministic per request
     std::string model;
     std::string text;
     std::vector<std::string> chunks; // text split for streaming; concatenation == text
@@ -42,13 +42,13 @@ struct Answer {
     int reasoning_tokens = 0;
     bool tool_call = false;
     std::string tool_name;
-    std::string tool_arguments;   // JSON text
+    std::string tool_arguments; // JSON text
 };
 
 // One server-sent event (or, for Gemini without alt=sse, one array element).
 struct StreamEvent {
-    std::string bytes;            // exactly what goes on the wire
-    bool content = false;         // counts toward cut_after_chunks
+    std::string bytes;    // exactly what goes on the wire
+    bool content = false; // counts toward cut_after_chunks
 };
 using EventList = std::vector<StreamEvent>;
 

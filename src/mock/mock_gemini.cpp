@@ -11,7 +11,8 @@ std::string parts_text(const json& content) {
     std::string text;
     const json& parts = member(content, "parts");
     if (!parts.is_array()) return text;
-    for (const auto& part : parts) text += string_field(part, "text");
+    for (const auto& part : parts)
+        text += string_field(part, "text");
     return text;
 }
 

@@ -60,7 +60,9 @@ json chunk_frame(const Answer& a, std::time_t created, bool include_usage) {
 }
 
 json chunk_choice(json delta, json finish_reason) {
-    return json::array({{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr},
+    return json::array({{{"index", 0},
+                         {"delta", std::move(delta)},
+                         {"logprobs", nullptr},
                          {"finish_reason", std::move(finish_reason)}}});
 }
 
@@ -77,7 +79,8 @@ json tool_call_delta(const Answer& a, bool first, std::string_view arguments) {
 std::vector<float> embedding_for(const std::string& input, int dimensions) {
     // FNV-1a of the input seeds a tiny LCG: same input, same vector.
     std::uint64_t state = 1469598103934665603ULL;
-    for (unsigned char c : input) state = (state ^ c) * 1099511628211ULL;
+    for (unsigned char c : input)
+        state = (state ^ c) * 1099511628211ULL;
     std::vector<float> vector(static_cast<std::size_t>(dimensions));
     double norm = 0;
     for (auto& value : vector) {
@@ -86,7 +89,8 @@ std::vector<float> embedding_for(const std::string& input, int dimensions) {
         norm += static_cast<double>(value) * value;
     }
     float scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 1.0f;
-    for (auto& value : vector) value *= scale;
+    for (auto& value : vector)
+        value *= scale;
     return vector;
 }
 
@@ -149,7 +153,8 @@ EventList openai_chat_stream(const Answer& a, bool include_usage) {
         push(tool_call_delta(a, false, a.tool_arguments), nullptr, true);
     } else {
         push({{"role", "assistant"}, {"content", ""}, {"refusal", nullptr}}, nullptr, false);
-        for (const auto& piece : a.chunks) push({{"content", piece}}, nullptr, true);
+        for (const auto& piece : a.chunks)
+            push({{"content", piece}}, nullptr, true);
     }
     push(json::object(), a.tool_call ? "tool_calls" : "stop", false);
     if (include_usage) {

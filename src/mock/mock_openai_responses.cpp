@@ -15,7 +15,8 @@ std::string item_text(const json& content) {
     if (content.is_string()) return content.get<std::string>();
     std::string text;
     if (!content.is_array()) return text;
-    for (const auto& part : content) text += string_field(part, "text");
+    for (const auto& part : content)
+        text += string_field(part, "text");
     return text;
 }
 
@@ -35,8 +36,12 @@ json text_part(const std::string& text) {
 json output_item(const Answer& a, bool done) {
     const char* status = done ? "completed" : "in_progress";
     if (a.tool_call) {
-        return {{"type", "function_call"}, {"id", "fc_" + a.id_suffix},    {"call_id", "call_" + a.id_suffix},
-                {"name", a.tool_name},     {"arguments", done ? a.tool_arguments : ""}, {"status", status}};
+        return {{"type", "function_call"},
+                {"id", "fc_" + a.id_suffix},
+                {"call_id", "call_" + a.id_suffix},
+                {"name", a.tool_name},
+                {"arguments", done ? a.tool_arguments : ""},
+                {"status", status}};
     }
     return {{"id", "msg_" + a.id_suffix},
             {"type", "message"},
@@ -131,7 +136,9 @@ std::expected<Turn, std::string> openai_responses_turn(const json& body) {
     return turn;
 }
 
-std::string openai_responses_body(const Answer& a) { return response_object(a, std::time(nullptr), true).dump(); }
+std::string openai_responses_body(const Answer& a) {
+    return response_object(a, std::time(nullptr), true).dump();
+}
 
 EventList openai_responses_stream(const Answer& a) {
     EventList events;

@@ -22,8 +22,10 @@ void send_error(httplib::Response& res, const detail::ErrorReply& error) {
 
 std::string parse_error_message(Format format) {
     switch (format) {
-    case Format::gemini: return "Invalid JSON payload received.";
-    case Format::anthropic: return "There was an error parsing the body of your request: invalid JSON";
+    case Format::gemini:
+        return "Invalid JSON payload received.";
+    case Format::anthropic:
+        return "There was an error parsing the body of your request: invalid JSON";
     default:
         return "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your "
                "HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)";
@@ -32,28 +34,39 @@ std::string parse_error_message(Format format) {
 
 bool has_key(const httplib::Request& req, Format format) {
     switch (format) {
-    case Format::anthropic: return !req.get_header_value("x-api-key").empty() || req.has_header("Authorization");
-    case Format::gemini: return !req.get_header_value("x-goog-api-key").empty() || req.has_param("key");
-    default: return req.get_header_value("Authorization").size() > 7; // "Bearer " and a key
+    case Format::anthropic:
+        return !req.get_header_value("x-api-key").empty() || req.has_header("Authorization");
+    case Format::gemini:
+        return !req.get_header_value("x-goog-api-key").empty() || req.has_param("key");
+    default:
+        return req.get_header_value("Authorization").size() > 7; // "Bearer " and a key
     }
 }
 
 EventList stream_events(Format format, const detail::Answer& answer, const detail::Turn& turn, bool gemini_sse) {
     switch (format) {
-    case Format::openai_chat: return detail::openai_chat_stream(answer, turn.include_usage);
-    case Format::openai_responses: return detail::openai_responses_stream(answer);
-    case Format::anthropic: return detail::anthropic_stream(answer);
-    case Format::gemini: return detail::gemini_stream(answer, gemini_sse);
+    case Format::openai_chat:
+        return detail::openai_chat_stream(answer, turn.include_usage);
+    case Format::openai_responses:
+        return detail::openai_responses_stream(answer);
+    case Format::anthropic:
+        return detail::anthropic_stream(answer);
+    case Format::gemini:
+        return detail::gemini_stream(answer, gemini_sse);
     }
     return {};
 }
 
 std::string plain_body(Format format, const detail::Answer& answer) {
     switch (format) {
-    case Format::openai_chat: return detail::openai_chat_body(answer);
-    case Format::openai_responses: return detail::openai_responses_body(answer);
-    case Format::anthropic: return detail::anthropic_body(answer);
-    case Format::gemini: return detail::gemini_body(answer);
+    case Format::openai_chat:
+        return detail::openai_chat_body(answer);
+    case Format::openai_responses:
+        return detail::openai_responses_body(answer);
+    case Format::anthropic:
+        return detail::anthropic_body(answer);
+    case Format::gemini:
+        return detail::gemini_body(answer);
     }
     return {};
 }
@@ -74,8 +87,8 @@ bool MockServer::Impl::sleep_unless_stopping(int ms) const {
     while (!stopping.load()) {
         auto left = deadline - std::chrono::steady_clock::now();
         if (left <= std::chrono::milliseconds::zero()) return true;
-        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-            left, std::chrono::milliseconds(k_sleep_step_ms)));
+        std::this_thread::sleep_for(
+            std::min<std::chrono::steady_clock::duration>(left, std::chrono::milliseconds(k_sleep_step_ms)));
     }
     return false;
 }
@@ -98,7 +111,8 @@ bool MockServer::Impl::should_fail(const std::string& model, const Behavior& beh
 
 void MockServer::Impl::serve(const httplib::Request& req, httplib::Response& res, Format format, TurnParser parse) {
     json body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return send_error(res, detail::error_reply(format, 400, parse_error_message(format)));
+    if (body.is_discarded() || !body.is_object())
+        return send_error(res, detail::error_reply(format, 400, parse_error_message(format)));
     auto turn = parse(body);
     if (!turn) return send_error(res, detail::error_reply(format, 400, turn.error()));
     serve_turn(req, res, format, *turn, false);
@@ -150,7 +164,8 @@ void MockServer::Impl::serve_turn(const httplib::Request& req, httplib::Response
     if (b.first_byte_delay_ms > 0 && !sleep_unless_stopping(b.first_byte_delay_ms)) return;
     if (should_fail(turn.model, b)) {
         if (b.retry_after) res.set_header("Retry-After", std::to_string(*b.retry_after));
-        return send_error(res, detail::error_reply(format, b.status, "Mock failure with status " + std::to_string(b.status)));
+        return send_error(
+            res, detail::error_reply(format, b.status, "Mock failure with status " + std::to_string(b.status)));
     }
     detail::Answer answer = detail::make_answer(turn, b, ++sequence);
     if (b.context_length_error) return send_error(res, detail::context_length_reply(format, answer.prompt_tokens));
@@ -163,8 +178,7 @@ void MockServer::Impl::serve_turn(const httplib::Request& req, httplib::Response
     bool event_stream = format != Format::gemini || gemini_sse;
     res.set_header("Cache-Control", "no-cache");
     res.set_chunked_content_provider(
-        event_stream ? "text/event-stream" : "application/json",
-        [this, state](std::size_t, httplib::DataSink& sink) {
+        event_stream ? "text/event-stream" : "application/json", [this, state](std::size_t, httplib::DataSink& sink) {
             if (state->next == state->events.size()) {
                 sink.done();
                 return true;

@@ -10,7 +10,7 @@ namespace {
 using detail::Format;
 using detail::json;
 
-constexpr int k_worker_threads = 512;       // hundreds of concurrent streams
+constexpr int k_worker_threads = 512; // hundreds of concurrent streams
 constexpr std::size_t k_max_recorded = 10'000;
 constexpr std::size_t k_keep_alive_max = 100'000;
 constexpr time_t k_keep_alive_seconds = 30;
@@ -32,7 +32,8 @@ void send_json(httplib::Response& res, int status, const json& body) {
 
 json recorded_to_json(const RecordedRequest& request) {
     json headers = json::object();
-    for (const auto& [name, value] : request.headers) headers[name] = value;
+    for (const auto& [name, value] : request.headers)
+        headers[name] = value;
     return {{"method", request.method},
             {"path", request.path},
             {"query", request.query},
@@ -48,8 +49,10 @@ void MockServer::Impl::install_routes() {
     server.set_keep_alive_timeout(k_keep_alive_seconds);
     server.set_tcp_nodelay(true);
     server.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
-        send_json(res, 500, {{"error", {{"message", "mock: internal error"}, {"type", "server_error"},
-                                        {"param", nullptr}, {"code", nullptr}}}});
+        send_json(
+            res, 500,
+            {{"error",
+              {{"message", "mock: internal error"}, {"type", "server_error"}, {"param", nullptr}, {"code", nullptr}}}});
     });
     // One catch-all route per method keeps httplib's regex work trivial; the
     // real routing is string comparison in dispatch().
@@ -113,7 +116,8 @@ void MockServer::Impl::control(const httplib::Request& req, httplib::Response& r
     if (name == "requests" && req.method == "GET") {
         json list = json::array();
         std::lock_guard lock(mutex);
-        for (const auto& request : recorded) list.push_back(recorded_to_json(request));
+        for (const auto& request : recorded)
+            list.push_back(recorded_to_json(request));
         return send_json(res, 200, list);
     }
     if (name == "requests" && req.method == "DELETE") {
@@ -124,7 +128,8 @@ void MockServer::Impl::control(const httplib::Request& req, httplib::Response& r
     if (name == "behavior" && req.method == "GET") {
         json all = json::object();
         std::lock_guard lock(mutex);
-        for (const auto& [model, behavior] : behaviors) all[model] = json::parse(behavior_to_json(behavior));
+        for (const auto& [model, behavior] : behaviors)
+            all[model] = json::parse(behavior_to_json(behavior));
         return send_json(res, 200, all);
     }
     if (name == "behavior" && req.method == "DELETE") {
@@ -155,9 +160,13 @@ void MockServer::Impl::control(const httplib::Request& req, httplib::Response& r
     send_json(res, 404, {{"error", "unknown control endpoint " + req.method + " " + req.path}});
 }
 
-MockServer::MockServer() : m_impl(std::make_unique<Impl>()) { m_impl->install_routes(); }
+MockServer::MockServer() : m_impl(std::make_unique<Impl>()) {
+    m_impl->install_routes();
+}
 
-MockServer::~MockServer() { stop(); }
+MockServer::~MockServer() {
+    stop();
+}
 
 std::expected<int, std::string> MockServer::start(const std::string& host, int port) {
     if (m_impl->thread.joinable()) return std::unexpected("mock server already started");
@@ -187,7 +196,9 @@ void MockServer::stop() {
     m_impl->port = 0;
 }
 
-int MockServer::port() const { return m_impl->port; }
+int MockServer::port() const {
+    return m_impl->port;
+}
 
 std::string MockServer::base_url() const {
     return "http://" + m_impl->host + ":" + std::to_string(m_impl->port);

@@ -3,6 +3,10 @@
 // Internal to src/providers.
 #pragma once
 
+// StreamEvents are built with designated initializers that name only the
+// fields that matter; g++ 12 would warn about every omitted one.
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+
 #include <string>
 #include <string_view>
 #include <vector>

@@ -23,7 +23,7 @@ upstream::Timeouts timeouts_for(const Exchange& exchange) {
     auto remaining_ms = std::max<std::int64_t>(1, (exchange.deadline_us - core::monotonic_us()) / 1000);
     int remaining = static_cast<int>(std::min<std::int64_t>(remaining_ms, INT32_MAX));
     return {.connect_ms = std::min(server.connect_timeout_s * 1000, remaining),
-            .first_byte_ms = remaining,
+            .first_byte_ms = std::min(server.idle_stream_timeout_s * 1000, remaining),
             .idle_ms = std::min(server.idle_stream_timeout_s * 1000, remaining),
             .total_ms = remaining};
 }

@@ -39,6 +39,21 @@ catalog::Usage estimate_if_silent(const Exchange& exchange, catalog::Usage used,
     return used;
 }
 
+// The shortest wait until a cooling deployment of the requested model may be
+// called again, when one is cooling down after a Retry-After.
+std::optional<double> cooling_seconds(const Exchange& exchange, const routing::HealthSnapshot& health) {
+    const catalog::Model* model = exchange.snapshot->catalog.find(exchange.chat.model);
+    if (!model) return std::nullopt;
+    std::optional<double> shortest;
+    for (const auto& offering : model->offerings) {
+        const auto* h = health.find(offering.provider, model->id);
+        if (!h || h->state != routing::HealthState::cooling || h->retry_after_until <= health.at) continue;
+        double wait = static_cast<double>(h->retry_after_until - health.at) / 1000.0;
+        if (!shortest || wait < *shortest) shortest = wait;
+    }
+    return shortest;
+}
+
 } // namespace
 
 Result<void> authenticate(Exchange& exchange, Shared& shared, const httplib::Request& request) {
@@ -82,13 +97,29 @@ Result<void> route(Exchange& exchange, Shared& shared) {
         c.allow_providers = policy.allowed_providers;
         c.max_price_per_mtok = policy.max_price_per_mtok;
     }
+    // A model the key may not use, asked for by name: 403 naming the policy
+    // (rather than the router's "no route" once the policy filtered it out).
+    if (const catalog::Model* named = exchange.snapshot->catalog.find(exchange.chat.model); named && exchange.caller.principal)
+        if (auto allowed = shared.governance->check_policy(exchange.caller, named->id, named->vendor, "", ""); !allowed)
+            return std::unexpected(allowed.error());
     if (exchange.guardrails.downgrade) {
         ask.constraints.forced_mode = routing::parse_mode(exchange.guardrails.forced_mode);
         ask.constraints.downgrade_price_ceiling = exchange.guardrails.price_ceiling_per_mtok;
     }
     auto health = shared.health->snapshot();
     auto plan = routing::plan(ask, exchange.chat, context_for(exchange, health));
-    if (!plan) return std::unexpected(plan.error());
+    if (!plan) {
+        Error error = plan.error();
+        // Deployments cooling down after a 429 are why: say so as a 429.
+        if (error.code == ErrorCode::no_route) {
+            if (auto wait = cooling_seconds(exchange, health)) {
+                error.code = ErrorCode::rate_limited;
+                error.retry_after_seconds = wait;
+                error.retryable = true;
+            }
+        }
+        return std::unexpected(error);
+    }
     exchange.plan = std::move(*plan);
     exchange.mode = exchange.plan->mode;
     const auto& chosen = exchange.plan->chosen;

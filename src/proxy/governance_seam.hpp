@@ -16,6 +16,10 @@
 #include "megarouter/governance/gate.hpp"
 #include "megarouter/governance/ledger.hpp"
 
+namespace httplib {
+class Server;
+}
+
 namespace megarouter::proxy {
 
 // Who is calling: a principal when a key was checked, nothing otherwise.
@@ -47,6 +51,8 @@ public:
                         const governance::LedgerEntry& entry) = 0;
     // Writes queued ledger rows (shutdown).
     virtual void flush() = 0;
+    // Registers the /admin/... routes on `server` (nothing without governance).
+    virtual void mount_admin(httplib::Server& server) { (void)server; }
 };
 
 // Lets everything through and records nothing.

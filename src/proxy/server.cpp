@@ -113,23 +113,27 @@ void ProxyServer::Impl::configure() {
         }
         return httplib::Server::HandlerResponse::Unhandled;
     });
-    server.set_error_handler([](const httplib::Request& request, httplib::Response& response) {
+    server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& request,
+                                                                     httplib::Response& response) {
         if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
         auto format = format_for_path(request.path);
         if (response.status == 413) {
             write_error(response, format, make_error(ErrorCode::payload_too_large, "the request body is larger than the configured limit"), "");
             response.status = 413;
         } else if (response.status == 404) {
-            write_error(response, format, make_error(ErrorCode::not_found, "unknown endpoint " + request.method + " " + request.path), "");
-            // Not a model: keep the error code generic.
-            response.status = 404;
+            std::string message = "unknown endpoint " + request.method + " " + request.path;
+            nlohmann::json body = format == providers::WireFormat::anthropic
+                ? nlohmann::json{{"type", "error"}, {"error", {{"type", "not_found_error"}, {"message", message}}}}
+                : nlohmann::json{{"error", {{"message", message}, {"type", "invalid_request_error"}, {"param", nullptr},
+                                            {"code", "unknown_url"}}}};
+            response.set_content(body.dump(), "application/json");
         } else if (response.status == 400) {
             write_error(response, format, make_error(ErrorCode::invalid_argument, "malformed HTTP request"), "");
         } else {
             return httplib::Server::HandlerResponse::Unhandled;
         }
         return httplib::Server::HandlerResponse::Handled;
-    });
+    }));
     server.set_exception_handler([](const httplib::Request& request, httplib::Response& response, std::exception_ptr) {
         write_error(response, format_for_path(request.path), make_error(ErrorCode::internal, "internal error"), "");
     });
@@ -177,6 +181,7 @@ void ProxyServer::Impl::add_routes() {
                     make_error(ErrorCode::invalid_argument, "WebSocket is not supported; POST /v1/responses"), "");
         response.status = 405;
     });
+    shared.governance->mount_admin(server); // /admin/... (governance only)
     // Claude Code probes HEAD / before anything else.
     server.Get("/", [](const httplib::Request&, httplib::Response& response) {
         response.set_content("megarouter\n", "text/plain");

@@ -3,6 +3,7 @@
 #include "megarouter/proxy/task_pool.hpp"
 
 #include <chrono>
+#include <malloc.h>
 #include <pthread.h>
 
 namespace megarouter::proxy {
@@ -75,9 +76,13 @@ void ElasticTaskPool::worker_loop() {
         --m_idle;
         if (!woke) break; // idle too long
     }
-    --m_threads;
+    bool last = --m_threads == 0;
     // Notify while holding the lock so the pool outlives this access.
     m_state.notify_all();
+    lock.unlock();
+    // After a burst, hand the freed per-thread heap memory back to the OS so
+    // an idle gateway returns near its starting footprint.
+    if (last) malloc_trim(0);
 }
 
 void ElasticTaskPool::shutdown() {

@@ -80,6 +80,12 @@ Requirements make_requirements(const Analysis& analysis, const Constraints& c, c
     req.ceiling = c.downgrade_price_ceiling;
     req.max_cost = c.max_cost_per_request;
     req.health = context.health;
+    if (req.health)
+        for (const auto& [key, entry] : req.health->deployments) {
+            std::string_view view(key);
+            std::size_t slash = view.find('/');
+            req.health_models.set(model_bit(slash == std::string_view::npos ? view : view.substr(slash + 1)));
+        }
     return req;
 }
 
@@ -98,10 +104,22 @@ Verdict check_model(const Model& model, const Requirements& req) {
     if (model.context_window > 0 && needed > model.context_window) return {Exclusion::context_too_small, needed};
     if (req.max_output > 0 && model.max_output > 0 && req.max_output > model.max_output)
         return {Exclusion::output_too_small, req.max_output};
+    // Last of the model checks: the panic threshold and tier relaxation look
+    // at deployments that pass everything else. Checking it before the
+    // offering checks spares their cost for most of the catalog.
+    if (req.enforce_tier && model.tier < req.tier) return {Exclusion::below_tier};
     return {};
 }
 
-Verdict check_offering(const Model& model, const Offering& offering, const Requirements& req, Candidate& out) {
+std::size_t model_bit(std::string_view id) {
+    if (id.empty()) return 0;
+    auto at = [&](std::size_t i) { return static_cast<std::size_t>(static_cast<unsigned char>(id[i])); };
+    std::size_t n = id.size();
+    return (n * 2654435761u + at(0) * 131 + at(n / 2) * 31 + at(n - 1) * 7 + at(n * 3 / 4)) & 4095u;
+}
+
+Verdict check_offering(const Model& model, const Offering& offering, const Requirements& req, bool model_has_health,
+                       Candidate& out) {
     if (!req.allow_providers.empty() && !req.allow_providers.contains(offering.provider))
         return {Exclusion::denied_by_policy};
     if (req.deny_providers.contains(offering.provider)) return {Exclusion::denied_by_policy};
@@ -124,7 +142,7 @@ Verdict check_offering(const Model& model, const Offering& offering, const Requi
     if (req.max_cost && out.max_cost > *req.max_cost) return {Exclusion::over_cost_cap};
     LatencyPrior prior = latency_prior(model, offering);
     double ttft = prior.ttft_ms, speed = prior.tokens_per_s;
-    const DeploymentHealth* health = req.health ? req.health->find(offering.provider, model.id) : nullptr;
+    const DeploymentHealth* health = model_has_health ? req.health->find(offering.provider, model.id) : nullptr;
     if (health) {
         out.health = health->state;
         out.error_rate = health->error_rate;
@@ -135,9 +153,6 @@ Verdict check_offering(const Model& model, const Offering& offering, const Requi
         }
     }
     out.expected_latency_ms = ttft + static_cast<double>(req.expected_output) * 1000.0 / speed;
-    // The tier before health, so that the panic threshold counts only
-    // deployments that could otherwise serve.
-    if (req.enforce_tier && model.tier < req.tier) return {Exclusion::below_tier};
     if (health && health->state == HealthState::cooling) return {Exclusion::cooling_down};
     if (health && health->state == HealthState::ejected) return {Exclusion::ejected};
     return {};

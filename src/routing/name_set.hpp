@@ -26,7 +26,7 @@ public:
             if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
         if (contains(lower)) return;
         m_names.push_back(std::move(lower));
-        rebuild();
+        if (m_names.size() < k_slots / 2) place(m_names.size() - 1);
     }
 
     bool empty() const { return m_names.empty(); }
@@ -59,14 +59,11 @@ private:
         return (name.size() * 131 + first * 31 + mid * 7 + last) & k_mask;
     }
 
-    void rebuild() {
-        m_slots.fill(0);
-        if (m_names.size() >= k_slots / 2) return; // contains() scans instead
-        for (std::size_t i = 0; i < m_names.size(); ++i) {
-            std::size_t slot = hash(m_names[i]);
-            while (m_slots[slot] != 0) slot = (slot + 1) & k_mask;
-            m_slots[slot] = static_cast<std::uint16_t>(i + 1);
-        }
+    // Past half full, contains() scans the list instead of probing.
+    void place(std::size_t index) {
+        std::size_t slot = hash(m_names[index]);
+        while (m_slots[slot] != 0) slot = (slot + 1) & k_mask;
+        m_slots[slot] = static_cast<std::uint16_t>(index + 1);
     }
 
     std::vector<std::string> m_names;

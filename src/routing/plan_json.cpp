@@ -96,7 +96,7 @@ json plan_to_json(const Plan& plan) {
     json fallbacks = json::array();
     for (const Candidate& c : plan.fallbacks) fallbacks.push_back(deployment_json(c));
     json candidates = json::array();
-    for (const Candidate& c : plan.candidates) candidates.push_back(candidate_json(c));
+    for (const Candidate* c : ranked_candidates(plan)) candidates.push_back(candidate_json(*c));
     json excluded = json::array();
     for (const Excluded& e : plan.excluded) excluded.push_back(excluded_json(e));
     json decisive = json::array();

@@ -26,6 +26,7 @@ void recount_providers(std::vector<Candidate>& candidates) {
 
 void collect_model(const Model& model, const Requirements& req, Pool& pool, int weight, std::string_view only_provider) {
     Verdict model_verdict = check_model(model, req);
+    bool has_health = !model_verdict.reason && req.health && req.health_models.test(model_bit(model.id));
     std::size_t first = pool.candidates.size();
     for (const catalog::Offering& offering : model.offerings) {
         if (!only_provider.empty() && offering.provider != only_provider) continue;
@@ -37,20 +38,20 @@ void collect_model(const Model& model, const Requirements& req, Pool& pool, int 
         candidate.model = &model;
         candidate.offering = &offering;
         candidate.weight = weight;
-        Verdict verdict = check_offering(model, offering, req, candidate);
+        Verdict verdict = check_offering(model, offering, req, has_health, candidate);
         if (!verdict.reason) {
             pool.candidates.push_back(candidate);
             continue;
         }
         pool.excluded.push_back({&model, &offering, *verdict.reason, verdict.needed});
-        if (*verdict.reason == Exclusion::below_tier) pool.below_tier.push_back(candidate);
         if (*verdict.reason == Exclusion::ejected) pool.ejected.push_back(candidate);
     }
     int count = static_cast<int>(pool.candidates.size() - first);
     for (std::size_t i = first; i < pool.candidates.size(); ++i) pool.candidates[i].independent_providers = count;
 }
 
-void settle_pool(Pool& pool, std::vector<std::string>& notes, bool& panic, double panic_threshold) {
+void settle_pool(Pool& pool, const Requirements& req, std::vector<std::string>& notes, bool& panic,
+                 double panic_threshold) {
     std::size_t healthy = pool.candidates.size();
     std::size_t total = healthy + pool.ejected.size();
     if (!pool.ejected.empty() && static_cast<double>(healthy) < panic_threshold * static_cast<double>(total)) {
@@ -61,12 +62,18 @@ void settle_pool(Pool& pool, std::vector<std::string>& notes, bool& panic, doubl
         pool.candidates.insert(pool.candidates.end(), pool.ejected.begin(), pool.ejected.end());
         recount_providers(pool.candidates);
     }
-    if (!pool.candidates.empty() || pool.below_tier.empty()) return;
+    if (!pool.candidates.empty()) return;
     // Nothing meets the tier: take the strongest tier that can serve rather
     // than fail (e.g. only light models have credentials).
     std::vector<Candidate> usable;
-    for (const Candidate& c : pool.below_tier)
-        if (c.health != HealthState::ejected && c.health != HealthState::cooling) usable.push_back(c);
+    for (const Excluded& e : pool.excluded) {
+        if (e.reason != Exclusion::below_tier) continue;
+        Candidate c;
+        c.model = e.model;
+        c.offering = e.offering;
+        bool has_health = req.health && req.health_models.test(model_bit(e.model->id));
+        if (!check_offering(*e.model, *e.offering, req, has_health, c).reason) usable.push_back(c);
+    }
     if (usable.empty()) return;
     catalog::Tier best = catalog::Tier::light;
     for (const Candidate& c : usable) best = std::max(best, c.model->tier);

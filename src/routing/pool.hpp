@@ -1,6 +1,6 @@
 // Internal to routing: the pool of deployments one plan() call collects --
-// eligible candidates, the ones held back only by the tier or by ejection
-// (for tier relaxation and panic mode), and every exclusion with its reason.
+// eligible candidates, the ones held back only by ejection (for panic mode),
+// and every exclusion with its reason.
 #pragma once
 
 #include <string>
@@ -13,7 +13,6 @@ namespace megarouter::routing {
 
 struct Pool {
     std::vector<Candidate> candidates;
-    std::vector<Candidate> below_tier; // passed everything but the tier
     std::vector<Candidate> ejected;    // passed everything but outlier ejection
     std::vector<Excluded> excluded;
 
@@ -31,7 +30,9 @@ void collect_model(const catalog::Model& model, const Requirements& req, Pool& p
 // Applies the panic threshold (too few healthy: ejected deployments return)
 // and tier relaxation (nothing meets the tier: the strongest tier available
 // is used), adding a note for each.
-void settle_pool(Pool& pool, std::vector<std::string>& notes, bool& panic, double panic_threshold);
+// Relaxation re-checks the below-tier exclusions with the tier waived.
+void settle_pool(Pool& pool, const Requirements& req, std::vector<std::string>& notes, bool& panic,
+                 double panic_threshold);
 
 // The no_route error for an empty pool: the exclusion reasons by count, a
 // hint when credentials are missing, and retryable with retry_after_seconds

@@ -81,12 +81,16 @@ bool model_in_chain(const Plan& plan, const Model* model) {
                        [&](const Candidate& f) { return f.model == model; });
 }
 
-// Same model on other providers first, then the best deployment of each
-// further model, up to `limit` entries.
+// Same model on other providers first (in rank order, wherever they sit in
+// the list), then the best deployment of each further model, up to `limit`.
 void append_chain(Plan& plan, const std::vector<Candidate>& ranked, std::size_t limit) {
+    std::vector<const Candidate*> same;
     for (const Candidate& c : ranked)
-        if (plan.fallbacks.size() < limit && c.model == plan.chosen.model && !in_chain(plan, c))
-            plan.fallbacks.push_back(c);
+        if (c.model == plan.chosen.model && !in_chain(plan, c)) same.push_back(&c);
+    std::sort(same.begin(), same.end(),
+              [&](const Candidate* a, const Candidate* b) { return ranks_before(*a, *b, plan.mode); });
+    for (const Candidate* c : same)
+        if (plan.fallbacks.size() < limit) plan.fallbacks.push_back(*c);
     for (const Candidate& c : ranked)
         if (plan.fallbacks.size() < limit && !model_in_chain(plan, c.model)) plan.fallbacks.push_back(c);
 }
@@ -100,7 +104,7 @@ void add_comparable(Plan& plan, Requirements req, const RoutingContext& context,
     Target any;
     Pool pool;
     collect_target(any, req, *context.catalog, pool);
-    score_and_sort(pool.candidates, plan.mode, config.weights, plan.analysis, req.tier);
+    score_and_sort(pool.candidates, plan.mode, config.weights, req.tier, ranked_prefix(config.max_fallbacks));
     append_chain(plan, pool.candidates, limit);
 }
 
@@ -116,7 +120,7 @@ void add_group_fallbacks(Plan& plan, const Group& group, const Requirements& bas
         if (target->group && target->group->tier) req.tier = *target->group->tier;
         Pool pool;
         collect_target(*target, req, *context.catalog, pool);
-        score_and_sort(pool.candidates, plan.mode, config.weights, plan.analysis, req.tier);
+        score_and_sort(pool.candidates, plan.mode, config.weights, req.tier, ranked_prefix(config.max_fallbacks));
         for (const Candidate& c : pool.candidates)
             if (!in_chain(plan, c)) {
                 plan.fallbacks.push_back(c);
@@ -158,10 +162,11 @@ Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& cha
     Pool pool;
     pool.reserve(context.catalog->models().size() * 3);
     collect_target(*target, req, *context.catalog, pool);
-    settle_pool(pool, plan.notes, plan.panic, config.health.panic_threshold);
+    settle_pool(pool, req, plan.notes, plan.panic, config.health.panic_threshold);
     if (pool.candidates.empty()) return fail(no_route_error(pool, plan, context));
 
-    score_and_sort(pool.candidates, plan.mode, config.weights, plan.analysis, plan.required_tier);
+    score_and_sort(pool.candidates, plan.mode, config.weights, plan.required_tier,
+                   ranked_prefix(config.max_fallbacks));
     if (target->group && !target->group->deployments.empty()) apply_group_weights(pool.candidates, request.seed);
     plan.chosen = pool.candidates.front();
     plan.estimated_cost = plan.chosen.estimated_cost;
@@ -190,8 +195,8 @@ std::vector<Candidate> larger_context_fallbacks(const Plan& plan, const Candidat
         if (model.context_window > failed.model->context_window) collect_model(model, req, pool);
     std::vector<std::string> notes;
     bool panic = false;
-    settle_pool(pool, notes, panic, config.health.panic_threshold);
-    score_and_sort(pool.candidates, plan.mode, config.weights, plan.analysis, req.tier);
+    settle_pool(pool, req, notes, panic, config.health.panic_threshold);
+    score_and_sort(pool.candidates, plan.mode, config.weights, req.tier, ranked_prefix(config.max_fallbacks));
     for (const Candidate& c : pool.candidates) {
         if (out.size() >= static_cast<std::size_t>(config.max_fallbacks)) break;
         out.push_back(c);

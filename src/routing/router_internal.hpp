@@ -3,6 +3,8 @@
 // the latency priors used when there is no health data.
 #pragma once
 
+#include <algorithm>
+#include <bitset>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,7 +29,13 @@ struct Requirements {
     std::optional<std::string> region;
     std::optional<catalog::Nanos> max_price, ceiling, max_cost;
     const HealthSnapshot* health = nullptr;
+    // Which model ids the snapshot has entries for (a Bloom-style filter), so
+    // that most offerings skip the hash lookup.
+    std::bitset<4096> health_models;
 };
+
+// The filter hash of a model id (FNV-1a, 12 bits).
+std::size_t model_bit(std::string_view model_id);
 
 Requirements make_requirements(const Analysis& analysis, const Constraints& constraints,
                                const RoutingContext& context);
@@ -40,17 +48,24 @@ struct Verdict {
 };
 
 // Model-level checks (policy on vendor/model, deprecation, capabilities,
-// context, output size): the same for every offering of the model.
+// context, output size, then the tier): the same for every offering.
 Verdict check_model(const catalog::Model& model, const Requirements& req);
 // Offering-level checks (provider policy, credentials, region, price and cost
-// caps, tier, health); fills `out`'s costs and health fields.
+// caps, health); fills `out`'s costs, expected latency and health fields.
+// `model_has_health` is whether the snapshot may hold this model (the filter).
 Verdict check_offering(const catalog::Model& model, const catalog::Offering& offering, const Requirements& req,
-                       Candidate& out);
+                       bool model_has_health, Candidate& out);
 
-// Fills quality/price/latency/availability and score for `mode`, then sorts
-// best first with deterministic tie-breaking (cost, then "provider/model").
-void score_and_sort(std::vector<Candidate>& candidates, Mode mode, const Weights& weights,
-                    const Analysis& analysis, catalog::Tier required);
+// Fills quality/price/latency/availability and score for `mode`, then puts
+// the best `ranked_prefix` first in rank order (ranks_before); the rest
+// follow unordered.
+void score_and_sort(std::vector<Candidate>& candidates, Mode mode, const Weights& weights, catalog::Tier required,
+                    std::size_t ranked_prefix);
+
+// How many candidates plan() ranks: enough distinct models for any chain.
+inline std::size_t ranked_prefix(int max_fallbacks) {
+    return std::max<std::size_t>(64, 8 * static_cast<std::size_t>(std::max(max_fallbacks, 0) + 1));
+}
 
 // Expected time to first token and output speed with no observations.
 struct LatencyPrior {

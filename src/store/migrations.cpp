@@ -12,6 +12,23 @@ namespace {
 constexpr Migration k_migrations[] = {
     {1, "settings",
      "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"},
+    {10, "prompt_log",
+     "CREATE TABLE prompt_log ("
+     " id INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL, request_id TEXT NOT NULL,"
+     " model TEXT NOT NULL, provider TEXT NOT NULL, provider_model TEXT NOT NULL DEFAULT '',"
+     " system TEXT NOT NULL DEFAULT '', prompt TEXT NOT NULL, response TEXT NOT NULL,"
+     " input_tokens INTEGER NOT NULL DEFAULT 0, cached_tokens INTEGER NOT NULL DEFAULT 0,"
+     " cache_write_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0,"
+     " reasoning_tokens INTEGER NOT NULL DEFAULT 0, cost_nanos INTEGER NOT NULL DEFAULT 0,"
+     " latency_ms INTEGER NOT NULL DEFAULT 0, first_token_ms INTEGER,"
+     " status TEXT NOT NULL, error TEXT NOT NULL DEFAULT '', options TEXT NOT NULL DEFAULT '{}',"
+     " started_at TEXT NOT NULL, finished_at TEXT NOT NULL);"
+     "CREATE INDEX prompt_log_conversation ON prompt_log(conversation_id, id);"
+     "CREATE VIRTUAL TABLE prompt_log_fts USING fts5(prompt, response, content='prompt_log', content_rowid='id');"
+     "CREATE TRIGGER prompt_log_fts_insert AFTER INSERT ON prompt_log BEGIN"
+     " INSERT INTO prompt_log_fts(rowid, prompt, response) VALUES (new.id, new.prompt, new.response); END;"
+     "CREATE TRIGGER prompt_log_fts_delete AFTER DELETE ON prompt_log BEGIN"
+     " INSERT INTO prompt_log_fts(prompt_log_fts, rowid, prompt, response) VALUES ('delete', old.id, old.prompt, old.response); END;"},
     // ---- governance (20-39): hierarchy, roles, keys, budgets, pools ----
     // Paths are full hierarchy paths: depth 1 organisation "acme", 2
     // department "acme/eng", 3 team "acme/eng/platform", 4 user

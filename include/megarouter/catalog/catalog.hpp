@@ -27,6 +27,8 @@ public:
 
     // The catalog compiled into the binary, parsed once. Thread-safe.
     static const Catalog& builtin();
+    // The JSON text compiled into the binary (data/catalog.json at build time).
+    static std::string_view builtin_document();
 
     // The effective catalog: the refreshed copy in the cache folder when there
     // is one, else the built-in one, then the config file's [[models]] /

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -72,6 +73,8 @@ struct Reservation {
     std::string pools;                   // names of the pools drawn from, comma-separated
     // Who reserved: copied into the ledger row by settle() when it left them empty.
     std::string key_id, org, dept, team, user;
+    std::string key_prefix;
+    std::optional<std::int64_t> key_tpm; // the key's tokens-per-minute limit, charged at settle
 };
 
 struct GateOptions {
@@ -103,8 +106,7 @@ public:
     bool require_keys() const;
 
     // The caller of a presented key ("Bearer" already stripped). Fails with
-    // unauthenticated for an unknown, revoked or expired key and with
-    // permission_denied when the key's roles do not include call_models.
+    // unauthenticated for an unknown, revoked or expired key.
     // Sees revocations made by other processes on the very next call (it
     // checks SQLite's data_version, then a change counter). Thread-safe.
     Result<Principal> authenticate(std::string_view presented_key);
@@ -114,8 +116,11 @@ public:
     static Result<void> check_policy(const Principal& principal, std::string_view model, std::string_view vendor,
                                      std::string_view provider, std::string_view mode);
 
-    // Rate limits (rpm counts this request) and the strictest guardrail over
-    // every budget and pool on the path. Fails with rate_limited (with
+    // Whether the key may call models (permission_denied if its roles do not
+    // carry call_models), rate limits (rpm counts this request) and the
+    // strictest guardrail over every budget and pool on the path (block beats
+    // downgrade; among downgrades the lowest price ceiling wins). Fails with
+    // permission_denied, rate_limited (with
     // retry_after_seconds) or budget_exceeded (message names the budget, its
     // period and when it resets; not retryable). Thread-safe.
     Result<Guardrails> precheck(const Principal& principal);
@@ -150,5 +155,19 @@ private:
     explicit Gate(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> m_impl;
 };
+
+} // namespace megarouter::governance
+
+namespace megarouter::core {
+struct Config;
+}
+
+namespace megarouter::governance {
+
+// Gate options from the config's [governance] table (timezone,
+// downgrade_price_ceiling_usd_per_mtok, ledger_flush_ms), [server]
+// require_keys and MEGAROUTER_MASTER_KEY. Unknown or bad values fall back to
+// the defaults.
+GateOptions gate_options_from(const core::Config& config, const std::function<std::optional<std::string>(const std::string&)>& env);
 
 } // namespace megarouter::governance

@@ -18,21 +18,21 @@ namespace megarouter::mock {
 // How the mock answers one request. The default answers 200 at once.
 // JSON field names equal the member names (see behavior_from_json).
 struct Behavior {
-    int status = 0;                     // non-zero: answer this HTTP error in the format's error body
-    std::optional<int> retry_after;     // seconds, sent as Retry-After with an error status
-    int first_byte_delay_ms = 0;        // wait before the status line and headers
-    int chunk_delay_ms = 0;             // stream: wait before each content chunk
-    bool hang = false;                  // never answer (until the server stops)
+    int status = 0;                      // non-zero: answer this HTTP error in the format's error body
+    std::optional<int> retry_after;      // seconds, sent as Retry-After with an error status
+    int first_byte_delay_ms = 0;         // wait before the status line and headers
+    int chunk_delay_ms = 0;              // stream: wait before each content chunk
+    bool hang = false;                   // never answer (until the server stops)
     std::optional<int> cut_after_chunks; // stream: close after N content chunks, no terminal event
-    bool context_length_error = false;  // the provider's "prompt too long" 400
-    std::optional<std::string> text;    // the answer text instead of the default
-    bool tool_call = false;             // call the first tool of the request
-    std::string tool_arguments = "{}";  // the tool call's arguments, as JSON text
-    int chunks = 0;                     // stream content chunks; 0 = one per word
-    int cached_tokens = 0;              // reported as cached prompt tokens
-    int reasoning_tokens = 0;           // reported as reasoning/thinking tokens
-    int fail_times = 0;                 // with status: fail only the model's first N requests
-    bool require_key = false;           // 401 when the request carries no API key
+    bool context_length_error = false;   // the provider's "prompt too long" 400
+    std::optional<std::string> text;     // the answer text instead of the default
+    bool tool_call = false;              // call the first tool of the request
+    std::string tool_arguments = "{}";   // the tool call's arguments, as JSON text
+    int chunks = 0;                      // stream content chunks; 0 = one per word
+    int cached_tokens = 0;               // reported as cached prompt tokens
+    int reasoning_tokens = 0;            // reported as reasoning/thinking tokens
+    int fail_times = 0;                  // with status: fail only the model's first N requests
+    bool require_key = false;            // 401 when the request carries no API key
 };
 
 // Parses a Behavior from its JSON text. Unknown fields are ignored; a field of
@@ -45,8 +45,8 @@ std::string behavior_to_json(const Behavior& behavior);
 // One request as the mock received it.
 struct RecordedRequest {
     std::string method;
-    std::string path;   // without the query
-    std::string query;  // the raw query ("a=1&b=2"), empty when there is none
+    std::string path;                                         // without the query
+    std::string query;                                        // the raw query ("a=1&b=2"), empty when there is none
     std::vector<std::pair<std::string, std::string>> headers; // names as sent
     std::string body;
 
@@ -63,7 +63,7 @@ struct RecordedRequest {
 // A per-request header `x-mock-behavior: <json>` overrides the model's behavior.
 // All public member functions are thread-safe.
 class MockServer {
-public:
+  public:
     MockServer();
     ~MockServer(); // stops the server
     MockServer(const MockServer&) = delete;
@@ -96,7 +96,7 @@ public:
 
     struct Impl;
 
-private:
+  private:
     std::unique_ptr<Impl> m_impl;
 };
 

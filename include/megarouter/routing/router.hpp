@@ -104,7 +104,9 @@ struct Plan {
     Candidate chosen;
     std::vector<Candidate> fallbacks; // ordered; excludes `chosen`
     catalog::Nanos estimated_cost = 0;
-    std::vector<Candidate> candidates; // every eligible deployment, best first
+    // Every eligible deployment. The head (at least the 64 best) is in rank
+    // order; the tail is unordered -- ranked_candidates() orders all of it.
+    std::vector<Candidate> candidates;
     std::vector<Excluded> excluded;
     std::vector<std::string> notes;   // panic mode, relaxed tier, deprecated model...
     bool panic = false;               // ejection ignored: too few healthy deployments
@@ -119,6 +121,14 @@ struct Plan {
 // - invalid_argument: `context.catalog` is null.
 // Thread-safe (pure); about 20-50 microseconds over the full catalog.
 Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& chat, const RoutingContext& context);
+
+// Whether `a` ranks before `b` in `mode`: cost mode by estimated cost, latency
+// mode by expected latency, balanced and availability by score; ties by cost,
+// then model id, then provider. Deterministic.
+bool ranks_before(const Candidate& a, const Candidate& b, Mode mode);
+
+// Every candidate of `plan` in rank order (pointers into the plan).
+std::vector<const Candidate*> ranked_candidates(const Plan& plan);
 
 // Deployments of models with a larger context window than `failed`'s model,
 // ordered as the plan's mode would, for retrying after a context-length error.

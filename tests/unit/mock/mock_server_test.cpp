@@ -68,16 +68,19 @@ json chat_request(bool stream = false) {
 }
 
 json anthropic_request(bool stream = false) {
-    json body = {{"model", "claude-test"},
-                 {"max_tokens", 100},
-                 {"messages", {{{"role", "user"}, {"content", "Hello Claude"}}}}};
+    json body = {
+        {"model", "claude-test"}, {"max_tokens", 100}, {"messages", {{{"role", "user"}, {"content", "Hello Claude"}}}}};
     if (stream) body["stream"] = true;
     return body;
 }
 
-json gemini_request() { return {{"contents", {{{"role", "user"}, {"parts", {{{"text", "Hello Gemini"}}}}}}}}; }
+json gemini_request() {
+    return {{"contents", {{{"role", "user"}, {"parts", {{{"text", "Hello Gemini"}}}}}}}};
+}
 
-httplib::Headers behave(const json& behavior) { return {{"x-mock-behavior", behavior.dump()}}; }
+httplib::Headers behave(const json& behavior) {
+    return {{"x-mock-behavior", behavior.dump()}};
+}
 
 // Posts and collects the body as it arrives; returns whether the transfer completed.
 bool post_streaming(Fixture& f, const std::string& path, const json& body, const httplib::Headers& headers,
@@ -111,7 +114,7 @@ TEST_CASE("mock: openai chat answers deterministically with full usage") {
     CHECK(body["object"] == "chat.completion");
     CHECK(body["choices"][0]["message"]["content"] == "Mock answer from gpt-test: Hello there, mock friend");
     CHECK(body["choices"][0]["finish_reason"] == "stop");
-    CHECK(body["usage"]["prompt_tokens"] == 6); // 24 chars / 4
+    CHECK(body["usage"]["prompt_tokens"] == 6);         // 24 chars / 4
     CHECK(body["usage"]["completion_tokens"] == 8 + 3); // 8 words + reasoning
     CHECK(body["usage"]["total_tokens"] == 17);
     CHECK(body["usage"]["prompt_tokens_details"]["cached_tokens"] == 2);
@@ -148,7 +151,8 @@ TEST_CASE("mock: openai stream ends with a usage chunk only when include_usage i
         REQUIRE(res);
         auto events = parse_sse(res->body);
         CHECK(events.back().data == "[DONE]");
-        for (std::size_t i = 0; i + 1 < events.size(); ++i) CHECK_FALSE(json::parse(events[i].data).contains("usage"));
+        for (std::size_t i = 0; i + 1 < events.size(); ++i)
+            CHECK_FALSE(json::parse(events[i].data).contains("usage"));
     }
 }
 
@@ -156,8 +160,7 @@ TEST_CASE("mock: openai tool call names the first tool") {
     Fixture f;
     json request = chat_request();
     request["tools"] = {{{"type", "function"}, {"function", {{"name", "lookup"}, {"parameters", json::object()}}}}};
-    auto res = f.post("/v1/chat/completions", request,
-                      behave({{"tool_call", true}, {"tool_arguments", {{"q", "x"}}}}));
+    auto res = f.post("/v1/chat/completions", request, behave({{"tool_call", true}, {"tool_arguments", {{"q", "x"}}}}));
     REQUIRE(res);
     json body = json::parse(res->body);
     CHECK(body["choices"][0]["finish_reason"] == "tool_calls");
@@ -309,7 +312,8 @@ TEST_CASE("mock: error statuses use each format's error body") {
     auto anthropic = f.post("/v1/messages", anthropic_request(), behave({{"status", 529}}));
     CHECK(anthropic->status == 529);
     CHECK(json::parse(anthropic->body) ==
-          json{{"type", "error"}, {"error", {{"type", "overloaded_error"}, {"message", "Mock failure with status 529"}}}});
+          json{{"type", "error"},
+               {"error", {{"type", "overloaded_error"}, {"message", "Mock failure with status 529"}}}});
 
     auto gemini = f.post("/v1beta/models/g:generateContent", gemini_request(), behave({{"status", 503}}));
     CHECK(gemini->status == 503);
@@ -373,8 +377,8 @@ TEST_CASE("mock: delays hold the first byte and space the chunks") {
     std::string received;
     double first_byte_ms = -1;
     start = Clock::now();
-    CHECK(post_streaming(f, "/v1/chat/completions", chat_request(true),
-                         behave({{"chunk_delay_ms", 80}, {"chunks", 4}}), received, &first_byte_ms));
+    CHECK(post_streaming(f, "/v1/chat/completions", chat_request(true), behave({{"chunk_delay_ms", 80}, {"chunks", 4}}),
+                         received, &first_byte_ms));
     double total_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     CHECK(total_ms >= 310);
     CHECK(first_byte_ms >= 0);
@@ -384,12 +388,13 @@ TEST_CASE("mock: delays hold the first byte and space the chunks") {
 TEST_CASE("mock: cut_after_chunks closes the stream without its terminal event") {
     Fixture f;
     std::string received;
-    bool complete = post_streaming(f, "/v1/messages", anthropic_request(true), behave({{"cut_after_chunks", 2}}),
-                                   received);
+    bool complete =
+        post_streaming(f, "/v1/messages", anthropic_request(true), behave({{"cut_after_chunks", 2}}), received);
     CHECK_FALSE(complete);
     auto events = parse_sse(received);
     int deltas = 0;
-    for (const auto& event : events) deltas += event.event == "content_block_delta";
+    for (const auto& event : events)
+        deltas += event.event == "content_block_delta";
     CHECK(deltas == 2);
     CHECK(received.find("message_stop") == std::string::npos);
 }

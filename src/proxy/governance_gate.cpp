@@ -3,12 +3,15 @@
 // past authentication is settled into the spend ledger.
 #include "proxy/governance_seam.hpp"
 
+#include "megarouter/governance/admin_api.hpp"
+
 namespace megarouter::proxy {
 namespace {
 
 class GateGovernance final : public Governance {
 public:
-    explicit GateGovernance(std::unique_ptr<governance::Gate> gate) : m_gate(std::move(gate)) {}
+    GateGovernance(std::unique_ptr<governance::Gate> gate, std::filesystem::path database, std::string timezone)
+        : m_gate(std::move(gate)), m_database(std::move(database)), m_timezone(std::move(timezone)) {}
 
     bool enforcing() const override { return m_gate->require_keys() || m_gate->keys_exist(); }
 
@@ -47,19 +50,24 @@ public:
 
     void flush() override { m_gate->flush(); }
 
+    void mount_admin(httplib::Server& server) override {
+        governance::mount_admin_api(server, *m_gate, m_database, m_timezone);
+    }
+
 private:
     std::unique_ptr<governance::Gate> m_gate;
+    std::filesystem::path m_database;
+    std::string m_timezone;
 };
 
 } // namespace
 
 Result<std::unique_ptr<Governance>> open_gate_governance(const core::Config& config, const core::EnvLookup& env) {
-    governance::GateOptions options;
-    options.require_keys = config.server.require_keys;
-    options.master_key = env("MEGAROUTER_MASTER_KEY").value_or("");
+    governance::GateOptions options = governance::gate_options_from(config, env);
     auto gate = governance::Gate::open(config.database, core::system_clock(), options);
     if (!gate) return std::unexpected(gate.error());
-    return std::unique_ptr<Governance>(std::make_unique<GateGovernance>(std::move(*gate)));
+    return std::unique_ptr<Governance>(
+        std::make_unique<GateGovernance>(std::move(*gate), config.database, options.timezone));
 }
 
 } // namespace megarouter::proxy

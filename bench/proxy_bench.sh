@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Benchmark of an AI gateway in front of a zero-latency mock provider, on a
+# 2-core machine: the gateway pinned to CPU 0, the load generator (wrk) and
+# the mock pinned to CPU 1. Reports, each as the median of RUNS runs:
+#   - latency the gateway adds over calling the mock directly, p50 and p99,
+#     at concurrency 1, 16 and 64 (wrk, non-streamed chat completions)
+#   - saturation throughput through the gateway (requests/s)
+#   - time to first byte added on a streamed answer of 50 chunks (curl)
+#   - resident memory idle, and with 1,000 concurrent 20 s streams (peak and
+#     10 s after they end), and whether all 1,000 completed
+#
+# Usage: bench/proxy_bench.sh [--gateway URL --gateway-pid PID] [--runs N] [--duration S]
+#   Without --gateway, it starts `megarouter serve` itself (BUILD_DIR, default
+#   build-proxy). With --gateway, that gateway must route model gpt-4o-mini /
+#   gpt-4o to the mock at --mock URL (start megarouter-mock yourself), and for
+#   the 1,000-stream soak to an OpenAI-format upstream at the printed address.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build-proxy}"
+MEGAROUTER="${MEGAROUTER_BIN:-$BUILD_DIR/megarouter}"
+MOCK_BIN="${MEGAROUTER_MOCK_BIN:-$BUILD_DIR/megarouter-mock}"
+RUNS=3
+DURATION=5
+GATEWAY=""
+GATEWAY_PID=""
+MOCK=""
+SOAK_STREAMS=1000
+SOAK_SECONDS=20
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --gateway) GATEWAY="$2"; shift 2 ;;
+    --gateway-pid) GATEWAY_PID="$2"; shift 2 ;;
+    --mock) MOCK="$2"; shift 2 ;;
+    --runs) RUNS="$2"; shift 2 ;;
+    --duration) DURATION="$2"; shift 2 ;;
+    --streams) SOAK_STREAMS="$2"; shift 2 ;;
+    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    *) echo "unknown option $1" >&2; exit 64 ;;
+  esac
+done
+command -v wrk >/dev/null || { echo "proxy_bench: wrk is required (apt-get install wrk)" >&2; exit 69; }
+ulimit -n 20000 2>/dev/null || true
+
+WORK="$(mktemp -d /tmp/megarouter-bench-XXXXXX)"
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+wait_file() { for _ in $(seq 1 200); do [[ -s "$1" ]] && return 0; sleep 0.05; done; echo "timeout waiting for $1" >&2; return 1; }
+rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+start_gateway() { # config file, port file -> pid
+  MEGAROUTER_HOME="$WORK/home-$(basename "$1" .toml)" taskset -c 0 "$MEGAROUTER" --config "$1" serve --port 0 \
+    --port-file "$2" --access-log off --no-governance >"$WORK/$(basename "$1" .toml).log" 2>&1 &
+  echo $!
+}
+
+if [[ -z "$MOCK" ]]; then
+  taskset -c 1 "$MOCK_BIN" --port 0 --port-file "$WORK/mock.port" >"$WORK/mock.log" 2>&1 &
+  PIDS+=($!)
+  wait_file "$WORK/mock.port"
+  MOCK="http://127.0.0.1:$(cat "$WORK/mock.port")"
+fi
+# A 50-chunk stream for the TTFB measurement.
+curl -s -X POST "$MOCK/_mock/behavior" -d '{"model":"gpt-4o","behavior":{"chunks":50}}' >/dev/null
+
+if [[ -z "$GATEWAY" ]]; then
+  cat >"$WORK/main.toml" <<TOML
+[server]
+max_concurrent = 4096
+[providers.openai]
+base_url = "$MOCK/v1"
+api_key = "mock-key"
+TOML
+  mkdir -p "$WORK/home-main"
+  GATEWAY_PID="$(start_gateway "$WORK/main.toml" "$WORK/main.port")"
+  PIDS+=("$GATEWAY_PID")
+  wait_file "$WORK/main.port"
+  GATEWAY="http://127.0.0.1:$(cat "$WORK/main.port")"
+fi
+GATEWAY="${GATEWAY%/}"
+sleep 0.5
+IDLE_RSS="$( [[ -n "$GATEWAY_PID" ]] && rss_kib "$GATEWAY_PID" || echo 0)"
+
+cat >"$WORK/chat.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer bench"
+wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}],"max_tokens":16}'
+LUA
+
+# wrk's latency percentiles in ms and requests/s, as "p50 p99 rps".
+wrk_run() { # base, concurrency
+  local out
+  out="$(taskset -c 1 wrk -t1 -c"$2" -d"${DURATION}s" --latency -s "$WORK/chat.lua" "$1/v1/chat/completions")"
+  local errors
+  errors="$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)"
+  [[ -n "$errors" ]] && echo "  wrk ($1, c=$2): $errors" >&2
+  awk 'function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
+       $1=="50%" {p50=ms($2)} $1=="99%" {p99=ms($2)} $1=="Requests/sec:" {rps=$2}
+       END {printf "%.4f %.4f %.0f\n", p50, p99, rps}' <<<"$out"
+}
+
+echo "# megarouter proxy benchmark: gateway $GATEWAY (CPU 0), mock $MOCK + wrk (CPU 1), ${DURATION}s per run, median of $RUNS"
+# Warm both paths (connections, caches).
+taskset -c 1 wrk -t1 -c16 -d1s -s "$WORK/chat.lua" "$GATEWAY/v1/chat/completions" >/dev/null
+taskset -c 1 wrk -t1 -c16 -d1s -s "$WORK/chat.lua" "$MOCK/v1/chat/completions" >/dev/null
+
+printf "%-5s %12s %12s %12s %12s %12s %12s %12s %12s\n" conc direct_p50 direct_p99 gw_p50 gw_p99 added_p50 added_p99 direct_rps gw_rps
+SAT=0
+for c in 1 16 64; do
+  d50=(); d99=(); g50=(); g99=(); drps=(); grps=()
+  for _ in $(seq 1 "$RUNS"); do
+    read -r a b r < <(wrk_run "$MOCK" "$c"); d50+=("$a"); d99+=("$b"); drps+=("$r")
+    read -r a b r < <(wrk_run "$GATEWAY" "$c"); g50+=("$a"); g99+=("$b"); grps+=("$r")
+  done
+  md50=$(printf "%s\n" "${d50[@]}" | median); md99=$(printf "%s\n" "${d99[@]}" | median)
+  mg50=$(printf "%s\n" "${g50[@]}" | median); mg99=$(printf "%s\n" "${g99[@]}" | median)
+  mdr=$(printf "%s\n" "${drps[@]}" | median); mgr=$(printf "%s\n" "${grps[@]}" | median)
+  printf "%-5s %10.3fms %10.3fms %10.3fms %10.3fms %10.3fms %10.3fms %12.0f %12.0f\n" "$c" "$md50" "$md99" "$mg50" "$mg99" \
+    "$(awk -v a="$mg50" -v b="$md50" 'BEGIN{print a-b}')" "$(awk -v a="$mg99" -v b="$md99" 'BEGIN{print a-b}')" "$mdr" "$mgr"
+  SAT=$(awk -v a="$SAT" -v b="$mgr" 'BEGIN{print (b>a)?b:a}')
+done
+echo "saturation throughput through the gateway: $SAT requests/s (best of the concurrency levels; wrk and the mock share CPU 1)"
+
+# Time to first byte of a 50-chunk stream, direct and through the gateway.
+ttfb() { # base -> seconds
+  curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' -H 'Authorization: Bearer bench' \
+    -d '{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Say hello"}]}' "$1/v1/chat/completions"
+}
+td=(); tg=()
+for _ in $(seq 1 "$RUNS"); do
+  for _ in $(seq 1 30); do td+=("$(ttfb "$MOCK")"); tg+=("$(ttfb "$GATEWAY")"); done
+done
+mtd=$(printf "%s\n" "${td[@]}" | median); mtg=$(printf "%s\n" "${tg[@]}" | median)
+awk -v d="$mtd" -v g="$mtg" 'BEGIN {printf "TTFB 50-chunk stream: direct %.3f ms, gateway %.3f ms, added %.3f ms\n", d*1000, g*1000, (g-d)*1000}'
+
+if [[ -n "$GATEWAY_PID" ]]; then
+  echo "RSS idle at start: $((IDLE_RSS / 1024)) MB; after the load: $(( $(rss_kib "$GATEWAY_PID") / 1024 )) MB"
+  sleep 7
+  echo "RSS 7 s after the load (idle threads exited): $(( $(rss_kib "$GATEWAY_PID") / 1024 )) MB"
+fi
+
+# 1,000 concurrent streams of 20 s against an asyncio upstream that can hold them.
+taskset -c 1 python3 "$ROOT/bench/stream_soak.py" upstream "$WORK/soak.port" "$SOAK_SECONDS" 1 >"$WORK/soak-upstream.log" 2>&1 &
+PIDS+=($!)
+wait_file "$WORK/soak.port"
+SOAK_UPSTREAM="http://127.0.0.1:$(cat "$WORK/soak.port")"
+if [[ "$GATEWAY" == "http://127.0.0.1:$(cat "$WORK/main.port" 2>/dev/null)" ]]; then
+  cat >"$WORK/soak.toml" <<TOML
+[server]
+max_concurrent = 4096
+idle_stream_timeout_s = 60
+[providers.openai]
+base_url = "$SOAK_UPSTREAM/v1"
+api_key = "mock-key"
+TOML
+  mkdir -p "$WORK/home-soak"
+  SOAK_PID="$(start_gateway "$WORK/soak.toml" "$WORK/soak-gw.port")"
+  PIDS+=("$SOAK_PID")
+  wait_file "$WORK/soak-gw.port"
+  SOAK_GATEWAY="http://127.0.0.1:$(cat "$WORK/soak-gw.port")"
+else
+  echo "soak: point your gateway's gpt-4o-mini at $SOAK_UPSTREAM/v1 and pass its URL; using $GATEWAY"
+  SOAK_GATEWAY="$GATEWAY"; SOAK_PID="$GATEWAY_PID"
+fi
+sleep 0.5
+SOAK_IDLE=$(rss_kib "$SOAK_PID")
+taskset -c 1 python3 "$ROOT/bench/stream_soak.py" clients "$SOAK_GATEWAY" "$SOAK_STREAMS" gpt-4o-mini $((SOAK_SECONDS + 40)) >"$WORK/soak.json" &
+CLIENTS=$!
+PEAK=0
+PEAK_THREADS=0
+while kill -0 "$CLIENTS" 2>/dev/null; do
+  r=$(rss_kib "$SOAK_PID"); (( r > PEAK )) && PEAK=$r
+  t=$(awk '/Threads/ {print $2}' "/proc/$SOAK_PID/status" 2>/dev/null || echo 0); (( t > PEAK_THREADS )) && PEAK_THREADS=$t
+  sleep 0.5
+done
+wait "$CLIENTS" || true
+echo "soak: $(cat "$WORK/soak.json") through $SOAK_GATEWAY"
+echo "soak RSS: idle $((SOAK_IDLE / 1024)) MB, peak $((PEAK / 1024)) MB with $PEAK_THREADS threads"
+sleep 10
+echo "soak RSS 10 s after the streams ended: $(( $(rss_kib "$SOAK_PID") / 1024 )) MB, threads $(awk '/Threads/ {print $2}' "/proc/$SOAK_PID/status")"

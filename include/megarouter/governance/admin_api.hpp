@@ -1,0 +1,32 @@
+// The admin HTTP API the proxy mounts under /admin/...: the same operations
+// as the governance CLI, as JSON, authenticated by an API key (Authorization:
+// Bearer, or x-api-key) or the master key, with the key's role scope checked
+// on every call by Admin.
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+namespace httplib {
+class Server;
+}
+
+namespace megarouter::governance {
+
+class Gate;
+
+// Registers the /admin routes on `server`. Each call opens its own store
+// connection to `database`. `gate` and `clock` must outlive the server.
+// Routes (JSON bodies and answers; errors as {"error":{"code","message"}}):
+//   GET/POST /admin/nodes, GET /admin/nodes/show?path=, POST /admin/nodes/move,
+//   DELETE /admin/nodes?path=&recursive=1
+//   GET/POST/DELETE /admin/roles   (subject, role, scope)
+//   GET/POST /admin/keys, GET /admin/keys/{id}, POST /admin/keys/{id}/revoke|rotate
+//   GET/POST /admin/budgets, GET/DELETE /admin/budgets/{id}
+//   GET/POST /admin/pools, GET /admin/pools/{name}, POST/DELETE /admin/pools/{name}/members
+//   GET/POST /admin/webhooks, DELETE /admin/webhooks/{id}
+//   GET /admin/alerts, GET /admin/alerts/{id}, POST /admin/alerts/{id}/retry
+void mount_admin_api(httplib::Server& server, Gate& gate, const std::filesystem::path& database,
+                     const std::string& timezone);
+
+} // namespace megarouter::governance

@@ -1,0 +1,27 @@
+// Internal to the CLI: how `megarouter route` prints a plan -- the short
+// decision table, the --explain list of exclusions, and the --compare view.
+#pragma once
+
+#include <iosfwd>
+#include <vector>
+
+#include "megarouter/routing/router.hpp"
+
+namespace megarouter::cli {
+
+struct RouteView {
+    bool explain = false; // list every candidate and every excluded deployment
+    bool color = false;
+};
+
+void print_plan(std::ostream& out, const routing::Plan& plan, const RouteView& view);
+
+// One row per mode: what it would choose and at what estimated cost.
+struct ModeChoice {
+    routing::Mode mode;
+    Result<routing::Plan> plan;
+};
+void print_compare(std::ostream& out, const std::vector<ModeChoice>& choices);
+nlohmann::json compare_to_json(const std::vector<ModeChoice>& choices);
+
+} // namespace megarouter::cli

@@ -1,0 +1,177 @@
+// Runs one `megarouter prompt`: route, call the chosen deployment, fail over
+// on retryable errors, and fill the log entry.
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <random>
+
+#include "megarouter/providers/call.hpp"
+#include "megarouter/providers/registry.hpp"
+#include "megarouter/routing/router.hpp"
+#include "prompt.hpp"
+
+namespace megarouter::cli {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t ms_since(Clock::time_point start) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+std::string iso_now() {
+    auto now = std::chrono::system_clock::now();
+    std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    ::gmtime_r(&seconds, &tm);
+    char buffer[40];
+    std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buffer + n, sizeof buffer - n, ".%03dZ", static_cast<int>(millis));
+    return buffer;
+}
+
+// One deployment to try: a catalog offering, or a direct provider/model.
+struct Attempt {
+    std::string model;          // catalog id or the raw id
+    std::string provider;
+    std::string provider_model;
+    const catalog::Offering* offering = nullptr; // null: no price known
+};
+
+// Why nothing is configured for `model`, naming the variables that would help.
+Error explain_no_route(const Error& error, const catalog::Catalog& catalog, const std::string& model) {
+    std::vector<std::string> hints;
+    auto hint_for = [&](const std::string& provider) {
+        if (const providers::ProviderInfo* info = providers::find_provider(provider); info && !info->key_env.empty())
+            hints.push_back(info->key_env.front() + " (" + provider + ")");
+    };
+    if (const catalog::Model* known = catalog.find(model)) {
+        for (const catalog::Offering& offering : known->offerings) hint_for(offering.provider);
+    } else {
+        for (const char* provider : {"openai", "anthropic", "google"}) hint_for(provider);
+    }
+    Error out = error;
+    std::string list;
+    for (std::size_t i = 0; i < hints.size() && i < 4; ++i) list += (i ? ", " : "") + hints[i];
+    if (!list.empty()) out.message += "; set " + list + " to enable a provider";
+    return out;
+}
+
+Result<std::vector<Attempt>> plan_attempts(Context& context, const core::Config& config, const catalog::Catalog& catalog,
+                                           const PromptOptions& options, const providers::ChatRequest& request) {
+    std::string model = options.model.empty() ? config.default_model : options.model;
+    std::vector<std::string> configured = providers::configured_providers(config, context.env);
+    // "provider/model-id" that the catalog does not know: call it directly.
+    if (auto slash = model.find('/'); slash != std::string::npos && catalog.find(model) == nullptr) {
+        std::string provider = model.substr(0, slash);
+        if (auto endpoint = providers::resolve_endpoint(provider, config, context.env); endpoint)
+            return std::vector<Attempt>{{model, provider, model.substr(slash + 1), nullptr}};
+    }
+    auto routing_config = routing::parse_routing_config(config);
+    if (!routing_config) return fail(routing_config.error());
+    routing::RouteRequest route;
+    route.model = model;
+    std::string mode_text = options.mode.empty() ? config.default_mode : options.mode;
+    route.mode = routing::parse_mode(mode_text);
+    if (!route.mode) return fail(ErrorCode::invalid_argument, "--mode must be balanced, cost, latency or availability");
+    routing::RoutingContext routing_context{&catalog, configured, &*routing_config, nullptr,
+                                            std::chrono::duration_cast<std::chrono::milliseconds>(
+                                                std::chrono::system_clock::now().time_since_epoch()).count()};
+    auto plan = routing::plan(route, request, routing_context);
+    if (!plan) {
+        if (plan.error().code == ErrorCode::no_route) return fail(explain_no_route(plan.error(), catalog, model));
+        return fail(plan.error());
+    }
+    if (options.max_cost_usd && plan->estimated_cost > static_cast<catalog::Nanos>(*options.max_cost_usd * catalog::k_nanos_per_usd))
+        return fail(ErrorCode::budget_exceeded, "estimated cost " + catalog::format_usd(plan->estimated_cost) + " of " +
+                                                    plan->chosen.model->id + " exceeds --max-cost " + catalog::format_usd(
+                                                    static_cast<catalog::Nanos>(*options.max_cost_usd * catalog::k_nanos_per_usd)));
+    std::vector<Attempt> attempts;
+    auto add = [&](const routing::Candidate& c) {
+        attempts.push_back({c.model->id, c.offering->provider, c.offering->provider_model_id, c.offering});
+    };
+    add(plan->chosen);
+    for (const routing::Candidate& c : plan->fallbacks) add(c);
+    return attempts;
+}
+
+std::string new_id(std::string_view prefix) {
+    static thread_local std::mt19937_64 random{std::random_device{}()};
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(random()));
+    return std::string(prefix) + hex;
+}
+
+} // namespace
+
+PromptOutcome run_prompt(Context& context, const core::Config& config, const catalog::Catalog& catalog,
+                         const PromptOptions& options, providers::ChatRequest request,
+                         const std::function<void(std::string_view)>* on_text, const std::atomic<bool>& cancel) {
+    PromptOutcome outcome;
+    PromptLogEntry& entry = outcome.entry;
+    entry.request_id = new_id("req_");
+    entry.started_at = iso_now();
+    entry.model = options.model.empty() ? config.default_model : options.model;
+    auto start = Clock::now();
+    auto attempts = plan_attempts(context, config, catalog, options, request);
+    if (!attempts) {
+        outcome.error = attempts.error();
+        entry.status = "error";
+        entry.error = attempts.error().message;
+        entry.finished_at = iso_now();
+        return outcome;
+    }
+    for (const Attempt& attempt : *attempts) {
+        auto endpoint = providers::resolve_endpoint(attempt.provider, config, context.env);
+        if (!endpoint) {
+            outcome.error = endpoint.error();
+            continue;
+        }
+        entry.model = attempt.model;
+        entry.provider = attempt.provider;
+        entry.provider_model = attempt.provider_model;
+        providers::ChatResponse partial;
+        providers::CallOptions call_options;
+        call_options.cancel = &cancel;
+        call_options.partial = &partial;
+        call_options.timeouts.connect_ms = config.server.connect_timeout_s * 1000;
+        call_options.timeouts.idle_ms = config.server.idle_stream_timeout_s * 1000;
+        call_options.timeouts.first_byte_ms = config.server.idle_stream_timeout_s * 1000;
+        call_options.timeouts.total_ms = config.server.request_timeout_s * 1000;
+        providers::StreamCallback relay = [&](const providers::StreamEvent& event) {
+            if (event.kind == providers::StreamEvent::Kind::text_delta && !event.text.empty()) {
+                if (!entry.first_token_ms) entry.first_token_ms = ms_since(start);
+                outcome.streamed_to_stdout = true;
+                (*on_text)(event.text);
+            }
+            return !cancel.load();
+        };
+        auto result = providers::call(*endpoint, request, attempt.provider_model, call_options, on_text ? &relay : nullptr);
+        if (result) {
+            outcome.response = std::move(*result);
+            outcome.error.reset();
+            break;
+        }
+        outcome.error = result.error();
+        outcome.response = std::move(partial);
+        if (cancel.load()) outcome.error = make_error(ErrorCode::cancelled, "interrupted");
+        // Once text reached the terminal, another model cannot continue it.
+        if (!result.error().retryable || outcome.streamed_to_stdout || cancel.load()) break;
+    }
+    entry.latency_ms = ms_since(start);
+    entry.finished_at = iso_now();
+    entry.response = outcome.response.text;
+    entry.usage = outcome.response.usage;
+    for (const Attempt& attempt : *attempts)
+        if (attempt.provider == entry.provider && attempt.provider_model == entry.provider_model && attempt.offering)
+            entry.cost = catalog::cost(*attempt.offering, entry.usage);
+    if (outcome.error) {
+        entry.status = outcome.error->code == ErrorCode::cancelled ? "interrupted" : "error";
+        entry.error = outcome.error->message;
+    }
+    return outcome;
+}
+
+} // namespace megarouter::cli

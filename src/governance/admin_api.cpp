@@ -1,0 +1,244 @@
+#include "megarouter/governance/admin_api.hpp"
+
+#include <httplib.h>
+
+#include "megarouter/governance/admin.hpp"
+
+namespace megarouter::governance {
+
+namespace {
+
+int status_for(ErrorCode code) {
+    switch (code) {
+    case ErrorCode::invalid_argument: return 400;
+    case ErrorCode::unauthenticated: return 401;
+    case ErrorCode::permission_denied: return 403;
+    case ErrorCode::not_found: return 404;
+    default: return 500;
+    }
+}
+
+void send_error(httplib::Response& res, const Error& error) {
+    res.status = status_for(error.code);
+    nlohmann::json body = {{"error", {{"code", to_string(error.code)}, {"message", error.message}}}};
+    res.set_content(body.dump(), "application/json");
+}
+
+template <typename T>
+void send(httplib::Response& res, const Result<T>& result, auto&& render) {
+    if (!result) return send_error(res, result.error());
+    res.set_content(render(*result).dump(), "application/json");
+}
+
+std::string presented_key(const httplib::Request& req) {
+    std::string auth = req.get_header_value("Authorization");
+    if (auth.rfind("Bearer ", 0) == 0) return auth.substr(7);
+    return req.get_header_value("x-api-key");
+}
+
+struct Context {
+    Gate* gate;
+    std::filesystem::path database;
+    std::string timezone;
+};
+
+// Authenticates, opens the store and runs `body(admin, json_body)`.
+using Handler = std::function<void(Admin&, const nlohmann::json&, const httplib::Request&, httplib::Response&)>;
+
+httplib::Server::Handler wrap(std::shared_ptr<Context> ctx, Handler body) {
+    return [ctx, body](const httplib::Request& req, httplib::Response& res) {
+        auto principal = ctx->gate->authenticate(presented_key(req));
+        if (!principal) return send_error(res, principal.error());
+        auto db = store::Database::open(ctx->database);
+        if (!db) return send_error(res, db.error());
+        auto zone = TimeZone::load(ctx->timezone);
+        if (!zone) return send_error(res, zone.error());
+        Admin admin(*db, core::system_clock(), *zone, Actor{&*principal});
+        nlohmann::json json = req.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(req.body, nullptr, false);
+        if (json.is_discarded()) return send_error(res, make_error(ErrorCode::invalid_argument, "body is not JSON"));
+        body(admin, json, req, res);
+    };
+}
+
+template <typename T>
+nlohmann::json list_json(const std::vector<T>& items) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& item : items) out.push_back(to_json(item));
+    return out;
+}
+
+std::string str(const nlohmann::json& j, const char* name) { return j.value(name, std::string()); }
+
+BudgetSpec budget_from(const nlohmann::json& j) {
+    BudgetSpec spec;
+    std::string kind = str(j, "scope_kind");
+    spec.scope_kind = kind == "key" ? ScopeKind::key : kind == "pool" ? ScopeKind::pool : ScopeKind::node;
+    spec.scope = str(j, "scope");
+    spec.period = parse_period(j.value("period", std::string("monthly"))).value_or(Period::monthly);
+    spec.tokens = j.value("unit", std::string("usd")) == "tokens";
+    if (j.contains("amount_usd") && j["amount_usd"].is_string()) spec.amount = parse_usd(str(j, "amount_usd")).value_or(0);
+    else spec.amount = j.value("amount", std::int64_t{0});
+    spec.alert_pct = j.value("alert_pct", 80);
+    spec.downgrade_pct = j.value("downgrade_pct", 90);
+    spec.block_pct = j.value("block_pct", 100);
+    if (j.contains("price_ceiling_nanos") && j["price_ceiling_nanos"].is_number_integer())
+        spec.price_ceiling_nanos = j["price_ceiling_nanos"].get<std::int64_t>();
+    return spec;
+}
+
+void mount_nodes(httplib::Server& s, std::shared_ptr<Context> c) {
+    s.Get("/admin/nodes", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.list_nodes(req.get_param_value("under"), std::nullopt), [](auto& v) { return list_json(v); });
+    }));
+    s.Get("/admin/nodes/show", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.show_node(req.get_param_value("path")), [](auto& v) { return to_json(v); });
+    }));
+    s.Post("/admin/nodes", wrap(c, [](Admin& a, const nlohmann::json& j, auto&, auto& res) {
+        Node node;
+        node.path = str(j, "path");
+        node.display_name = str(j, "name");
+        node.email = str(j, "email");
+        if (j.contains("rpm") && j["rpm"].is_number_integer()) node.rpm = j["rpm"].get<std::int64_t>();
+        if (j.contains("tpm") && j["tpm"].is_number_integer()) node.tpm = j["tpm"].get<std::int64_t>();
+        send(res, a.create_node(node), [](auto& v) { return to_json(v); });
+    }));
+    s.Post("/admin/nodes/move", wrap(c, [](Admin& a, const nlohmann::json& j, auto&, auto& res) {
+        send(res, a.move_node(str(j, "path"), str(j, "parent")), [](auto& v) { return nlohmann::json{{"path", v}}; });
+    }));
+    s.Delete("/admin/nodes", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.delete_node(req.get_param_value("path"), req.get_param_value("recursive") == "1"),
+             [](auto& v) { return nlohmann::json{{"deleted", v}}; });
+    }));
+}
+
+void mount_roles_keys(httplib::Server& s, std::shared_ptr<Context> c) {
+    s.Get("/admin/roles", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.list_grants(req.get_param_value("under")), [](auto& v) {
+            nlohmann::json out = nlohmann::json::array();
+            for (const auto& g : v) out.push_back({{"subject", g.subject}, {"role", to_string(g.role)}, {"scope", g.scope}});
+            return out;
+        });
+    }));
+    auto grant_call = [](bool revoke) {
+        return [revoke](Admin& a, const nlohmann::json& j, const httplib::Request& req, httplib::Response& res) {
+            auto field = [&](const char* n) { return req.has_param(n) ? req.get_param_value(n) : str(j, n); };
+            auto role = parse_role(field("role"));
+            if (!role) return send_error(res, make_error(ErrorCode::invalid_argument, "unknown role"));
+            Result<void> r = revoke ? a.revoke_grant(field("subject"), *role, field("scope"))
+                                    : a.grant(field("subject"), *role, field("scope"));
+            if (!r) return send_error(res, r.error());
+            res.set_content(R"({"ok":true})", "application/json");
+        };
+    };
+    s.Post("/admin/roles", wrap(c, grant_call(false)));
+    s.Delete("/admin/roles", wrap(c, grant_call(true)));
+    s.Get("/admin/keys", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.list_keys(req.get_param_value("under"), req.get_param_value("revoked") == "1"),
+             [](auto& v) { return list_json(v); });
+    }));
+    s.Post("/admin/keys", wrap(c, [](Admin& a, const nlohmann::json& j, auto&, auto& res) {
+        KeySpec spec;
+        spec.owner = str(j, "owner");
+        spec.role = parse_role(j.value("role", std::string("member"))).value_or(Role::member);
+        spec.name = str(j, "name");
+        if (j.contains("expires_ms") && j["expires_ms"].is_number_integer()) spec.expires_ms = j["expires_ms"].get<std::int64_t>();
+        spec.policy = policy_from_json(j.value("policy", nlohmann::json::object()));
+        send(res, a.create_key(spec), [](auto& v) {
+            auto out = to_json(v.info);
+            out["key"] = v.secret;
+            return out;
+        });
+    }));
+    s.Get(R"(/admin/keys/([^/]+))", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.show_key(req.matches[1].str()), [](auto& v) { return to_json(v); });
+    }));
+    s.Post(R"(/admin/keys/([^/]+)/revoke)", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.revoke_key(req.matches[1].str()), [](auto& v) { return to_json(v); });
+    }));
+    s.Post(R"(/admin/keys/([^/]+)/rotate)", wrap(c, [](Admin& a, const nlohmann::json& j, const auto& req, auto& res) {
+        send(res, a.rotate_key(req.matches[1].str(), j.value("grace_ms", std::int64_t{0})), [](auto& v) {
+            auto out = to_json(v.info);
+            out["key"] = v.secret;
+            return out;
+        });
+    }));
+}
+
+void mount_budgets(httplib::Server& s, std::shared_ptr<Context> c) {
+    s.Get("/admin/budgets", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.list_budgets(req.get_param_value("under")), [&](auto& v) {
+            nlohmann::json out = nlohmann::json::array();
+            for (const auto& b : v) out.push_back(to_json(b, a.zone()));
+            return out;
+        });
+    }));
+    s.Post("/admin/budgets", wrap(c, [](Admin& a, const nlohmann::json& j, auto&, auto& res) {
+        send(res, a.set_budget(budget_from(j)), [&](auto& v) { return to_json(v, a.zone()); });
+    }));
+    s.Get(R"(/admin/budgets/(\d+))", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.show_budget(std::stoll(req.matches[1].str())), [&](auto& v) { return to_json(v, a.zone()); });
+    }));
+    s.Delete(R"(/admin/budgets/(\d+))", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        auto r = a.delete_budget(std::stoll(req.matches[1].str()));
+        if (!r) return send_error(res, r.error());
+        res.set_content(R"({"ok":true})", "application/json");
+    }));
+    s.Get("/admin/pools", wrap(c, [](Admin& a, auto&, auto&, auto& res) {
+        send(res, a.list_pools(), [&](auto& v) {
+            nlohmann::json out = nlohmann::json::array();
+            for (const auto& p : v) out.push_back(to_json(p, a.zone()));
+            return out;
+        });
+    }));
+    s.Post("/admin/pools", wrap(c, [](Admin& a, const nlohmann::json& j, auto&, auto& res) {
+        send(res, a.create_pool(str(j, "name"), str(j, "description"), budget_from(j)),
+             [&](auto& v) { return to_json(v, a.zone()); });
+    }));
+    s.Get(R"(/admin/pools/([^/]+))", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.show_pool(req.matches[1].str()), [&](auto& v) { return to_json(v, a.zone()); });
+    }));
+    s.Post(R"(/admin/pools/([^/]+)/members)", wrap(c, [](Admin& a, const nlohmann::json& j, const auto& req, auto& res) {
+        send(res, a.add_pool_member(req.matches[1].str(), str(j, "node")), [&](auto& v) { return to_json(v, a.zone()); });
+    }));
+    s.Delete(R"(/admin/pools/([^/]+)/members)", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.remove_pool_member(req.matches[1].str(), req.get_param_value("node")),
+             [&](auto& v) { return to_json(v, a.zone()); });
+    }));
+}
+
+void mount_alerts(httplib::Server& s, std::shared_ptr<Context> c) {
+    s.Get("/admin/webhooks", wrap(c, [](Admin& a, auto&, auto&, auto& res) {
+        send(res, a.list_webhooks(), [](auto& v) { return list_json(v); });
+    }));
+    s.Post("/admin/webhooks", wrap(c, [](Admin& a, const nlohmann::json& j, auto&, auto& res) {
+        send(res, a.add_webhook(str(j, "scope"), str(j, "url"), str(j, "secret"), j.value("events", std::string("*"))),
+             [](auto& v) { return to_json(v); });
+    }));
+    s.Delete(R"(/admin/webhooks/(\d+))", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        auto r = a.remove_webhook(std::stoll(req.matches[1].str()));
+        if (!r) return send_error(res, r.error());
+        res.set_content(R"({"ok":true})", "application/json");
+    }));
+    s.Get("/admin/alerts", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.list_events(100, req.get_param_value("status")), [](auto& v) { return list_json(v); });
+    }));
+    s.Get(R"(/admin/alerts/([^/]+))", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.show_event(req.matches[1].str()), [](auto& v) { return to_json(v); });
+    }));
+    s.Post(R"(/admin/alerts/([^/]+)/retry)", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.retry_event(req.matches[1].str()), [](auto& v) { return to_json(v); });
+    }));
+}
+
+} // namespace
+
+void mount_admin_api(httplib::Server& server, Gate& gate, const std::filesystem::path& database,
+                     const std::string& timezone) {
+    auto ctx = std::make_shared<Context>(Context{&gate, database, timezone});
+    mount_nodes(server, ctx);
+    mount_roles_keys(server, ctx);
+    mount_budgets(server, ctx);
+    mount_alerts(server, ctx);
+}
+
+} // namespace megarouter::governance

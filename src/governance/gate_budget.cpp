@@ -1,0 +1,194 @@
+// Admission against budgets and pools. Every decision happens under one
+// mutex over the live counters, so a reservation is atomic across all the
+// budgets on a path, and the boundary is the same `>=` for every scope.
+#include "gate_impl.hpp"
+
+namespace megarouter::governance {
+
+namespace {
+
+std::int64_t charge_of(const LimitState& state, Nanos cost, std::int64_t tokens) {
+    return state.spec.tokens ? tokens : cost;
+}
+
+Error blocked_error(const LimitState& state, const TimeZone& zone) {
+    std::string when = state.spec.period == Period::total ? "it does not reset (total budget)"
+                                                          : "it resets at " + format_local(state.bounds.end, zone);
+    Error error = make_error(ErrorCode::budget_exceeded,
+                             "budget exceeded: " + budget_label(state.spec) + " of " +
+                                 format_amount(state.spec.amount, state.spec.tokens) + " is used up (" +
+                                 format_amount(state.spent() + state.reserved, state.spec.tokens) +
+                                 " spent or reserved, block at " + std::to_string(state.spec.block_pct) + "%); " + when);
+    return error;
+}
+
+} // namespace
+
+Result<Guardrails> Gate::precheck(const Principal& principal) {
+    if (!principal.master && !grants_allow(principal.grants, Permission::call_models, principal.owner))
+        return fail(ErrorCode::permission_denied,
+                    "key " + principal.key_prefix + " has no role that may call models on '" + principal.owner + "'");
+    auto snap = m_impl->current();
+    if (!snap) return std::unexpected(snap.error());
+    core::Millis now = m_impl->clock->now_ms();
+    if (auto admitted = m_impl->rate_limiter.admit(m_impl->rate_rules(**snap, principal), now); !admitted)
+        return std::unexpected(admitted.error());
+    std::vector<std::int64_t> ids = m_impl->limits_for(**snap, principal, nullptr);
+    Guardrails guard;
+    int worst_pct = -1;
+    std::vector<QueuedEvent> events;
+    {
+        std::lock_guard lock(m_impl->limits_mutex);
+        for (std::int64_t id : ids) {
+            auto it = m_impl->limits.find(id);
+            if (it == m_impl->limits.end()) continue;
+            LimitState& state = it->second;
+            m_impl->roll_period(id, state, now, events);
+            std::int64_t usage = state.spent() + state.reserved;
+            Level level = level_of(usage, state.spec);
+            if (level == Level::blocked) {
+                Error error = blocked_error(state, m_impl->zone);
+                if (!events.empty()) m_impl->enqueue({std::nullopt, {}, std::move(events)});
+                return fail(error);
+            }
+            if (level != Level::downgrade) continue;
+            guard.downgrade = true;
+            guard.forced_mode = "cost";
+            Nanos ceiling = state.spec.price_ceiling_nanos.value_or(m_impl->options.default_price_ceiling_per_mtok);
+            if (ceiling > 0 && (!guard.price_ceiling_per_mtok || ceiling < *guard.price_ceiling_per_mtok))
+                guard.price_ceiling_per_mtok = ceiling;
+            int pct = state.spec.amount > 0 ? static_cast<int>(static_cast<__int128>(usage) * 100 / state.spec.amount) : 100;
+            if (pct > worst_pct) {
+                worst_pct = pct;
+                guard.reason = budget_label(state.spec) + " at " + std::to_string(pct) + "%";
+            }
+        }
+    }
+    if (!events.empty()) m_impl->enqueue({std::nullopt, {}, std::move(events)});
+    return guard;
+}
+
+Result<Reservation> Gate::reserve(const Principal& principal, Nanos estimated_max_cost, std::int64_t estimated_tokens) {
+    auto snap = m_impl->current();
+    if (!snap) return std::unexpected(snap.error());
+    Reservation reservation;
+    reservation.key_id = principal.key_id;
+    reservation.org = principal.org;
+    reservation.dept = principal.dept;
+    reservation.team = principal.team;
+    reservation.user = principal.user;
+    reservation.key_prefix = principal.key_prefix;
+    reservation.key_tpm = principal.policy.tpm;
+    reservation.amount = std::max<Nanos>(0, estimated_max_cost);
+    reservation.tokens = std::max<std::int64_t>(0, estimated_tokens);
+    std::vector<std::int64_t> ids = m_impl->limits_for(**snap, principal, &reservation.pools);
+    core::Millis now = m_impl->clock->now_ms();
+    std::vector<QueuedEvent> events;
+    std::optional<Error> refused;
+    {
+        std::lock_guard lock(m_impl->limits_mutex);
+        for (std::int64_t id : ids) {
+            auto it = m_impl->limits.find(id);
+            if (it == m_impl->limits.end()) continue;
+            m_impl->roll_period(id, it->second, now, events);
+            if (level_of(it->second.spent() + it->second.reserved, it->second.spec) == Level::blocked) {
+                refused = blocked_error(it->second, m_impl->zone);
+                break;
+            }
+        }
+        if (!refused) {
+            for (std::int64_t id : ids) {
+                auto it = m_impl->limits.find(id);
+                if (it == m_impl->limits.end()) continue;
+                it->second.reserved += charge_of(it->second, reservation.amount, reservation.tokens);
+                reservation.limit_ids.push_back(id);
+            }
+        }
+    }
+    if (!events.empty()) m_impl->enqueue({std::nullopt, {}, std::move(events)});
+    if (refused) return fail(*refused);
+    if (!reservation.limit_ids.empty()) reservation.id = m_impl->next_reservation++;
+    return reservation;
+}
+
+namespace {
+
+std::string_view event_type(const BudgetSpec& spec, Level level) {
+    if (spec.scope_kind == ScopeKind::pool) return level == Level::blocked ? "pool.exhausted" : "pool.alert";
+    switch (level) {
+    case Level::alert: return "budget.alert";
+    case Level::downgrade: return "budget.downgrade";
+    default: return "budget.blocked";
+    }
+}
+
+} // namespace
+
+void Gate::settle(const Reservation& reservation, const LedgerEntry& entry_in) {
+    LedgerEntry entry = entry_in;
+    core::Millis now = m_impl->clock->now_ms();
+    if (entry.ts == 0) entry.ts = now;
+    auto fill = [](std::string& field, const std::string& value) {
+        if (field.empty()) field = value;
+    };
+    fill(entry.key_id, reservation.key_id);
+    fill(entry.org, reservation.org);
+    fill(entry.dept, reservation.dept);
+    fill(entry.team, reservation.team);
+    fill(entry.user, reservation.user);
+    fill(entry.pool, reservation.pools);
+    std::int64_t tokens = entry.input_tokens + entry.cached_tokens + entry.cache_write_tokens + entry.output_tokens;
+    WriterItem item;
+    {
+        std::lock_guard lock(m_impl->limits_mutex);
+        for (std::int64_t id : reservation.limit_ids) {
+            auto it = m_impl->limits.find(id);
+            if (it == m_impl->limits.end()) continue;
+            LimitState& state = it->second;
+            state.reserved = std::max<std::int64_t>(0, state.reserved - charge_of(state, reservation.amount, reservation.tokens));
+            m_impl->roll_period(id, state, now, item.events);
+            std::int64_t charge = charge_of(state, entry.cost_nanos, tokens);
+            if (charge <= 0) continue;
+            state.pending += charge;
+            item.charges.push_back({id, state.bounds.start, charge});
+            Level level = level_of(state.spent(), state.spec);
+            for (Level crossed : {Level::alert, Level::downgrade, Level::blocked}) {
+                if (crossed <= state.fired || crossed > level) continue;
+                std::string node = state.spec.scope_kind == ScopeKind::node ? state.spec.scope : "";
+                item.events.push_back(
+                    {"evt_b" + std::to_string(id) + "_" + std::to_string(state.bounds.start) + "_" +
+                         std::string(to_string(crossed)),
+                     std::string(event_type(state.spec, crossed)), node,
+                     budget_label(state.spec) + " reached " + std::string(to_string(crossed)) + " (" +
+                         format_amount(state.spent(), state.spec.tokens) + " of " +
+                         format_amount(state.spec.amount, state.spec.tokens) + ")",
+                     now,
+                     {{"budget_id", id}, {"scope_kind", to_string(state.spec.scope_kind)}, {"scope", state.spec.scope},
+                      {"period", to_string(state.spec.period)}, {"unit", state.spec.tokens ? "tokens" : "usd"},
+                      {"amount", state.spec.amount}, {"spent", state.spent()}, {"level", to_string(crossed)},
+                      {"period_start_ms", state.bounds.start}, {"resets_ms", state.spec.period == Period::total
+                                                                                ? nlohmann::json()
+                                                                                : nlohmann::json(state.bounds.end)}}});
+            }
+            state.fired = std::max(state.fired, level);
+        }
+    }
+    if (tokens > 0) {
+        Principal who;
+        who.key_prefix = reservation.key_prefix;
+        who.policy.tpm = reservation.key_tpm;
+        who.user = reservation.user;
+        who.team = reservation.team;
+        if (auto snap = m_impl->current(); snap)
+            m_impl->rate_limiter.add_tokens(m_impl->rate_rules(**snap, who), tokens, now);
+    }
+    item.row = std::move(entry);
+    m_impl->enqueue(std::move(item));
+}
+
+void Gate::record(LedgerEntry entry) {
+    if (entry.ts == 0) entry.ts = m_impl->clock->now_ms();
+    m_impl->enqueue({std::move(entry), {}, {}});
+}
+
+} // namespace megarouter::governance

@@ -1,0 +1,123 @@
+// The gate's internals: the settings snapshot (keys, grants, budgets, pools)
+// swapped whole when the store's change counter moves, the live per-budget
+// counters, and the queue the ledger writer drains. Private to governance.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "limits.hpp"
+#include "megarouter/governance/admin.hpp"
+#include "megarouter/governance/gate.hpp"
+#include "rate_limiter.hpp"
+
+namespace megarouter::governance {
+
+struct KeyRecord {
+    std::string id, prefix, owner;
+    Role role = Role::member;
+    std::optional<core::Millis> expires_ms, revoked_ms;
+    KeyPolicy policy;
+};
+
+struct NodeLimits {
+    std::optional<std::int64_t> rpm, tpm;
+};
+
+struct Snapshot {
+    std::int64_t version = -1;
+    bool any_keys = false;
+    std::unordered_map<std::string, KeyRecord> keys_by_hash;
+    std::unordered_map<std::string, std::vector<Grant>> grants_by_subject;
+    std::unordered_map<std::string, NodeLimits> node_limits;
+    std::unordered_map<std::string, std::vector<std::int64_t>> budgets_by_scope; // "node:path", "key:id", "pool:name"
+    std::unordered_map<std::string, std::vector<std::string>> pools_by_node;
+    std::unordered_map<std::int64_t, BudgetSpec> budgets;
+};
+
+// One budget's live figures. spent = db_spent + pending (settled, not yet
+// committed by this process); reserved is in flight.
+struct LimitState {
+    BudgetSpec spec;
+    PeriodBounds bounds;
+    std::int64_t db_spent = 0;
+    std::int64_t pending = 0;
+    std::int64_t reserved = 0;
+    Level fired = Level::ok; // highest crossing already queued this period
+    std::int64_t spent() const { return db_spent + pending; }
+};
+
+struct Charge {
+    std::int64_t budget_id = 0;
+    core::Millis period_start = 0;
+    std::int64_t amount = 0;
+};
+
+struct QueuedEvent {
+    std::string id, type, node, summary;
+    core::Millis ts = 0;
+    nlohmann::json figures;
+};
+
+struct WriterItem {
+    std::optional<LedgerEntry> row;
+    std::vector<Charge> charges;
+    std::vector<QueuedEvent> events;
+};
+
+struct Gate::Impl {
+    std::filesystem::path path;
+    const core::Clock* clock = nullptr;
+    GateOptions options;
+    TimeZone zone = TimeZone::fixed(0, "UTC");
+
+    // Settings: checked per request on `check_db` (data_version, then gov_version).
+    std::mutex check_mutex;
+    std::optional<store::Database> check_db;
+    std::int64_t data_version = -1;
+    std::shared_ptr<const Snapshot> snapshot;
+    std::atomic<bool> any_keys{false};
+
+    // Budgets.
+    std::mutex limits_mutex;
+    std::unordered_map<std::int64_t, LimitState> limits;
+    std::atomic<std::uint64_t> next_reservation{1};
+    RateLimiter rate_limiter;
+
+    // Ledger writer.
+    std::mutex queue_mutex;
+    std::condition_variable queue_cv;
+    std::condition_variable flushed_cv;
+    std::deque<WriterItem> queue;
+    std::size_t in_flight = 0;
+    std::uint64_t enqueued = 0, committed = 0;
+    bool stopping = false;
+    std::thread writer;
+
+    // Webhook delivery.
+    std::mutex delivery_mutex;
+    std::condition_variable delivery_cv;
+    bool delivery_stopping = false;
+    std::thread delivery;
+
+    Result<void> refresh_settings();             // caller holds check_mutex
+    Result<std::shared_ptr<const Snapshot>> current();
+    Result<std::shared_ptr<const Snapshot>> load_snapshot(store::Database& db);
+    void sync_limits(const Snapshot& snapshot, store::Database& db);
+    void roll_period(std::int64_t id, LimitState& state, core::Millis now, std::vector<QueuedEvent>& events);
+    void reload_usage(store::Database& db);
+    std::vector<std::int64_t> limits_for(const Snapshot& snapshot, const Principal& principal, std::string* pools) const;
+    std::vector<RateRule> rate_rules(const Snapshot& snapshot, const Principal& principal) const;
+    void enqueue(WriterItem item);
+    void writer_loop();
+    Result<void> commit(store::Database& db, std::deque<WriterItem>& batch);
+    void delivery_loop();
+};
+
+// Loads the settings snapshot from `db`. Fails with storage.
+Result<std::shared_ptr<const Snapshot>> load_snapshot(store::Database& db);
+
+} // namespace megarouter::governance

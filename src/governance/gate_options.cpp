@@ -1,0 +1,25 @@
+#include <cmath>
+
+#include "megarouter/core/config.hpp"
+#include "megarouter/governance/gate.hpp"
+
+namespace megarouter::governance {
+
+GateOptions gate_options_from(const core::Config& config,
+                              const std::function<std::optional<std::string>(const std::string&)>& env) {
+    GateOptions options;
+    options.require_keys = config.server.require_keys;
+    if (env) options.master_key = env("MEGAROUTER_MASTER_KEY").value_or("");
+    const nlohmann::json& doc = config.document;
+    if (!doc.contains("governance") || !doc["governance"].is_object()) return options;
+    const nlohmann::json& gov = doc["governance"];
+    if (gov.contains("timezone") && gov["timezone"].is_string()) options.timezone = gov["timezone"].get<std::string>();
+    if (gov.contains("downgrade_price_ceiling_usd_per_mtok") && gov["downgrade_price_ceiling_usd_per_mtok"].is_number())
+        options.default_price_ceiling_per_mtok =
+            static_cast<Nanos>(std::llround(gov["downgrade_price_ceiling_usd_per_mtok"].get<double>() * 1e9));
+    if (gov.contains("ledger_flush_ms") && gov["ledger_flush_ms"].is_number_integer())
+        options.ledger_flush_ms = std::max(1, gov["ledger_flush_ms"].get<int>());
+    return options;
+}
+
+} // namespace megarouter::governance

@@ -1,0 +1,144 @@
+// The single ledger writer. Requests hand their rows, budget charges and
+// alert events to an in-memory queue and go on; this thread commits them in
+// one transaction per batch (ledger rows + gov_usage increments + outbox
+// events together, so after a kill -9 the ledger and the budget figures
+// agree). What a kill -9 loses is what is queued and not yet committed: at
+// most ledger_flush_ms (50 ms) of traffic, capped at ledger_batch_rows per
+// transaction; pending_rows() reports it.
+#include <chrono>
+
+#include "gate_impl.hpp"
+#include "sql.hpp"
+
+namespace megarouter::governance {
+
+void Gate::Impl::enqueue(WriterItem item) {
+    bool full = false;
+    {
+        std::lock_guard lock(queue_mutex);
+        queue.push_back(std::move(item));
+        ++enqueued;
+        full = queue.size() >= static_cast<std::size_t>(options.ledger_batch_rows);
+    }
+    if (full) queue_cv.notify_one();
+}
+
+Result<void> Gate::Impl::commit(store::Database& db, std::deque<WriterItem>& batch) {
+    return db.transaction([&]() -> Result<void> {
+        auto insert = db.prepare(
+            "INSERT INTO ledger(ts, request_id, key_id, org, dept, team, user_path, pool, endpoint, requested_model, "
+            "routed_model, vendor, provider, mode, tier, input_tokens, cached_tokens, cache_write_tokens, output_tokens, "
+            "reasoning_tokens, cost_nanos, baseline_nanos, latency_ms, ttft_ms, status, attempts, fallback, error_code) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(request_id) DO NOTHING");
+        if (!insert) return std::unexpected(insert.error());
+        auto usage = db.prepare("INSERT INTO gov_usage(budget_id, period_start, spent) VALUES (?, ?, ?) "
+                                "ON CONFLICT(budget_id, period_start) DO UPDATE SET spent = spent + excluded.spent");
+        if (!usage) return std::unexpected(usage.error());
+        for (const WriterItem& item : batch) {
+            if (item.row) {
+                const LedgerEntry& e = *item.row;
+                insert->reset();
+                insert->bind_all(e.ts, e.request_id, e.key_id, e.org, e.dept, e.team, e.user, e.pool, e.endpoint,
+                                 e.requested_model, e.routed_model, e.vendor, e.provider, e.mode, e.tier, e.input_tokens,
+                                 e.cached_tokens, e.cache_write_tokens, e.output_tokens, e.reasoning_tokens, e.cost_nanos,
+                                 e.baseline_nanos, e.latency_ms, e.ttft_ms, e.status, e.attempts,
+                                 static_cast<std::int64_t>(e.fallback ? 1 : 0), e.error_code);
+                if (auto r = insert->run(); !r) return r;
+                // A re-sent request id changes nothing: its charges were booked with the first row.
+                if (db.changes() == 0) continue;
+            }
+            for (const Charge& c : item.charges) {
+                usage->reset();
+                usage->bind_all(c.budget_id, c.period_start, c.amount);
+                if (auto r = usage->run(); !r) return r;
+            }
+            for (const QueuedEvent& ev : item.events)
+                if (auto r = enqueue_event(db, ev.id, ev.type, ev.node, ev.ts, ev.summary, ev.figures); !r)
+                    return std::unexpected(r.error());
+        }
+        return {};
+    });
+}
+
+void Gate::Impl::writer_loop() {
+    auto db = store::Database::open(path);
+    std::int64_t seen_version = -1;
+    auto external_changes = [&]() {
+        if (!db) return false;
+        auto pragma = db->prepare("PRAGMA data_version");
+        if (!pragma || !pragma->step()) return false;
+        std::int64_t v = pragma->int64(0);
+        bool changed = v != seen_version;
+        seen_version = v;
+        return changed;
+    };
+    external_changes();
+    while (true) {
+        std::deque<WriterItem> batch;
+        bool stop = false;
+        {
+            std::unique_lock lock(queue_mutex);
+            queue_cv.wait_for(lock, std::chrono::milliseconds(options.ledger_flush_ms), [&] {
+                return stopping || queue.size() >= static_cast<std::size_t>(options.ledger_batch_rows);
+            });
+            std::size_t take = std::min(queue.size(), static_cast<std::size_t>(options.ledger_batch_rows));
+            for (std::size_t i = 0; i < take; ++i) {
+                batch.push_back(std::move(queue.front()));
+                queue.pop_front();
+            }
+            in_flight = batch.size();
+            stop = stopping && queue.empty();
+        }
+        if (!batch.empty() && db) {
+            Result<void> done = commit(*db, batch);
+            for (int attempt = 0; !done && attempt < 50; ++attempt) { // busy: another writer holds the lock
+                std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                done = commit(*db, batch);
+            }
+            if (done) {
+                std::lock_guard lock(limits_mutex);
+                for (const WriterItem& item : batch)
+                    for (const Charge& c : item.charges)
+                        if (auto it = limits.find(c.budget_id);
+                            it != limits.end() && it->second.bounds.start == c.period_start) {
+                            it->second.pending -= c.amount;
+                            it->second.db_spent += c.amount;
+                        }
+            } else {
+                std::lock_guard lock(queue_mutex); // keep the rows; try again on the next round
+                for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue.push_front(std::move(*it));
+                batch.clear();
+            }
+            if (done) {
+                bool had_events = false;
+                for (const WriterItem& item : batch) had_events = had_events || !item.events.empty();
+                if (had_events) delivery_cv.notify_all();
+            }
+        }
+        if (external_changes()) reload_usage(*db);
+        {
+            std::lock_guard lock(queue_mutex);
+            committed += batch.size();
+            in_flight = 0;
+        }
+        flushed_cv.notify_all();
+        if (stop) return;
+    }
+}
+
+void Gate::flush() {
+    std::unique_lock lock(m_impl->queue_mutex);
+    std::uint64_t target = m_impl->enqueued;
+    m_impl->queue_cv.notify_all();
+    m_impl->flushed_cv.wait_for(lock, std::chrono::seconds(30), [&] {
+        if (m_impl->committed < target) m_impl->queue_cv.notify_all();
+        return m_impl->committed >= target;
+    });
+}
+
+std::size_t Gate::pending_rows() const {
+    std::lock_guard lock(m_impl->queue_mutex);
+    return m_impl->queue.size() + m_impl->in_flight;
+}
+
+} // namespace megarouter::governance

@@ -1,0 +1,141 @@
+// GET /admin/spend and the /ui dashboard files.
+#include "megarouter/reports/spend_api.hpp"
+
+#include <httplib.h>
+
+#include "megarouter/governance/admin.hpp"
+#include "megarouter/governance/roles.hpp"
+#include "megarouter/reports/budgets.hpp"
+#include "megarouter/reports/render.hpp"
+#include "megarouter/reports/spend_request.hpp"
+#include "reports/ui_embedded.hpp"
+
+namespace megarouter::reports {
+
+namespace {
+
+int status_for(ErrorCode code) {
+    switch (code) {
+    case ErrorCode::invalid_argument: return 400;
+    case ErrorCode::config: return 400; // an unknown time zone in ?tz=
+    case ErrorCode::unauthenticated: return 401;
+    case ErrorCode::permission_denied: return 403;
+    case ErrorCode::not_found: return 404;
+    default: return 500;
+    }
+}
+
+void send_error(httplib::Response& response, const Error& error) {
+    response.status = status_for(error.code);
+    nlohmann::json body = {{"error", {{"code", to_string(error.code)}, {"message", error.message}}}};
+    response.set_content(body.dump(), "application/json");
+}
+
+std::string presented_key(const httplib::Request& request) {
+    std::string auth = request.get_header_value("Authorization");
+    if (auth.size() > 7 && strncasecmp(auth.c_str(), "Bearer ", 7) == 0) return auth.substr(7);
+    return request.get_header_value("x-api-key");
+}
+
+bool overlaps(std::string_view a, std::string_view b) {
+    return governance::path_within(a, b) || governance::path_within(b, a);
+}
+
+struct ApiContext {
+    Authenticator authenticate;
+    std::filesystem::path database;
+    std::string timezone;
+};
+
+void handle_spend(const ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+    auto principal = context.authenticate(presented_key(request));
+    if (!principal) return send_error(response, principal.error());
+    std::multimap<std::string, std::string> values(request.params.begin(), request.params.end());
+    std::string format = "json";
+    if (auto it = values.find("format"); it != values.end()) {
+        format = it->second;
+        values.erase(it);
+    }
+    if (format != "json" && format != "jsonl" && format != "csv")
+        return send_error(response, make_error(ErrorCode::invalid_argument, "format must be json, jsonl or csv"));
+    auto params = params_from_map(values);
+    if (!params) return send_error(response, params.error());
+    const core::Clock& clock = core::system_clock();
+    core::Millis now = clock.now_ms();
+    auto resolved = resolve_params(*params, now, context.timezone);
+    if (!resolved) return send_error(response, resolved.error());
+    if (auto allowed = restrict_to_caller(resolved->query, *principal); !allowed)
+        return send_error(response, allowed.error());
+    auto db = store::Database::open(context.database);
+    if (!db) return send_error(response, db.error());
+    auto report = run_spend_report(*db, resolved->query, resolved->zone);
+    if (!report) return send_error(response, report.error());
+    response.set_header("Cache-Control", "no-store");
+    if (format == "csv") return response.set_content(to_csv(*report), "text/csv; charset=utf-8");
+    if (format == "jsonl") return response.set_content(to_jsonl(*report), "application/jsonl");
+    governance::Admin admin(*db, clock, resolved->zone, governance::Actor{&*principal});
+    auto budgets = budgets_in_view(admin, resolved->query, now);
+    if (!budgets) return send_error(response, budgets.error());
+    response.set_content(to_json(*report, *budgets, resolved->zone).dump(), "application/json");
+}
+
+void serve_ui_file(std::string_view path, httplib::Response& response) {
+    const UiFile* file = find_ui_file(path);
+    if (!file) {
+        response.status = 404;
+        return response.set_content("not found\n", "text/plain");
+    }
+    response.set_header("Content-Security-Policy",
+                        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'");
+    response.set_header("X-Content-Type-Options", "nosniff");
+    response.set_header("Cache-Control", "no-cache");
+    response.set_content(std::string(file->body), std::string(file->content_type));
+}
+
+} // namespace
+
+Result<void> restrict_to_caller(SpendQuery& query, const governance::Principal& principal) {
+    if (principal.master) return {};
+    std::vector<std::string> scopes;
+    for (const governance::Grant& grant : principal.grants)
+        if (governance::role_allows(grant.role, governance::Permission::view_spend)) scopes.push_back(grant.scope);
+    for (const std::string& scope : scopes)
+        if (scope.empty()) return {}; // a root grant sees everything
+    if (!scopes.empty()) {
+        bool any = query.node.empty();
+        for (const std::string& scope : scopes) any = any || overlaps(scope, query.node);
+        if (!any) return fail(ErrorCode::permission_denied, "no view_spend permission on '" + query.node + "'");
+        query.scopes = std::move(scopes);
+        return {};
+    }
+    bool own = false;
+    for (const governance::Grant& grant : principal.grants)
+        own = own || governance::role_allows(grant.role, governance::Permission::view_own_spend);
+    if (!own) return fail(ErrorCode::permission_denied, "this key may not see spend");
+    query.own_user = principal.user;
+    query.own_key = principal.key_id;
+    if (query.own_key.empty() && query.own_user.empty())
+        return fail(ErrorCode::permission_denied, "this key may not see spend");
+    return {};
+}
+
+void mount_spend_api(httplib::Server& server, governance::Gate& gate, const std::filesystem::path& database,
+                     const std::string& timezone) {
+    mount_spend_api(
+        server, [&gate](std::string_view key) { return gate.authenticate(key); }, database, timezone);
+}
+
+void mount_spend_api(httplib::Server& server, Authenticator authenticate, const std::filesystem::path& database,
+                     const std::string& timezone) {
+    auto context = std::make_shared<ApiContext>(ApiContext{std::move(authenticate), database, timezone});
+    server.Get("/admin/spend", [context](const httplib::Request& request, httplib::Response& response) {
+        handle_spend(*context, request, response);
+    });
+    server.Get("/ui", [](const httplib::Request&, httplib::Response& response) { response.set_redirect("/ui/"); });
+    server.Get("/ui/", [](const httplib::Request&, httplib::Response& response) { serve_ui_file("index.html", response); });
+    server.Get(R"(/ui/([a-z_]+\.(?:js|css|html)))", [](const httplib::Request& request, httplib::Response& response) {
+        serve_ui_file(request.matches[1].str(), response);
+    });
+}
+
+} // namespace megarouter::reports

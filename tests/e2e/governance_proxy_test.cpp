@@ -1,0 +1,517 @@
+// End-to-end governance through the real binaries: organisations, keys,
+// budgets and webhooks made with the `megarouter` CLI in a temporary home,
+// then `megarouter serve` in front of the mock provider enforcing them
+// (401/403/429, downgrade, concurrency bound, webhook delivery, kill -9).
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+#include <openssl/hmac.h>
+#include <sqlite3.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <set>
+
+#include "e2e/proxy_harness.hpp"
+#include "e2e/support.hpp"
+
+namespace {
+
+using nlohmann::json;
+using proxy_e2e::Child;
+using proxy_e2e::read_text;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// A temporary home with a config pointing at the mock, the CLI bound to it,
+// and `megarouter serve` started and restarted on demand.
+struct GovFixture {
+    fs::path home;
+    megarouter::mock::MockServer mock;
+    std::unique_ptr<Child> proxy;
+    int port = 0;
+
+    explicit GovFixture(const std::string& extra_toml = "") {
+        char pattern[] = "/tmp/megarouter-gov-e2e-XXXXXX";
+        home = ::mkdtemp(pattern);
+        auto mock_port = mock.start("127.0.0.1", 0);
+        if (!mock_port) throw std::runtime_error("mock: " + mock_port.error());
+        std::string base = mock.base_url();
+        std::ofstream(home / "config.toml") << "[server]\nrequest_timeout_s = 20\nconnect_timeout_s = 2\n\n"
+                                            << "[database]\npath = \"" << db().string() << "\"\n\n"
+                                            << "[providers.openai]\nbase_url = \"" << base << "/v1\"\napi_key = \"mock-openai\"\n\n"
+                                            << "[providers.anthropic]\nbase_url = \"" << base << "\"\napi_key = \"mock-anthropic\"\n\n"
+                                            << extra_toml << "\n";
+    }
+    ~GovFixture() {
+        proxy.reset();
+        mock.stop();
+        std::error_code ec;
+        fs::remove_all(home, ec);
+    }
+
+    fs::path db() const { return home / "gov.db"; }
+    std::map<std::string, std::string> env() const { return {{"MEGAROUTER_HOME", home.string()}, {"HOME", home.string()}}; }
+
+    megarouter::e2e::Outcome cli(const std::vector<std::string>& args) const {
+        return megarouter::e2e::megarouter(args, env(), "", 20s);
+    }
+    // Runs a CLI command that must succeed and returns its --json output.
+    json cli_json(std::vector<std::string> args) const {
+        args.push_back("--json");
+        auto out = cli(args);
+        INFO("megarouter " << args[0] << " " << args[1] << ": " << out.err << out.out);
+        REQUIRE(out.exit_code == 0);
+        return json::parse(out.out);
+    }
+    void hierarchy(const std::string& user) const {
+        std::string path;
+        const char* kinds[] = {"org", "dept", "team", "user"};
+        std::size_t start = 0;
+        for (int level = 0; level < 4; ++level) {
+            std::size_t slash = user.find('/', start);
+            path = user.substr(0, slash);
+            if (cli({kinds[level], "show", path}).exit_code != 0) cli_json({kinds[level], "create", path});
+            start = slash + 1;
+        }
+    }
+    // Creates a key for `owner` with extra CLI options; returns {id, secret}.
+    std::pair<std::string, std::string> key(const std::string& owner, std::vector<std::string> options = {}) const {
+        std::vector<std::string> args{"keys", "create", owner};
+        args.insert(args.end(), options.begin(), options.end());
+        json made = cli_json(args);
+        return {made["id"].get<std::string>(), made["key"].get<std::string>()};
+    }
+
+    void start(const std::vector<std::string>& extra_env = {}) {
+        fs::remove(home / "port");
+        std::vector<std::string> argv{MEGAROUTER_BIN, "serve", "--port", "0", "--port-file", (home / "port").string(),
+                                      "--grace", "5"};
+        std::vector<std::string> penv{"MEGAROUTER_HOME=" + home.string(), "PATH=/usr/bin:/bin", "HOME=" + home.string()};
+        penv.insert(penv.end(), extra_env.begin(), extra_env.end());
+        proxy = std::make_unique<Child>(argv, penv, (home / "serve.log").string());
+        auto deadline = std::chrono::steady_clock::now() + 10s;
+        while (std::chrono::steady_clock::now() < deadline) {
+            std::string text = read_text(home / "port");
+            if (!text.empty()) {
+                port = std::atoi(text.c_str());
+                return;
+            }
+            if (proxy->wait_exit(20)) break;
+        }
+        FAIL("megarouter serve did not start: " << read_text(home / "serve.log"));
+    }
+    // SIGTERM and wait: the gate flushes its ledger on the way out.
+    void stop() {
+        proxy->signal(SIGTERM);
+        CHECK(proxy->wait_exit(15000).has_value());
+        proxy.reset();
+    }
+
+    httplib::Client client() const {
+        httplib::Client c("127.0.0.1", port);
+        c.set_read_timeout(20, 0);
+        c.set_connection_timeout(2, 0);
+        return c;
+    }
+    httplib::Result chat(const std::string& key, const std::string& model, const std::string& behavior = R"({"text":"ok"})") const {
+        auto c = client();
+        httplib::Headers headers{{"x-mock-behavior", behavior}};
+        if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
+        json body = {{"model", model}, {"max_tokens", 16},
+                     {"messages", {{{"role", "user"}, {"content", "Count the sheep in the field, please."}}}}};
+        return c.Post("/v1/chat/completions", headers, body.dump(), "application/json");
+    }
+};
+
+std::string body_of(const httplib::Result& r) { return r ? r->body : std::string("<no response: ") + httplib::to_string(r.error()) + ">"; }
+
+std::int64_t cost_nanos(const httplib::Result& r) {
+    return std::llround(std::atof(r->get_header_value("x-megarouter-cost-usd").c_str()) * 1e9);
+}
+
+std::string usd(std::int64_t nanos) {
+    char text[40];
+    std::snprintf(text, sizeof text, "%lld.%09lld", static_cast<long long>(nanos / 1'000'000'000),
+                  static_cast<long long>(nanos % 1'000'000'000));
+    return text;
+}
+
+// One integer from the database (read-only; the proxy may be running).
+std::int64_t scalar(const fs::path& db, const std::string& sql) {
+    sqlite3* handle = nullptr;
+    REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+    sqlite3_busy_timeout(handle, 5000);
+    sqlite3_stmt* stmt = nullptr;
+    INFO(sql << ": " << sqlite3_errmsg(handle));
+    REQUIRE(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
+    std::int64_t value = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
+    sqlite3_finalize(stmt);
+    sqlite3_close(handle);
+    return value;
+}
+
+std::string hmac_hex(const std::string& secret, const std::string& text) {
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int size = 0;
+    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(text.data()),
+         text.size(), digest, &size);
+    std::string hex;
+    char pair[3];
+    for (unsigned int i = 0; i < size; ++i) {
+        std::snprintf(pair, sizeof pair, "%02x", digest[i]);
+        hex += pair;
+    }
+    return hex;
+}
+
+// A port that was free a moment ago (for a receiver that starts later).
+int free_port() {
+    httplib::Server probe;
+    int port = probe.bind_to_any_port("127.0.0.1");
+    return port;
+}
+
+// Cost of one request to `model` with the fixture's standard body, measured
+// by a proxy with no budgets in an organisation of its own.
+std::int64_t probe_cost(GovFixture& fx, const std::string& model, std::string* routed = nullptr) {
+    fx.hierarchy("probe/p/p/p");
+    auto [id, secret] = fx.key("probe/p/p/p");
+    fx.start();
+    auto r = fx.chat(secret, model);
+    REQUIRE_MESSAGE(r, body_of(r));
+    REQUIRE_MESSAGE(r->status == 200, r->body);
+    if (routed) *routed = r->get_header_value("x-megarouter-model");
+    std::int64_t cost = cost_nanos(r);
+    fx.stop();
+    REQUIRE(cost > 0);
+    return cost;
+}
+
+} // namespace
+
+TEST_CASE("governance e2e: unknown and revoked keys get 401, revocation by the CLI holds from the next request") {
+    GovFixture fx;
+    fx.hierarchy("acme/eng/platform/alice");
+    auto [id, secret] = fx.key("acme/eng/platform/alice");
+    auto [other_id, other] = fx.key("acme/eng/platform/alice", {"--name", "second"});
+    fx.start({"MEGAROUTER_MASTER_KEY=mk-test-master"});
+
+    auto none = fx.chat("", "gpt-4o-mini");
+    REQUIRE(none);
+    CHECK(none->status == 401);
+    auto bogus = fx.chat("mr-notARealKey000000000000000000000000000000", "gpt-4o-mini");
+    REQUIRE(bogus);
+    CHECK(bogus->status == 401);
+    auto ok = fx.chat(secret, "gpt-4o-mini");
+    REQUIRE(ok);
+    CHECK_MESSAGE(ok->status == 200, ok->body);
+
+    // Revoked by another process while the proxy runs: the very next request fails.
+    fx.cli_json({"keys", "revoke", id});
+    auto revoked = fx.chat(secret, "gpt-4o-mini");
+    REQUIRE(revoked);
+    CHECK_MESSAGE(revoked->status == 401, revoked->body);
+    auto still = fx.chat(other, "gpt-4o-mini");
+    REQUIRE(still);
+    CHECK_MESSAGE(still->status == 200, still->body);
+
+    // The admin API is mounted: the master key may list nodes, a member key may not.
+    auto c = fx.client();
+    auto nodes = c.Get("/admin/nodes", {{"Authorization", "Bearer mk-test-master"}});
+    REQUIRE(nodes);
+    CHECK_MESSAGE(nodes->status == 200, nodes->body);
+    CHECK(nodes->body.find("acme/eng/platform/alice") != std::string::npos);
+    auto keys = c.Get("/admin/keys", {{"Authorization", "Bearer " + other}});
+    REQUIRE(keys);
+    CHECK_MESSAGE(keys->status == 403, keys->body);
+    auto anonymous = c.Get("/admin/keys");
+    REQUIRE(anonymous);
+    CHECK(anonymous->status == 401);
+    // The ledger has the requests that got past authentication, not the 401s.
+    fx.stop();
+    CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM ledger WHERE status = 200") == 2);
+}
+
+TEST_CASE("governance e2e: a key restricted to some models gets 403 naming the policy for another model") {
+    GovFixture fx;
+    fx.hierarchy("acme/eng/platform/alice");
+    auto [id, secret] = fx.key("acme/eng/platform/alice", {"--model", "gpt-4o-mini"});
+    fx.start();
+    auto allowed = fx.chat(secret, "gpt-4o-mini");
+    REQUIRE(allowed);
+    CHECK_MESSAGE(allowed->status == 200, allowed->body);
+    auto denied = fx.chat(secret, "gpt-4o");
+    REQUIRE(denied);
+    CHECK_MESSAGE(denied->status == 403, denied->body);
+    CHECK_MESSAGE(denied->body.find("allowed_models") != std::string::npos, denied->body);
+    CHECK_MESSAGE(denied->body.find("gpt-4o-mini") != std::string::npos, denied->body);
+}
+
+TEST_CASE("governance e2e: concurrent requests against a budget stop at its bound, then 429 naming budget, period and reset") {
+    GovFixture fx;
+    std::int64_t cost = probe_cost(fx, "gpt-4o");
+    constexpr int k_room = 8;       // the budget has room for this many requests
+    constexpr int k_clients = 80;   // fired at once
+    std::int64_t amount = cost * k_room;
+    fx.hierarchy("acme/eng/platform/alice");
+    auto [id, secret] = fx.key("acme/eng/platform/alice");
+    json budget = fx.cli_json({"budget", "set", "acme/eng/platform", "--usd", usd(amount), "--period", "monthly",
+                               "--alert", "0", "--downgrade", "0"});
+    std::int64_t budget_id = budget["id"].get<std::int64_t>();
+    fx.start();
+
+    std::atomic<int> ok{0}, refused{0}, other{0};
+    std::mutex mutex;
+    std::vector<std::string> odd;
+    std::vector<std::thread> threads;
+    std::atomic<bool> go{false};
+    for (int i = 0; i < k_clients; ++i)
+        threads.emplace_back([&] {
+            while (!go) std::this_thread::yield();
+            auto r = fx.chat(secret, "gpt-4o", R"({"text":"ok","first_byte_delay_ms":150})");
+            if (r && r->status == 200) ok++;
+            else if (r && r->status == 429) refused++;
+            else {
+                other++;
+                std::lock_guard lock(mutex);
+                odd.push_back(body_of(r));
+            }
+        });
+    go = true;
+    for (auto& t : threads) t.join();
+    INFO("ok " << ok << ", 429 " << refused << ", cost per request " << cost << " nanos, budget " << amount);
+    CHECK(other == 0);
+    if (!odd.empty()) MESSAGE(odd.front());
+    CHECK(ok >= 1);
+    // Admission needs spent + reserved < amount and each reservation covers
+    // its request's real cost, so everything admitted costs < amount + cost.
+    CHECK(ok <= k_room);
+    CHECK(ok + refused == k_clients);
+
+    // Sequential requests now: admitted until the budget is used up, then a
+    // 429 that is final and says which budget, which period and when it resets.
+    int last_status = 0;
+    std::string last_body, last_retry;
+    int more = 0;
+    for (int i = 0; i < k_room + 2; ++i) {
+        auto r = fx.chat(secret, "gpt-4o");
+        REQUIRE(r);
+        last_status = r->status;
+        last_body = r->body;
+        last_retry = r->get_header_value("x-should-retry");
+        if (r->status != 200) break;
+        more++;
+    }
+    CHECK(ok + more <= k_room);
+    REQUIRE_MESSAGE(last_status == 429, last_body);
+    CHECK(last_retry == "false");
+    std::string message = json::parse(last_body)["error"]["message"].get<std::string>();
+    CHECK_MESSAGE(message.find("team acme/eng/platform") != std::string::npos, message);
+    CHECK_MESSAGE(message.find("monthly") != std::string::npos, message);
+    CHECK_MESSAGE(message.find("resets at") != std::string::npos, message);
+
+    // The ledger and the budget agree, with no request counted twice.
+    fx.stop();
+    std::int64_t ledger_sum = scalar(fx.db(), "SELECT COALESCE(SUM(cost_nanos), 0) FROM ledger WHERE team = 'acme/eng/platform'");
+    std::int64_t spent = scalar(fx.db(), "SELECT COALESCE(SUM(spent), 0) FROM gov_usage WHERE budget_id = " + std::to_string(budget_id));
+    CHECK(ledger_sum == spent);
+    CHECK(ledger_sum == (ok + more) * cost);
+    CHECK(spent < amount + cost);
+    CHECK(scalar(fx.db(), "SELECT COUNT(*) - COUNT(DISTINCT request_id) FROM ledger") == 0);
+    CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM ledger WHERE team = 'acme/eng/platform' AND status = 200") == ok + more);
+    json shown = fx.cli_json({"budget", "show", std::to_string(budget_id)});
+    CHECK(shown["spent"].get<std::int64_t>() == spent);
+    CHECK(shown["level"] == "blocked");
+}
+
+TEST_CASE("governance e2e: the downgrade guardrail forces a cost-mode pick and says so in a header") {
+    GovFixture fx;
+    std::string quality_model;
+    std::int64_t cost = probe_cost(fx, "auto:quality", &quality_model);
+    fx.hierarchy("acme/eng/platform/alice");
+    auto [id, secret] = fx.key("acme/eng/platform/alice");
+    // One quality request passes the 50% downgrade line; blocking is far away.
+    fx.cli_json({"budget", "set", "acme/eng/platform/alice", "--usd", usd(cost * 3 / 2), "--period", "daily",
+                 "--alert", "0", "--downgrade", "50", "--block", "1000"});
+    fx.start();
+    auto before = fx.chat(secret, "auto:quality");
+    REQUIRE(before);
+    REQUIRE_MESSAGE(before->status == 200, before->body);
+    CHECK(before->get_header_value("x-megarouter-model") == quality_model);
+    CHECK(!before->has_header("x-megarouter-budget-downgrade"));
+
+    auto after = fx.chat(secret, "auto:quality");
+    REQUIRE(after);
+    REQUIRE_MESSAGE(after->status == 200, after->body);
+    std::string reason = after->get_header_value("x-megarouter-budget-downgrade");
+    CHECK_MESSAGE(reason.find("user acme/eng/platform/alice daily budget") != std::string::npos, reason);
+    CHECK(after->get_header_value("x-megarouter-mode") == "cost");
+    // The routed model is what cost mode picks for the same request.
+    auto c = fx.client();
+    json ask = {{"model", "auto:cost"}, {"max_tokens", 16},
+                {"messages", {{{"role", "user"}, {"content", "Count the sheep in the field, please."}}}}};
+    auto route = c.Post("/v1/route", {{"Authorization", "Bearer " + secret}}, ask.dump(), "application/json");
+    REQUIRE(route);
+    REQUIRE_MESSAGE(route->status == 200, route->body);
+    json plan = json::parse(route->body);
+    std::string cost_pick = plan["chosen"].contains("model") ? plan["chosen"]["model"].get<std::string>() : plan["chosen"].dump();
+    CHECK_MESSAGE(after->get_header_value("x-megarouter-model") == cost_pick, plan.dump());
+    CHECK(after->get_header_value("x-megarouter-model") != quality_model);
+}
+
+namespace {
+
+// A webhook receiver on loopback recording every POST.
+struct Receiver {
+    struct Hit {
+        std::string event_id, timestamp, signature, body;
+    };
+    httplib::Server server;
+    std::thread thread;
+    std::mutex mutex;
+    std::vector<Hit> hits;
+
+    explicit Receiver(int port) {
+        server.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
+            std::lock_guard lock(mutex);
+            hits.push_back({req.get_header_value("X-Megarouter-Event-Id"), req.get_header_value("X-Megarouter-Timestamp"),
+                            req.get_header_value("X-Megarouter-Signature"), req.body});
+            res.set_content("{}", "application/json");
+        });
+        REQUIRE(server.bind_to_port("127.0.0.1", port));
+        thread = std::thread([this] { server.listen_after_bind(); });
+    }
+    ~Receiver() {
+        server.stop();
+        thread.join();
+    }
+    std::vector<Hit> of_type(const std::string& type) {
+        std::lock_guard lock(mutex);
+        std::vector<Hit> out;
+        for (const auto& h : hits) {
+            json body = json::parse(h.body, nullptr, false);
+            if (!body.is_discarded() && body.value("type", "") == type) out.push_back(h);
+        }
+        return out;
+    }
+    // Waits (bounded) until at least one event of `type` arrived.
+    bool wait_for(const std::string& type, std::chrono::milliseconds limit) {
+        auto deadline = std::chrono::steady_clock::now() + limit;
+        while (std::chrono::steady_clock::now() < deadline) {
+            if (!of_type(type).empty()) return true;
+            std::this_thread::sleep_for(50ms);
+        }
+        return false;
+    }
+};
+
+void check_signed_once(Receiver& receiver, const std::string& secret, const std::string& node) {
+    auto hits = receiver.of_type("budget.alert");
+    REQUIRE(hits.size() == 1);
+    const auto& hit = hits.front();
+    json body = json::parse(hit.body);
+    CHECK(body["id"] == hit.event_id);
+    CHECK(body["node"] == node);
+    CHECK(!body["summary"].get<std::string>().empty());
+    std::string expected = "t=" + hit.timestamp + ",v1=" + hmac_hex(secret, hit.timestamp + "." + hit.body);
+    CHECK(hit.signature == expected);
+    CHECK(hit.signature != "t=" + hit.timestamp + ",v1=" + hmac_hex(secret + "x", hit.timestamp + "." + hit.body));
+}
+
+} // namespace
+
+TEST_CASE("governance e2e: webhooks receive budget.alert once with a valid signature, also after being down") {
+    GovFixture fx;
+    std::int64_t cost = probe_cost(fx, "gpt-4o");
+    fx.hierarchy("acme/eng/platform/alice");
+    auto [id, secret] = fx.key("acme/eng/platform/alice");
+    fx.cli_json({"budget", "set", "acme/eng/platform", "--usd", usd(cost * 10), "--period", "monthly", "--alert", "20",
+                 "--downgrade", "0"});
+    int up_port = free_port(), down_port = free_port();
+    REQUIRE(up_port > 0);
+    REQUIRE(down_port > 0);
+    fx.cli_json({"webhook", "add", "http://127.0.0.1:" + std::to_string(up_port) + "/hook", "--secret", "up-secret",
+                 "--events", "budget.*"});
+    fx.cli_json({"webhook", "add", "http://127.0.0.1:" + std::to_string(down_port) + "/hook", "--node", "acme/eng",
+                 "--secret", "down-secret"});
+    Receiver up(up_port);
+    fx.start();
+    // Three requests: 30% of the budget, past the 20% alert line once.
+    for (int i = 0; i < 3; ++i) {
+        auto r = fx.chat(secret, "gpt-4o");
+        REQUIRE(r);
+        REQUIRE_MESSAGE(r->status == 200, r->body);
+    }
+    REQUIRE(up.wait_for("budget.alert", 10s));
+    check_signed_once(up, "up-secret", "acme/eng/platform");
+
+    // The second receiver was down for the first attempt; it comes up and the
+    // outbox delivers on a retry.
+    std::this_thread::sleep_for(1500ms);
+    auto pending = fx.cli_json({"alerts", "list"});
+    MESSAGE("alerts while the receiver is down: " << pending.dump());
+    Receiver late(down_port);
+    CHECK(late.wait_for("budget.alert", 20s));
+    std::this_thread::sleep_for(1500ms); // a duplicate would arrive here
+    check_signed_once(late, "down-secret", "acme/eng/platform");
+    check_signed_once(up, "up-secret", "acme/eng/platform");
+    auto delivered = fx.cli_json({"alerts", "list", "--status", "delivered"});
+    CHECK_MESSAGE(delivered.dump().find("budget.alert") != std::string::npos, delivered.dump());
+}
+
+TEST_CASE("governance e2e: kill -9 under load, restart, and the ledger agrees with the budget") {
+    GovFixture fx("[governance]\nledger_flush_ms = 50\n");
+    fx.hierarchy("acme/eng/platform/alice");
+    auto [id, secret] = fx.key("acme/eng/platform/alice");
+    json budget = fx.cli_json({"budget", "set", "acme/eng/platform", "--usd", "100", "--period", "monthly"});
+    std::string budget_id = std::to_string(budget["id"].get<std::int64_t>());
+    fx.start();
+
+    std::atomic<bool> stop{false};
+    std::atomic<int> answered{0};
+    std::vector<std::thread> load;
+    for (int i = 0; i < 24; ++i)
+        load.emplace_back([&] {
+            while (!stop) {
+                auto r = fx.chat(secret, "gpt-4o-mini", R"({"text":"ok","first_byte_delay_ms":20})");
+                if (r && r->status == 200) answered++;
+                else if (!r) std::this_thread::sleep_for(20ms);
+            }
+        });
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (answered < 150 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    fx.proxy->signal(SIGKILL);
+    fx.proxy->wait_exit(5000);
+    stop = true;
+    for (auto& t : load) t.join();
+    int before_kill = answered;
+    REQUIRE(before_kill > 0);
+
+    auto sum_sql = "SELECT COALESCE(SUM(cost_nanos), 0) FROM ledger WHERE team = 'acme/eng/platform'";
+    auto spent_sql = "SELECT COALESCE(SUM(spent), 0) FROM gov_usage WHERE budget_id = " + budget_id;
+    std::int64_t rows = scalar(fx.db(), "SELECT COUNT(*) FROM ledger WHERE status = 200");
+    MESSAGE("answered before kill -9: " << before_kill << ", ledger rows committed: " << rows);
+    CHECK(rows <= before_kill);
+    CHECK(rows > 0);
+    CHECK(scalar(fx.db(), sum_sql) == scalar(fx.db(), spent_sql));
+    CHECK(scalar(fx.db(), "SELECT COUNT(*) - COUNT(DISTINCT request_id) FROM ledger") == 0);
+
+    // Restarted: reservations of the dead process are gone, spend carries on.
+    fx.start();
+    json shown = fx.cli_json({"budget", "show", budget_id});
+    CHECK(shown["spent"].get<std::int64_t>() == scalar(fx.db(), sum_sql));
+    if (shown.contains("reserved")) CHECK(shown["reserved"].get<std::int64_t>() == 0);
+    std::int64_t spent_before = scalar(fx.db(), spent_sql);
+    for (int i = 0; i < 5; ++i) {
+        auto r = fx.chat(secret, "gpt-4o-mini");
+        REQUIRE(r);
+        CHECK_MESSAGE(r->status == 200, r->body);
+    }
+    fx.stop();
+    CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM ledger WHERE status = 200") == rows + 5);
+    CHECK(scalar(fx.db(), sum_sql) == scalar(fx.db(), spent_sql));
+    CHECK(scalar(fx.db(), spent_sql) > spent_before);
+    CHECK(scalar(fx.db(), "SELECT COUNT(*) - COUNT(DISTINCT request_id) FROM ledger") == 0);
+    CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM gov_usage WHERE spent < 0") == 0);
+}

@@ -1,0 +1,167 @@
+// End-to-end: `megarouter serve` in front of the mock provider. Requests in
+// OpenAI and Anthropic format, plain and streamed, translated and passed
+// through; the headers that say what happened; the info endpoints.
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include "e2e/proxy_harness.hpp"
+
+using nlohmann::json;
+using proxy_e2e::ProxyFixture;
+
+namespace {
+
+httplib::Headers anthropic_headers() { return {{"anthropic-version", "2023-06-01"}, {"x-api-key", "anything"}}; }
+
+std::string openai_chat(const std::string& model, bool stream) {
+    return json{{"model", model}, {"stream", stream}, {"messages", {{{"role", "user"}, {"content", "Say hello"}}}}}.dump();
+}
+
+std::string anthropic_messages(const std::string& model, bool stream) {
+    return json{{"model", model}, {"max_tokens", 100}, {"stream", stream},
+                {"messages", {{{"role", "user"}, {"content", "Say hello"}}}}}.dump();
+}
+
+} // namespace
+
+TEST_CASE("proxy e2e: OpenAI chat, plain and streamed, passes through with outcome headers") {
+    ProxyFixture fx;
+    auto client = fx.client();
+    auto plain = client.Post("/v1/chat/completions", openai_chat("gpt-4o-mini", false), "application/json");
+    REQUIRE(plain);
+    CHECK(plain->status == 200);
+    auto body = json::parse(plain->body);
+    CHECK(body["choices"][0]["message"]["content"].get<std::string>().size() > 0);
+    CHECK(plain->get_header_value("x-megarouter-model") == "gpt-4o-mini");
+    CHECK(plain->get_header_value("x-megarouter-provider") == "openai");
+    CHECK(plain->get_header_value("x-megarouter-attempts") == "1");
+    CHECK(!plain->get_header_value("x-megarouter-mode").empty());
+    CHECK(!plain->get_header_value("x-megarouter-cost-usd").empty());
+    CHECK(plain->get_header_value("x-request-id").rfind("req_", 0) == 0);
+    // The upstream got the provider's model id and the provider's key.
+    auto seen = fx.mock.requests();
+    REQUIRE(!seen.empty());
+    CHECK(seen.back().path == "/v1/chat/completions");
+    CHECK(seen.back().header("Authorization") == "Bearer mock-openai");
+
+    auto streamed = client.Post("/v1/chat/completions", openai_chat("gpt-4o-mini", true), "application/json");
+    REQUIRE(streamed);
+    CHECK(streamed->status == 200);
+    CHECK(streamed->get_header_value("Content-Type").find("text/event-stream") != std::string::npos);
+    CHECK(streamed->body.find("data: [DONE]") != std::string::npos);
+    CHECK(streamed->body.find("\"usage\"") != std::string::npos);
+    // Usage was asked for upstream so it can be metered.
+    CHECK(json::parse(fx.mock.requests().back().body)["stream_options"]["include_usage"] == true);
+}
+
+TEST_CASE("proxy e2e: Anthropic messages routed to an OpenAI upstream come back in Anthropic format") {
+    ProxyFixture fx;
+    auto client = fx.client();
+    auto plain = client.Post("/v1/messages?beta=true", anthropic_headers(), anthropic_messages("gpt-4o-mini", false),
+                             "application/json");
+    REQUIRE(plain);
+    CHECK(plain->status == 200);
+    auto body = json::parse(plain->body);
+    CHECK(body["type"] == "message");
+    CHECK(body["content"][0]["type"] == "text");
+    CHECK(fx.mock.requests().back().path == "/v1/chat/completions");
+
+    auto streamed = client.Post("/v1/messages", anthropic_headers(), anthropic_messages("gpt-4o-mini", true),
+                                "application/json");
+    REQUIRE(streamed);
+    CHECK(streamed->status == 200);
+    CHECK(streamed->body.find("event: message_start") != std::string::npos);
+    CHECK(streamed->body.find("event: content_block_delta") != std::string::npos);
+    CHECK(streamed->body.find("event: message_delta") != std::string::npos);
+    CHECK(streamed->body.find("event: message_stop") != std::string::npos);
+}
+
+TEST_CASE("proxy e2e: OpenAI chat routed to an Anthropic upstream, and Anthropic passed through with its headers") {
+    ProxyFixture fx;
+    auto client = fx.client();
+    auto streamed = client.Post("/v1/chat/completions", openai_chat("claude-haiku-4-5", true), "application/json");
+    REQUIRE(streamed);
+    CHECK(streamed->status == 200);
+    CHECK(streamed->get_header_value("x-megarouter-provider") == "anthropic");
+    CHECK(streamed->body.find("chat.completion.chunk") != std::string::npos);
+    CHECK(streamed->body.find("data: [DONE]") != std::string::npos);
+    CHECK(fx.mock.requests().back().path == "/v1/messages");
+
+    httplib::Headers headers = anthropic_headers();
+    headers.emplace("anthropic-beta", "context-1m-2025-08-07");
+    auto passed = client.Post("/v1/messages", headers, anthropic_messages("claude-haiku-4-5", false), "application/json");
+    REQUIRE(passed);
+    CHECK(passed->status == 200);
+    auto upstream = fx.mock.requests().back();
+    CHECK(upstream.header("anthropic-beta") == "context-1m-2025-08-07");
+    CHECK(upstream.header("anthropic-version") == "2023-06-01");
+    CHECK(upstream.header("x-api-key") == "mock-anthropic");
+}
+
+TEST_CASE("proxy e2e: Responses API translated for an Anthropic upstream ends with response.completed") {
+    ProxyFixture fx;
+    auto client = fx.client();
+    json request = {{"model", "claude-haiku-4-5"}, {"stream", true}, {"instructions", "Be brief"},
+                    {"input", {{{"type", "message"}, {"role", "developer"}, {"content", {{{"type", "input_text"}, {"text", "Rules"}}}}},
+                               {{"type", "message"}, {"role", "user"}, {"content", {{{"type", "input_text"}, {"text", "Hi"}}}}}}}};
+    auto streamed = client.Post("/v1/responses", request.dump(), "application/json");
+    REQUIRE(streamed);
+    CHECK(streamed->status == 200);
+    const std::string& text = streamed->body;
+    auto created = text.find("event: response.created");
+    auto delta = text.find("event: response.output_text.delta");
+    auto completed = text.find("event: response.completed");
+    CHECK(created != std::string::npos);
+    CHECK(delta > created);
+    CHECK(completed > delta);
+    CHECK(completed != std::string::npos);
+    CHECK(text.find("\"input_tokens\"", completed) != std::string::npos);
+    auto upstream = json::parse(fx.mock.requests().back().body);
+    CHECK(upstream["system"].dump().find("Rules") != std::string::npos);
+
+    request["stream"] = false;
+    auto plain = client.Post("/v1/responses", request.dump(), "application/json");
+    REQUIRE(plain);
+    CHECK(plain->status == 200);
+    auto body = json::parse(plain->body);
+    CHECK(body["object"] == "response");
+    CHECK(body["status"] == "completed");
+    CHECK(body["output"][0]["type"] == "message");
+}
+
+TEST_CASE("proxy e2e: models list in both shapes, HEAD /, health and the routing dry run") {
+    ProxyFixture fx;
+    auto client = fx.client();
+    auto head = client.Head("/");
+    REQUIRE(head);
+    CHECK(head->status == 200);
+    auto openai = client.Get("/v1/models");
+    REQUIRE(openai);
+    auto list = json::parse(openai->body);
+    CHECK(list["object"] == "list");
+    bool has_auto = false, has_gpt = false;
+    for (const auto& m : list["data"]) {
+        has_auto = has_auto || m["id"] == "auto";
+        has_gpt = has_gpt || m["id"] == "gpt-4o-mini";
+        CHECK(m["object"] == "model");
+    }
+    CHECK(has_auto);
+    CHECK(has_gpt);
+    auto anthropic = client.Get("/v1/models?limit=1000", anthropic_headers());
+    REQUIRE(anthropic);
+    auto alist = json::parse(anthropic->body);
+    CHECK(alist["has_more"] == false);
+    CHECK(alist["data"][0]["type"] == "model");
+    CHECK(alist["data"][0].contains("display_name"));
+    auto one = client.Get("/v1/models/gpt-4o-mini");
+    REQUIRE(one);
+    CHECK(one->status == 200);
+    auto health = client.Get("/health");
+    REQUIRE(health);
+    CHECK(json::parse(health->body)["status"] == "ok");
+    auto route = client.Post("/v1/route", openai_chat("auto:cost", false), "application/json");
+    REQUIRE(route);
+    CHECK(route->status == 200);
+    CHECK(json::parse(route->body).contains("chosen"));
+    CHECK(fx.mock.requests().empty()); // nothing was called
+}

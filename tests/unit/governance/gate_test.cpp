@@ -1,0 +1,243 @@
+#include <atomic>
+#include <thread>
+
+#include "gate_fixture.hpp"
+#include "governance/sql.hpp"
+
+using namespace gov_test;
+
+TEST_CASE("governance: keys authenticate, and revocation holds on the next request") {
+    Store s;
+    auto gate = s.gate();
+    CHECK_FALSE(gate->keys_exist());
+    std::string key = s.key_for("acme/eng/platform/alice");
+    CHECK(key.starts_with("mr-"));
+    CHECK(key.size() == 46);
+    auto who = gate->authenticate(key);
+    REQUIRE(who.has_value());
+    CHECK(gate->keys_exist());
+    CHECK(who->user == "acme/eng/platform/alice");
+    CHECK(who->team == "acme/eng/platform");
+    CHECK(who->dept == "acme/eng");
+    CHECK(who->org == "acme");
+    CHECK(gate->authenticate("mr-nope").error().code == ErrorCode::unauthenticated);
+    // Only the hash is stored.
+    int plain = 0;
+    (void)sql::each(*s.db, "SELECT 1 FROM gov_keys WHERE hash = ? OR prefix = ?", [&](auto&) { ++plain; }, key, key);
+    CHECK(plain == 0);
+    // Revoked through another connection (as the CLI does): refused at once.
+    REQUIRE(s.admin().revoke_key(who->key_id).has_value());
+    auto after = gate->authenticate(key);
+    REQUIRE_FALSE(after.has_value());
+    CHECK(after.error().code == ErrorCode::unauthenticated);
+    CHECK(after.error().message.find("revoked") != std::string::npos);
+}
+
+TEST_CASE("governance: expired keys and out-of-policy models are refused") {
+    Store s;
+    auto created = s.admin().create_key(KeySpec{.owner = "acme/eng/platform/alice",
+                                                .expires_ms = s.clock.now_ms() + 1000,
+                                                .policy = {.allowed_models = {"gpt-4o-mini"}}});
+    REQUIRE(created.has_value());
+    auto gate = s.gate();
+    auto who = gate->authenticate(created->secret);
+    REQUIRE(who.has_value());
+    CHECK(Gate::check_policy(*who, "gpt-4o-mini", "openai", "openai", "cost").has_value());
+    auto denied = Gate::check_policy(*who, "gpt-4o", "openai", "openai", "cost");
+    REQUIRE_FALSE(denied.has_value());
+    CHECK(denied.error().code == ErrorCode::permission_denied);
+    CHECK(denied.error().message.find("allowed_models") != std::string::npos);
+    s.clock.advance_ms(1000); // expiry boundary is >=
+    CHECK(gate->authenticate(created->secret).error().code == ErrorCode::unauthenticated);
+}
+
+TEST_CASE("governance: guardrails move ok -> alert -> downgrade -> blocked with >= boundaries") {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice");
+    std::int64_t team = s.budget(ScopeKind::node, "acme/eng/platform", 100 * k_usd);
+    auto gate = s.gate();
+    auto who = *gate->authenticate(key);
+    auto spend = [&](const std::string& id, Nanos cost) {
+        auto hold = gate->reserve(who, 0, 0);
+        REQUIRE(hold.has_value());
+        gate->settle(*hold, entry(id, cost));
+    };
+    CHECK_FALSE(gate->precheck(who)->downgrade);
+    spend("r1", 80 * k_usd - 1);
+    CHECK_FALSE(gate->precheck(who)->downgrade);
+    spend("r2", 1); // exactly 80%: alert
+    auto guard = gate->precheck(who);
+    REQUIRE(guard.has_value());
+    CHECK_FALSE(guard->downgrade);
+    spend("r3", 10 * k_usd); // exactly 90%: downgrade
+    guard = gate->precheck(who);
+    REQUIRE(guard.has_value());
+    CHECK(guard->downgrade);
+    CHECK(guard->forced_mode == "cost");
+    CHECK(guard->reason.find("acme/eng/platform monthly budget") != std::string::npos);
+    spend("r4", 10 * k_usd); // exactly 100%: blocked
+    auto blocked = gate->precheck(who);
+    REQUIRE_FALSE(blocked.has_value());
+    CHECK(blocked.error().code == ErrorCode::budget_exceeded);
+    CHECK_FALSE(blocked.error().retryable);
+    CHECK(blocked.error().message.find("team acme/eng/platform monthly budget") != std::string::npos);
+    CHECK(blocked.error().message.find("resets at 2024-02-01 00:00 UTC") != std::string::npos);
+    CHECK(gate->reserve(who, 1, 0).error().code == ErrorCode::budget_exceeded);
+    gate->flush();
+    // Spend and ledger agree in the store; each crossing fired once.
+    std::int64_t spent = 0, rows = 0, events = 0;
+    (void)sql::each(*s.db, "SELECT spent FROM gov_usage WHERE budget_id = ?", [&](auto& st) { spent = st.int64(0); }, team);
+    (void)sql::each(*s.db, "SELECT COUNT(*) FROM ledger WHERE team = 'acme/eng/platform'", [&](auto& st) { rows = st.int64(0); });
+    (void)sql::each(*s.db, "SELECT COUNT(*) FROM gov_events WHERE type LIKE 'budget.%'", [&](auto& st) { events = st.int64(0); });
+    CHECK(spent == 100 * k_usd);
+    CHECK(rows == 4);
+    CHECK(events == 3);
+    // A new month resets the budget.
+    s.clock.set_ms(1'706'745'600'000); // 2024-02-01 00:00 UTC
+    CHECK(gate->precheck(who).has_value());
+}
+
+TEST_CASE("governance: the strictest guardrail on the path wins") {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice");
+    auto a = s.admin();
+    REQUIRE(a.set_budget({.scope_kind = ScopeKind::node, .scope = "acme", .amount = 1000 * k_usd}).has_value());
+    REQUIRE(a.set_budget({.scope_kind = ScopeKind::node, .scope = "acme/eng", .amount = 10 * k_usd,
+                          .price_ceiling_nanos = 2 * k_usd}).has_value());
+    REQUIRE(a.set_budget({.scope_kind = ScopeKind::node, .scope = "acme/eng/platform", .amount = 20 * k_usd,
+                          .price_ceiling_nanos = 1 * k_usd}).has_value());
+    auto gate = s.gate();
+    auto who = *gate->authenticate(key);
+    gate->settle(*gate->reserve(who, 0, 0), entry("a", 9 * k_usd)); // dept 90% (downgrade), team 45%
+    auto guard = gate->precheck(who);
+    REQUIRE(guard.has_value());
+    CHECK(guard->downgrade);
+    CHECK(guard->price_ceiling_per_mtok == 2 * k_usd);
+    gate->settle(*gate->reserve(who, 0, 0), entry("b", 9 * k_usd)); // dept blocked, team 90%
+    auto blocked = gate->precheck(who);
+    REQUIRE_FALSE(blocked.has_value());
+    CHECK(blocked.error().message.find("department acme/eng") != std::string::npos);
+    // A sibling team under another department branch is untouched; carol is in acme/eng too, so blocked.
+    std::string carol = s.key_for("acme/eng/web/carol");
+    CHECK_FALSE(gate->precheck(*gate->authenticate(carol)).has_value());
+}
+
+TEST_CASE("governance: a shared pool limits both of its teams") {
+    Store s;
+    auto a = s.admin();
+    REQUIRE(a.create_pool("shared", "", {.period = Period::monthly, .amount = 5 * k_usd}).has_value());
+    REQUIRE(a.add_pool_member("shared", "acme/eng/platform").has_value());
+    REQUIRE(a.add_pool_member("shared", "acme/eng/web").has_value());
+    std::string alice = s.key_for("acme/eng/platform/alice");
+    std::string carol = s.key_for("acme/eng/web/carol");
+    auto gate = s.gate();
+    auto a_who = *gate->authenticate(alice);
+    auto c_who = *gate->authenticate(carol);
+    auto hold = gate->reserve(a_who, 0, 0);
+    CHECK(hold->pools == "shared");
+    gate->settle(*hold, entry("p1", 5 * k_usd));
+    auto refused = gate->precheck(c_who);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().message.find("pool shared") != std::string::npos);
+}
+
+TEST_CASE("governance: 100 concurrent reservations against room for 10 admit exactly 10") {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice");
+    s.budget(ScopeKind::key, s.admin().list_keys("", false)->front().id, 10 * k_usd, Period::daily);
+    s.budget(ScopeKind::node, "acme/eng", 1000 * k_usd);
+    auto gate = s.gate();
+    auto who = *gate->authenticate(key);
+    std::atomic<int> admitted{0}, refused{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 100; ++i)
+        threads.emplace_back([&, i] {
+            auto hold = gate->reserve(who, 1 * k_usd, 100);
+            if (!hold) {
+                CHECK(hold.error().code == ErrorCode::budget_exceeded);
+                ++refused;
+                return;
+            }
+            ++admitted;
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+            gate->settle(*hold, entry("c" + std::to_string(i), 1 * k_usd));
+        });
+    for (auto& t : threads) t.join();
+    CHECK(admitted == 10);
+    CHECK(refused == 90);
+    gate->flush();
+    std::int64_t rows = 0, cost = 0;
+    (void)sql::each(*s.db, "SELECT COUNT(*), SUM(cost_nanos) FROM ledger", [&](auto& st) {
+        rows = st.int64(0);
+        cost = st.int64(1);
+    });
+    CHECK(rows == 10);
+    CHECK(cost == 10 * k_usd);
+}
+
+TEST_CASE("governance: a restarted gate keeps spend and ledger consistent, and sees other processes' spend") {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice");
+    std::int64_t id = s.budget(ScopeKind::node, "acme/eng/platform", 3 * k_usd);
+    {
+        auto gate = s.gate();
+        auto who = *gate->authenticate(key);
+        gate->settle(*gate->reserve(who, 5 * k_usd, 0), entry("k1", 2 * k_usd));
+        auto open_hold = gate->reserve(who, 5 * k_usd, 0); // never settled: "crash"
+        CHECK(open_hold.has_value());
+    } // destructor flushes
+    auto gate = s.gate();
+    auto other = s.gate(); // a second process on the same store
+    auto who = *gate->authenticate(key);
+    CHECK(gate->precheck(who).has_value()); // the open reservation did not survive
+    auto hold = gate->reserve(who, 0, 0);
+    REQUIRE(hold.has_value());
+    gate->settle(*hold, entry("k2", 1 * k_usd));
+    gate->record(entry("k2", 0)); // the same request id again: ledgered once
+    gate->flush();
+    std::int64_t rows = 0;
+    (void)sql::each(*s.db, "SELECT COUNT(*) FROM ledger", [&](auto& st) { rows = st.int64(0); });
+    CHECK(rows == 2);
+    std::int64_t spent = 0;
+    (void)sql::each(*s.db, "SELECT spent FROM gov_usage WHERE budget_id = ?", [&](auto& st) { spent = st.int64(0); }, id);
+    CHECK(spent == 3 * k_usd);
+    // The other gate picks the committed spend up within its writer's refresh.
+    bool blocked = false;
+    for (int i = 0; i < 100 && !blocked; ++i) {
+        blocked = !other->precheck(*other->authenticate(key)).has_value();
+        if (!blocked) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CHECK(blocked);
+}
+
+TEST_CASE("governance: rpm limits refuse with retry-after") {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice", {.rpm = 2});
+    auto gate = s.gate();
+    auto who = *gate->authenticate(key);
+    CHECK(gate->precheck(who).has_value());
+    CHECK(gate->precheck(who).has_value());
+    auto limited = gate->precheck(who);
+    REQUIRE_FALSE(limited.has_value());
+    CHECK(limited.error().code == ErrorCode::rate_limited);
+    REQUIRE(limited.error().retry_after_seconds.has_value());
+    CHECK(*limited.error().retry_after_seconds > 0);
+    s.clock.advance_ms(60'000);
+    CHECK(gate->precheck(who).has_value());
+}
+
+TEST_CASE("governance: a viewer key may not call models; the master key may") {
+    Store s;
+    auto created = s.admin().create_key(KeySpec{.owner = "acme/eng/platform/bob", .role = Role::viewer});
+    REQUIRE(created.has_value());
+    GateOptions options;
+    options.master_key = "master-secret";
+    auto gate = s.gate(options);
+    auto viewer = gate->authenticate(created->secret);
+    REQUIRE(viewer.has_value());
+    CHECK(gate->precheck(*viewer).error().code == ErrorCode::permission_denied);
+    auto master = gate->authenticate("master-secret");
+    REQUIRE(master.has_value());
+    CHECK(master->master);
+    CHECK(gate->precheck(*master).has_value());
+}
