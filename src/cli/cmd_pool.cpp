@@ -24,7 +24,13 @@ void add_pool_command(CLI::App& app, Context& context) {
     auto print = [](const governance::PoolInfo& p, const governance::TimeZone& zone) {
         auto j = governance::to_json(p, zone);
         std::cout << p.name << "  members: " << j["members"].dump() << "\n";
-        for (const auto& b : j["budgets"]) std::cout << "  " << b["label"].get<std::string>() << "  spent " << b["spent"] << " of " << b["amount"] << "  " << b["level"].get<std::string>() << "\n";
+        for (const auto& b : j["budgets"]) {
+            bool usd = b.value("unit", "usd") == "usd";
+            std::string spent = usd ? b.value("spent_usd", "") : b["spent"].dump() + " tokens";
+            std::string amount = usd ? b.value("amount_usd", "") : b["amount"].dump() + " tokens";
+            std::cout << "  " << b["label"].get<std::string>() << "  spent " << spent << " of " << amount << "  "
+                      << b["level"].get<std::string>() << "\n";
+        }
     };
     auto* create = cmd->add_subcommand("create", "Create a pool with its amount per period");
     create->add_option("name", a->name, "Pool name")->required();

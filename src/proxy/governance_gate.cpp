@@ -4,6 +4,7 @@
 #include "proxy/governance_seam.hpp"
 
 #include "megarouter/governance/admin_api.hpp"
+#include "megarouter/reports/spend_api.hpp"
 
 namespace megarouter::proxy {
 namespace {
@@ -52,6 +53,7 @@ public:
 
     void mount_admin(httplib::Server& server) override {
         governance::mount_admin_api(server, *m_gate, m_database, m_timezone);
+        reports::mount_spend_api(server, *m_gate, m_database, m_timezone); // /admin/spend and /ui
     }
 
 private:

@@ -1,6 +1,7 @@
 #include "megarouter/store/database.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -109,7 +110,12 @@ namespace {
 Result<void> create_private_file(const std::filesystem::path& file) {
     if (auto dir = core::ensure_private_dir(file.parent_path().empty() ? "." : file.parent_path()); !dir)
         return dir;
-    int fd = ::open(file.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    // O_EXCL: never open (and close) an existing database here. Closing any
+    // descriptor of a file drops every POSIX lock this process holds on it,
+    // including the locks of SQLite connections already open in this process
+    // (the proxy opens several), which lets other processes write under them.
+    int fd = ::open(file.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == EEXIST) return {};
     if (fd < 0) return fail(ErrorCode::storage, "cannot create database " + file.string());
     ::fchmod(fd, 0600);
     ::close(fd);

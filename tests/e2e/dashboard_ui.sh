@@ -51,7 +51,7 @@ SQL
 # platform $3.75, sales/field $4.00, apps $0.75; gpt-4o-mini $2.25, claude-sonnet-4 $6.25.
 
 json=$("$bin" spend --json --by team) || fail "megarouter spend --json failed"
-cli_total=$(printf '%s' "$json" | grep -o '"cost_nanos": [0-9]*' | head -1 | grep -o '[0-9]*$')
+cli_total=$(printf '%s' "$json" | sed -n '/^  "total": {/,/^  }/p' | grep -o '"cost_nanos": [0-9]*' | head -1 | grep -o '[0-9]*$')
 [ "$cli_total" = 8500000000 ] || fail "megarouter spend total is $cli_total, expected 8500000000"
 
 "$bin" serve --port 0 --port-file "$work/port" --access-log off >"$work/serve.log" 2>&1 &

@@ -2,193 +2,16 @@
 // budgets and webhooks made with the `megarouter` CLI in a temporary home,
 // then `megarouter serve` in front of the mock provider enforcing them
 // (401/403/429, downgrade, concurrency bound, webhook delivery, kill -9).
-#include <doctest/doctest.h>
-#include <nlohmann/json.hpp>
-#include <openssl/hmac.h>
-#include <sqlite3.h>
-
 #include <atomic>
-#include <cstdio>
 #include <mutex>
 #include <set>
 
-#include "e2e/proxy_harness.hpp"
-#include "e2e/support.hpp"
+#include "e2e/governance_fixture.hpp"
 
-namespace {
-
+using namespace gov_e2e;
 using nlohmann::json;
-using proxy_e2e::Child;
 using proxy_e2e::read_text;
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-// A temporary home with a config pointing at the mock, the CLI bound to it,
-// and `megarouter serve` started and restarted on demand.
-struct GovFixture {
-    fs::path home;
-    megarouter::mock::MockServer mock;
-    std::unique_ptr<Child> proxy;
-    int port = 0;
-
-    explicit GovFixture(const std::string& extra_toml = "") {
-        char pattern[] = "/tmp/megarouter-gov-e2e-XXXXXX";
-        home = ::mkdtemp(pattern);
-        auto mock_port = mock.start("127.0.0.1", 0);
-        if (!mock_port) throw std::runtime_error("mock: " + mock_port.error());
-        std::string base = mock.base_url();
-        std::ofstream(home / "config.toml") << "[server]\nrequest_timeout_s = 20\nconnect_timeout_s = 2\n\n"
-                                            << "[database]\npath = \"" << db().string() << "\"\n\n"
-                                            << "[providers.openai]\nbase_url = \"" << base << "/v1\"\napi_key = \"mock-openai\"\n\n"
-                                            << "[providers.anthropic]\nbase_url = \"" << base << "\"\napi_key = \"mock-anthropic\"\n\n"
-                                            << extra_toml << "\n";
-    }
-    ~GovFixture() {
-        proxy.reset();
-        mock.stop();
-        std::error_code ec;
-        fs::remove_all(home, ec);
-    }
-
-    fs::path db() const { return home / "gov.db"; }
-    std::map<std::string, std::string> env() const { return {{"MEGAROUTER_HOME", home.string()}, {"HOME", home.string()}}; }
-
-    megarouter::e2e::Outcome cli(const std::vector<std::string>& args) const {
-        return megarouter::e2e::megarouter(args, env(), "", 20s);
-    }
-    // Runs a CLI command that must succeed and returns its --json output.
-    json cli_json(std::vector<std::string> args) const {
-        args.push_back("--json");
-        auto out = cli(args);
-        INFO("megarouter " << args[0] << " " << args[1] << ": " << out.err << out.out);
-        REQUIRE(out.exit_code == 0);
-        return json::parse(out.out);
-    }
-    void hierarchy(const std::string& user) const {
-        std::string path;
-        const char* kinds[] = {"org", "dept", "team", "user"};
-        std::size_t start = 0;
-        for (int level = 0; level < 4; ++level) {
-            std::size_t slash = user.find('/', start);
-            path = user.substr(0, slash);
-            if (cli({kinds[level], "show", path}).exit_code != 0) cli_json({kinds[level], "create", path});
-            start = slash + 1;
-        }
-    }
-    // Creates a key for `owner` with extra CLI options; returns {id, secret}.
-    std::pair<std::string, std::string> key(const std::string& owner, std::vector<std::string> options = {}) const {
-        std::vector<std::string> args{"keys", "create", owner};
-        args.insert(args.end(), options.begin(), options.end());
-        json made = cli_json(args);
-        return {made["id"].get<std::string>(), made["key"].get<std::string>()};
-    }
-
-    void start(const std::vector<std::string>& extra_env = {}) {
-        fs::remove(home / "port");
-        std::vector<std::string> argv{MEGAROUTER_BIN, "serve", "--port", "0", "--port-file", (home / "port").string(),
-                                      "--grace", "5"};
-        std::vector<std::string> penv{"MEGAROUTER_HOME=" + home.string(), "PATH=/usr/bin:/bin", "HOME=" + home.string()};
-        penv.insert(penv.end(), extra_env.begin(), extra_env.end());
-        proxy = std::make_unique<Child>(argv, penv, (home / "serve.log").string());
-        auto deadline = std::chrono::steady_clock::now() + 10s;
-        while (std::chrono::steady_clock::now() < deadline) {
-            std::string text = read_text(home / "port");
-            if (!text.empty()) {
-                port = std::atoi(text.c_str());
-                return;
-            }
-            if (proxy->wait_exit(20)) break;
-        }
-        FAIL("megarouter serve did not start: " << read_text(home / "serve.log"));
-    }
-    // SIGTERM and wait: the gate flushes its ledger on the way out.
-    void stop() {
-        proxy->signal(SIGTERM);
-        CHECK(proxy->wait_exit(15000).has_value());
-        proxy.reset();
-    }
-
-    httplib::Client client() const {
-        httplib::Client c("127.0.0.1", port);
-        c.set_read_timeout(20, 0);
-        c.set_connection_timeout(2, 0);
-        return c;
-    }
-    httplib::Result chat(const std::string& key, const std::string& model, const std::string& behavior = R"({"text":"ok"})") const {
-        auto c = client();
-        httplib::Headers headers{{"x-mock-behavior", behavior}};
-        if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
-        json body = {{"model", model}, {"max_tokens", 16},
-                     {"messages", {{{"role", "user"}, {"content", "Count the sheep in the field, please."}}}}};
-        return c.Post("/v1/chat/completions", headers, body.dump(), "application/json");
-    }
-};
-
-std::string body_of(const httplib::Result& r) { return r ? r->body : std::string("<no response: ") + httplib::to_string(r.error()) + ">"; }
-
-std::int64_t cost_nanos(const httplib::Result& r) {
-    return std::llround(std::atof(r->get_header_value("x-megarouter-cost-usd").c_str()) * 1e9);
-}
-
-std::string usd(std::int64_t nanos) {
-    char text[40];
-    std::snprintf(text, sizeof text, "%lld.%09lld", static_cast<long long>(nanos / 1'000'000'000),
-                  static_cast<long long>(nanos % 1'000'000'000));
-    return text;
-}
-
-// One integer from the database (read-only; the proxy may be running).
-std::int64_t scalar(const fs::path& db, const std::string& sql) {
-    sqlite3* handle = nullptr;
-    REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-    sqlite3_busy_timeout(handle, 5000);
-    sqlite3_stmt* stmt = nullptr;
-    INFO(sql << ": " << sqlite3_errmsg(handle));
-    REQUIRE(sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr) == SQLITE_OK);
-    std::int64_t value = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
-    sqlite3_finalize(stmt);
-    sqlite3_close(handle);
-    return value;
-}
-
-std::string hmac_hex(const std::string& secret, const std::string& text) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int size = 0;
-    HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), reinterpret_cast<const unsigned char*>(text.data()),
-         text.size(), digest, &size);
-    std::string hex;
-    char pair[3];
-    for (unsigned int i = 0; i < size; ++i) {
-        std::snprintf(pair, sizeof pair, "%02x", digest[i]);
-        hex += pair;
-    }
-    return hex;
-}
-
-// A port that was free a moment ago (for a receiver that starts later).
-int free_port() {
-    httplib::Server probe;
-    int port = probe.bind_to_any_port("127.0.0.1");
-    return port;
-}
-
-// Cost of one request to `model` with the fixture's standard body, measured
-// by a proxy with no budgets in an organisation of its own.
-std::int64_t probe_cost(GovFixture& fx, const std::string& model, std::string* routed = nullptr) {
-    fx.hierarchy("probe/p/p/p");
-    auto [id, secret] = fx.key("probe/p/p/p");
-    fx.start();
-    auto r = fx.chat(secret, model);
-    REQUIRE_MESSAGE(r, body_of(r));
-    REQUIRE_MESSAGE(r->status == 200, r->body);
-    if (routed) *routed = r->get_header_value("x-megarouter-model");
-    std::int64_t cost = cost_nanos(r);
-    fx.stop();
-    REQUIRE(cost > 0);
-    return cost;
-}
-
-} // namespace
 
 TEST_CASE("governance e2e: unknown and revoked keys get 401, revocation by the CLI holds from the next request") {
     GovFixture fx;
@@ -222,15 +45,23 @@ TEST_CASE("governance e2e: unknown and revoked keys get 401, revocation by the C
     REQUIRE(nodes);
     CHECK_MESSAGE(nodes->status == 200, nodes->body);
     CHECK(nodes->body.find("acme/eng/platform/alice") != std::string::npos);
-    auto keys = c.Get("/admin/keys", {{"Authorization", "Bearer " + other}});
-    REQUIRE(keys);
-    CHECK_MESSAGE(keys->status == 403, keys->body);
+    std::string new_key = json{{"owner", "acme/eng/platform/alice"}}.dump();
+    auto by_member = c.Post("/admin/keys", {{"Authorization", "Bearer " + other}}, new_key, "application/json");
+    REQUIRE(by_member);
+    CHECK_MESSAGE(by_member->status == 403, by_member->body);
+    auto by_master = c.Post("/admin/keys", {{"Authorization", "Bearer mk-test-master"}}, new_key, "application/json");
+    REQUIRE(by_master);
+    CHECK_MESSAGE(by_master->status == 200, by_master->body);
+    std::string minted = json::parse(by_master->body).value("key", "");
+    auto with_minted = fx.chat(minted, "gpt-4o-mini");
+    REQUIRE(with_minted);
+    CHECK_MESSAGE(with_minted->status == 200, minted << ": " << with_minted->body);
     auto anonymous = c.Get("/admin/keys");
     REQUIRE(anonymous);
     CHECK(anonymous->status == 401);
     // The ledger has the requests that got past authentication, not the 401s.
     fx.stop();
-    CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM ledger WHERE status = 200") == 2);
+    CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM ledger WHERE status = 200") == 3);
 }
 
 TEST_CASE("governance e2e: a key restricted to some models gets 403 naming the policy for another model") {
@@ -281,6 +112,7 @@ TEST_CASE("governance e2e: concurrent requests against a budget stop at its boun
     go = true;
     for (auto& t : threads) t.join();
     INFO("ok " << ok << ", 429 " << refused << ", cost per request " << cost << " nanos, budget " << amount);
+    MESSAGE("admitted " << ok.load() << " of " << k_clients << " concurrent requests; room for " << k_room);
     CHECK(other == 0);
     if (!odd.empty()) MESSAGE(odd.front());
     CHECK(ok >= 1);
@@ -327,21 +159,21 @@ TEST_CASE("governance e2e: concurrent requests against a budget stop at its boun
 
 TEST_CASE("governance e2e: the downgrade guardrail forces a cost-mode pick and says so in a header") {
     GovFixture fx;
-    std::string quality_model;
-    std::int64_t cost = probe_cost(fx, "auto:quality", &quality_model);
+    std::string latency_model;
+    std::int64_t cost = probe_cost(fx, "auto:latency", &latency_model);
     fx.hierarchy("acme/eng/platform/alice");
     auto [id, secret] = fx.key("acme/eng/platform/alice");
-    // One quality request passes the 50% downgrade line; blocking is far away.
+    // One latency-mode request passes the 50% downgrade line; blocking is far away.
     fx.cli_json({"budget", "set", "acme/eng/platform/alice", "--usd", usd(cost * 3 / 2), "--period", "daily",
                  "--alert", "0", "--downgrade", "50", "--block", "1000"});
     fx.start();
-    auto before = fx.chat(secret, "auto:quality");
+    auto before = fx.chat(secret, "auto:latency");
     REQUIRE(before);
     REQUIRE_MESSAGE(before->status == 200, before->body);
-    CHECK(before->get_header_value("x-megarouter-model") == quality_model);
+    CHECK(before->get_header_value("x-megarouter-model") == latency_model);
     CHECK(!before->has_header("x-megarouter-budget-downgrade"));
 
-    auto after = fx.chat(secret, "auto:quality");
+    auto after = fx.chat(secret, "auto:latency");
     REQUIRE(after);
     REQUIRE_MESSAGE(after->status == 200, after->body);
     std::string reason = after->get_header_value("x-megarouter-budget-downgrade");
@@ -357,7 +189,7 @@ TEST_CASE("governance e2e: the downgrade guardrail forces a cost-mode pick and s
     json plan = json::parse(route->body);
     std::string cost_pick = plan["chosen"].contains("model") ? plan["chosen"]["model"].get<std::string>() : plan["chosen"].dump();
     CHECK_MESSAGE(after->get_header_value("x-megarouter-model") == cost_pick, plan.dump());
-    CHECK(after->get_header_value("x-megarouter-model") != quality_model);
+    CHECK(after->get_header_value("x-megarouter-model") != latency_model);
 }
 
 namespace {
@@ -443,7 +275,13 @@ TEST_CASE("governance e2e: webhooks receive budget.alert once with a valid signa
         REQUIRE(r);
         REQUIRE_MESSAGE(r->status == 200, r->body);
     }
-    REQUIRE(up.wait_for("budget.alert", 10s));
+    bool arrived = up.wait_for("budget.alert", 10s);
+    if (!arrived) {
+        MESSAGE("alerts: " << fx.cli({"alerts", "list", "--json"}).out);
+        MESSAGE("budgets: " << fx.cli({"budget", "list", "--json"}).out);
+        MESSAGE("serve.log: " << read_text(fx.home / "serve.log"));
+    }
+    REQUIRE(arrived);
     check_signed_once(up, "up-secret", "acme/eng/platform");
 
     // The second receiver was down for the first attempt; it comes up and the
@@ -480,7 +318,10 @@ TEST_CASE("governance e2e: kill -9 under load, restart, and the ledger agrees wi
             }
         });
     auto deadline = std::chrono::steady_clock::now() + 10s;
-    while (answered < 150 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+    // Under load, with some rows committed (the writer may lag on a busy machine).
+    while (std::chrono::steady_clock::now() < deadline &&
+           (answered < 150 || scalar(fx.db(), "SELECT COUNT(*) FROM ledger") == 0))
+        std::this_thread::sleep_for(50ms);
     fx.proxy->signal(SIGKILL);
     fx.proxy->wait_exit(5000);
     stop = true;
@@ -492,7 +333,7 @@ TEST_CASE("governance e2e: kill -9 under load, restart, and the ledger agrees wi
     auto spent_sql = "SELECT COALESCE(SUM(spent), 0) FROM gov_usage WHERE budget_id = " + budget_id;
     std::int64_t rows = scalar(fx.db(), "SELECT COUNT(*) FROM ledger WHERE status = 200");
     MESSAGE("answered before kill -9: " << before_kill << ", ledger rows committed: " << rows);
-    CHECK(rows <= before_kill);
+    CHECK(rows <= before_kill + 24); // a row may commit before its answer reached the client
     CHECK(rows > 0);
     CHECK(scalar(fx.db(), sum_sql) == scalar(fx.db(), spent_sql));
     CHECK(scalar(fx.db(), "SELECT COUNT(*) - COUNT(DISTINCT request_id) FROM ledger") == 0);

@@ -55,7 +55,7 @@ TEST_CASE("prompt e2e: each wire format, streamed and not, with usage, cost and 
     CHECK(logs[0]["cost_usd"].get<double>() > 0);
     auto found = f.logs_json({"logs", "search", "again"});
     CHECK(found.size() == 3);
-    auto shown = e2e::megarouter({"logs", "show", std::to_string(logs[0]["id"].get<int>())}, f.home.env());
+    auto shown = e2e::run_megarouter({"logs", "show", std::to_string(logs[0]["id"].get<int>())}, f.home.env());
     CHECK(shown.exit_code == 0);
     CHECK(shown.out.find("## Response") != std::string::npos);
 }

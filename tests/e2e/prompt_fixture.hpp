@@ -32,12 +32,12 @@ struct PromptFixture {
 
     Outcome prompt(std::vector<std::string> args, const std::string& input = "") {
         args.insert(args.begin(), "prompt");
-        return megarouter(args, home.env(), input);
+        return run_megarouter(args, home.env(), input);
     }
 
     nlohmann::json logs_json(std::vector<std::string> args = {"logs", "list"}) {
         args.push_back("--json");
-        Outcome out = megarouter(args, home.env());
+        Outcome out = run_megarouter(args, home.env());
         REQUIRE(out.exit_code == 0);
         return nlohmann::json::parse(out.out);
     }

@@ -20,7 +20,7 @@ namespace store = megarouter::store;
 namespace {
 
 megarouter::e2e::Outcome run_cli(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
-    return megarouter::e2e::megarouter(args, env);
+    return megarouter::e2e::run_megarouter(args, env);
 }
 
 constexpr core::Millis k_day = 86'400'000;

@@ -119,7 +119,7 @@ Outcome run(const std::vector<std::string>& argv, const std::map<std::string, st
     return outcome;
 }
 
-Outcome megarouter(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+Outcome run_megarouter(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                    const std::string& input, std::chrono::milliseconds limit) {
     std::vector<std::string> argv{MEGAROUTER_BIN};
     argv.insert(argv.end(), args.begin(), args.end());

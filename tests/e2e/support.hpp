@@ -39,7 +39,7 @@ Outcome run(const std::vector<std::string>& argv, const std::map<std::string, st
             const std::string& input = "", std::chrono::milliseconds limit = std::chrono::seconds(30));
 
 // Runs the megarouter binary under test with `args`.
-Outcome megarouter(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
+Outcome run_megarouter(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
                    const std::string& input = "", std::chrono::milliseconds limit = std::chrono::seconds(30));
 
 // A background process (e.g. `megarouter serve`); killed with SIGTERM then
