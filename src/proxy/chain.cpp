@@ -185,6 +185,25 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
     return std::unexpected(last);
 }
 
+// What the same tokens would have cost without routing: the requested model
+// when the caller named one, else the configured baseline model
+// ([routing] baseline_model, default gpt-5), at its cheapest offering.
+catalog::Nanos baseline_cost(const Exchange& exchange) {
+    if (!exchange.snapshot || exchange.cost == 0) return 0;
+    const catalog::Catalog& catalog = exchange.snapshot->catalog;
+    const catalog::Model* baseline = catalog.find(exchange.chat.model);
+    if (baseline == nullptr) {
+        std::string name = "gpt-5";
+        const nlohmann::json& doc = exchange.snapshot->config.document;
+        if (auto it = doc.find("routing"); it != doc.end() && it->is_object())
+            if (auto b = it->find("baseline_model"); b != it->end() && b->is_string()) name = b->get<std::string>();
+        baseline = catalog.find(name);
+    }
+    if (baseline == nullptr) return exchange.cost; // no baseline known: claim no savings
+    const catalog::Offering* offering = catalog::cheapest_offering(*baseline);
+    return offering ? catalog::cost(*offering, exchange.usage) : exchange.cost;
+}
+
 void finish(Exchange& exchange, Shared& shared, const std::string& method) {
     std::int64_t latency_ms = (core::monotonic_us() - exchange.started_us) / 1000;
     const catalog::Usage& u = exchange.usage;
@@ -205,6 +224,7 @@ void finish(Exchange& exchange, Shared& shared, const std::string& method) {
             .output_tokens = u.output,
             .reasoning_tokens = u.reasoning,
             .cost_nanos = exchange.cost,
+            .baseline_nanos = baseline_cost(exchange),
             .latency_ms = latency_ms,
             .ttft_ms = exchange.ttfb_us / 1000,
             .status = exchange.status,
