@@ -154,6 +154,9 @@ Result<Database> Database::open_memory() {
 
 Result<void> Database::configure() {
     sqlite3_busy_timeout(m_db, 5000);
+    // Short-lived CLI processes should not pay a WAL checkpoint (and its
+    // fsyncs) on every exit; SQLite still checkpoints every 1000 pages.
+    sqlite3_db_config(m_db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
     if (m_file != ":memory:") {
         if (auto wal = exec("PRAGMA journal_mode=WAL"); !wal) return wal;
         if (auto sync = exec("PRAGMA synchronous=NORMAL"); !sync) return sync;

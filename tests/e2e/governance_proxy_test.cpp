@@ -62,6 +62,9 @@ TEST_CASE("governance e2e: unknown and revoked keys get 401, revocation by the C
     // The ledger has the requests that got past authentication, not the 401s.
     fx.stop();
     CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM ledger WHERE status = 200") == 3);
+    // Each row carries the baseline: the named model's cost for the same tokens.
+    CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM ledger WHERE status = 200 AND cost_nanos > 0 "
+                          "AND baseline_nanos = cost_nanos") == 3);
 }
 
 TEST_CASE("governance e2e: a key restricted to some models gets 403 naming the policy for another model") {
