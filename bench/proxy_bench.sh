@@ -11,13 +11,13 @@
 #
 # Usage: bench/proxy_bench.sh [--gateway URL --gateway-pid PID] [--runs N] [--duration S]
 #   Without --gateway, it starts `megarouter serve` itself (BUILD_DIR, default
-#   build-proxy). With --gateway, that gateway must route model gpt-4o-mini /
+#   build). With --gateway, that gateway must route model gpt-4o-mini /
 #   gpt-4o to the mock at --mock URL (start megarouter-mock yourself), and for
 #   the 1,000-stream soak to an OpenAI-format upstream at the printed address.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-BUILD_DIR="${BUILD_DIR:-$ROOT/build-proxy}"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build}"
 MEGAROUTER="${MEGAROUTER_BIN:-$BUILD_DIR/megarouter}"
 MOCK_BIN="${MEGAROUTER_MOCK_BIN:-$BUILD_DIR/megarouter-mock}"
 RUNS=3

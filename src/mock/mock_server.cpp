@@ -2,7 +2,9 @@
 // /_mock/* control endpoints that let another process configure it.
 #include "mock/mock_server_impl.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <sys/socket.h>
 
 namespace megarouter::mock {
 namespace {
@@ -170,9 +172,22 @@ MockServer::~MockServer() {
 
 std::expected<int, std::string> MockServer::start(const std::string& host, int port) {
     if (m_impl->thread.joinable()) return std::unexpected("mock server already started");
+    // httplib listens with a backlog of 5: bursts of new connections (a
+    // benchmark, 200 concurrent streams) then wait out 1 s SYN retransmits.
+    std::atomic<int> listen_fd{-1};
+    m_impl->server.set_socket_options([&listen_fd](int fd) {
+        int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        listen_fd.store(fd);
+    });
     int bound = port == 0 ? m_impl->server.bind_to_any_port(host) : port;
     if (port != 0 && !m_impl->server.bind_to_port(host, port)) bound = -1;
     if (bound <= 0) return std::unexpected("cannot bind " + host + ":" + std::to_string(port));
+    if (int fd = listen_fd.load(); fd >= 0) ::listen(fd, 4096);
+    m_impl->server.set_socket_options([](int fd) {
+        int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    });
     m_impl->stopping = false;
     m_impl->host = host;
     m_impl->port = bound;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
 
 namespace megarouter::routing {
 
@@ -22,7 +23,33 @@ void recount_providers(std::vector<Candidate>& candidates) {
     for (Candidate& c : candidates) c.independent_providers = counts[c.model];
 }
 
+// Pools not currently leased on this thread (plan() leases up to two at once:
+// its own and the one for comparable models or group fallbacks).
+std::vector<std::unique_ptr<Pool>>& free_pools() {
+    thread_local std::vector<std::unique_ptr<Pool>> pools;
+    return pools;
+}
+
 } // namespace
+
+PoolLease::PoolLease() {
+    auto& pools = free_pools();
+    if (pools.empty()) {
+        m_pool = new Pool;
+    } else {
+        m_pool = pools.back().release();
+        pools.pop_back();
+    }
+}
+
+PoolLease::~PoolLease() {
+    m_pool->clear();
+    try {
+        free_pools().emplace_back(m_pool);
+    } catch (...) { // out of memory for the list: just drop this pool
+        delete m_pool;
+    }
+}
 
 void collect_model(const Model& model, const Requirements& req, Pool& pool, int weight, std::string_view only_provider) {
     Verdict model_verdict = check_model(model, req);

@@ -20,6 +20,30 @@ struct Pool {
         candidates.reserve(n / 2);
         excluded.reserve(n);
     }
+    // Empties the pool, keeping the capacity.
+    void clear() {
+        candidates.clear();
+        ejected.clear();
+        excluded.clear();
+    }
+};
+
+// A Pool borrowed from a per-thread free list and returned (emptied, its
+// capacity kept) when the lease ends. A plan() call over the full catalog
+// fills ~100 KB of candidates; allocating and freeing that on every request
+// made glibc grow and trim the heap each time, which cost more than routing.
+class PoolLease {
+public:
+    PoolLease();
+    ~PoolLease();
+    PoolLease(const PoolLease&) = delete;
+    PoolLease& operator=(const PoolLease&) = delete;
+
+    Pool& operator*() const { return *m_pool; }
+    Pool* operator->() const { return m_pool; }
+
+private:
+    Pool* m_pool;
 };
 
 // Checks every offering of `model` (or only `only_provider`'s) and files each

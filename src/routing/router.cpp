@@ -102,7 +102,8 @@ void add_comparable(Plan& plan, Requirements req, const RoutingContext& context,
     if (!config.fallback_to_other_models || plan.fallbacks.size() >= limit) return;
     req.tier = std::max(plan.chosen.model->tier, plan.required_tier);
     Target any;
-    Pool pool;
+    PoolLease lease;
+    Pool& pool = *lease;
     collect_target(any, req, *context.catalog, pool);
     score_and_sort(pool.candidates, plan.mode, config.weights, req.tier, ranked_prefix(config.max_fallbacks));
     append_chain(plan, pool.candidates, limit);
@@ -118,7 +119,8 @@ void add_group_fallbacks(Plan& plan, const Group& group, const Requirements& bas
         }
         Requirements req = base;
         if (target->group && target->group->tier) req.tier = *target->group->tier;
-        Pool pool;
+        PoolLease lease;
+        Pool& pool = *lease;
         collect_target(*target, req, *context.catalog, pool);
         score_and_sort(pool.candidates, plan.mode, config.weights, req.tier, ranked_prefix(config.max_fallbacks));
         for (const Candidate& c : pool.candidates)
@@ -159,7 +161,8 @@ Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& cha
 
     Requirements req = make_requirements(plan.analysis, plan.constraints, context);
     req.tier = plan.required_tier;
-    Pool pool;
+    PoolLease lease;
+    Pool& pool = *lease;
     pool.reserve(context.catalog->models().size() * 3);
     collect_target(*target, req, *context.catalog, pool);
     settle_pool(pool, req, plan.notes, plan.panic, config.health.panic_threshold);
@@ -174,8 +177,10 @@ Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& cha
     if (target->kind == Target::Kind::model) add_comparable(plan, req, context, config);
     if (target->group) add_group_fallbacks(plan, *target->group, req, context, config);
     note_deprecated(plan, req);
-    plan.candidates = std::move(pool.candidates);
-    plan.excluded = std::move(pool.excluded);
+    // Copies of exactly the right size: the pool keeps its buffers for the
+    // next call on this thread.
+    plan.candidates.assign(pool.candidates.begin(), pool.candidates.end());
+    plan.excluded.assign(pool.excluded.begin(), pool.excluded.end());
     return plan;
 }
 
@@ -190,7 +195,8 @@ std::vector<Candidate> larger_context_fallbacks(const Plan& plan, const Candidat
     req.skip_deprecated = true;
     // The failure proved the estimate low: ask for more than the failed window.
     req.input_tokens = std::max(req.input_tokens, failed.model->context_window);
-    Pool pool;
+    PoolLease lease;
+    Pool& pool = *lease;
     for (const Model& model : context.catalog->models())
         if (model.context_window > failed.model->context_window) collect_model(model, req, pool);
     std::vector<std::string> notes;
