@@ -55,23 +55,25 @@ void collect_model(const Model& model, const Requirements& req, Pool& pool, int 
     Verdict model_verdict = check_model(model, req);
     bool has_health = !model_verdict.reason && req.health && req.health_models.test(model_bit(model.id));
     std::size_t first = pool.candidates.size();
+    // Copied into place for each offering: cheaper than value-initialising
+    // every candidate (which compiles to a slow `rep stos`).
+    Candidate prototype;
+    prototype.model = &model;
+    prototype.weight = weight;
     for (const catalog::Offering& offering : model.offerings) {
         if (!only_provider.empty() && offering.provider != only_provider) continue;
         if (model_verdict.reason) {
             pool.excluded.push_back({&model, &offering, *model_verdict.reason, model_verdict.needed});
             continue;
         }
-        Candidate candidate;
-        candidate.model = &model;
+        // Built in place (most offerings pass); taken back when excluded.
+        Candidate& candidate = pool.candidates.emplace_back(prototype);
         candidate.offering = &offering;
-        candidate.weight = weight;
         Verdict verdict = check_offering(model, offering, req, has_health, candidate);
-        if (!verdict.reason) {
-            pool.candidates.push_back(candidate);
-            continue;
-        }
+        if (!verdict.reason) continue;
         pool.excluded.push_back({&model, &offering, *verdict.reason, verdict.needed});
         if (*verdict.reason == Exclusion::ejected) pool.ejected.push_back(candidate);
+        pool.candidates.pop_back();
     }
     int count = static_cast<int>(pool.candidates.size() - first);
     for (std::size_t i = first; i < pool.candidates.size(); ++i) pool.candidates[i].independent_providers = count;

@@ -2,6 +2,9 @@
 // better); a mode orders candidates by its own criterion and breaks ties the
 // same way every time: cheaper first, then "provider/model" alphabetically.
 #include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <cmath>
 
 #include "routing/router_internal.hpp"
@@ -32,8 +35,17 @@ double quality_of(const catalog::Model& model, Tier required) {
 // twice per candidate on every request).
 double fast_log2(double value) {
     value = std::max(value, 1.0);
-    int exponent = 0;
-    double mantissa = std::frexp(value, &exponent); // [0.5, 1)
+    std::uint64_t bits = std::bit_cast<std::uint64_t>(value);
+    int biased = static_cast<int>(bits >> 52) & 0x7ff;
+    if (biased == 0x7ff || value != value) { // inf or NaN: as frexp has it
+        int exponent = 0;
+        double mantissa = std::frexp(value, &exponent);
+        return exponent - 1 + (2 * mantissa - 1);
+    }
+    // value >= 1 is normal: frexp's mantissa is the same bits with the
+    // exponent field of [0.5, 1), and its exponent is biased - 1022.
+    double mantissa = std::bit_cast<double>((bits & 0x000f'ffff'ffff'ffffULL) | 0x3fe0'0000'0000'0000ULL);
+    int exponent = biased - 1022;
     return exponent - 1 + (2 * mantissa - 1);
 }
 
@@ -103,8 +115,15 @@ void score_and_sort(std::vector<Candidate>& candidates, Mode mode, const Weights
         time.add(c.latency);
     }
     double total = std::max(weights.quality + weights.price + weights.latency, 1e-9);
+    // Candidates arrive grouped by model: compute each model's quality once.
+    const catalog::Model* quality_model = nullptr;
+    double model_quality = 0;
     for (Candidate& c : candidates) {
-        c.quality = quality_of(*c.model, required);
+        if (c.model != quality_model) {
+            quality_model = c.model;
+            model_quality = quality_of(*c.model, required);
+        }
+        c.quality = model_quality;
         c.price = cost.score(c.price);
         c.latency = time.score(c.latency);
         c.availability = availability_of(c);
@@ -143,11 +162,16 @@ LatencyPrior latency_prior(const catalog::Model& model, const catalog::Offering&
     static constexpr LatencyPrior k_by_tier[] = {{350, 150}, {500, 100}, {800, 70}, {1200, 50}};
     LatencyPrior prior = k_by_tier[static_cast<int>(model.tier)];
     if (model.has(catalog::cap_reasoning)) prior.ttft_ms += 1500;
+    // Constant-length compares inline to a couple of loads (this runs once per
+    // offering of the catalog on every request).
     std::string_view p = offering.provider;
-    if (p == std::string_view("groq") || p == std::string_view("cerebras")) {
+    auto is = [&p]<std::size_t N>(const char (&name)[N]) {
+        return p.size() == N - 1 && std::memcmp(p.data(), name, N - 1) == 0;
+    };
+    if (is("groq") || is("cerebras")) {
         prior.ttft_ms *= 0.5;
         prior.tokens_per_s *= 4;
-    } else if (p == std::string_view("openrouter")) {
+    } else if (is("openrouter")) {
         prior.ttft_ms += 150; // one more hop
     }
     return prior;
