@@ -10,7 +10,7 @@ set -euo pipefail
 SOURCE_DIR="${MEGAROUTER_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
 NODE_DIR="$SOURCE_DIR/tests/e2e/node"
 
-command -v node >/dev/null || { echo "sdk_clients: FAIL: node is not installed (node >= 20 is required)" >&2; exit 1; }
+command -v node >/dev/null || { echo "sdk_clients: FAIL: node is not installed (node >= 18; scripts/install-deps --test installs it)" >&2; exit 1; }
 command -v npm >/dev/null || { echo "sdk_clients: FAIL: npm is not installed" >&2; exit 1; }
 if [[ ! -d "$NODE_DIR/node_modules/openai" || ! -d "$NODE_DIR/node_modules/@anthropic-ai/sdk" ]]; then
   echo "sdk_clients: installing the SDKs with npm into $NODE_DIR/node_modules" >&2
