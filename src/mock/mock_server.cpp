@@ -15,7 +15,7 @@ using detail::json;
 constexpr int k_worker_threads = 512; // hundreds of concurrent streams
 constexpr std::size_t k_max_recorded = 10'000;
 constexpr std::size_t k_keep_alive_max = 100'000;
-constexpr time_t k_keep_alive_seconds = 30;
+constexpr time_t k_keep_alive_seconds = 5; // an in-process mock's stop() waits for idle keep-alive connections
 constexpr std::string_view k_gemini_prefix = "/v1beta/models/";
 constexpr std::string_view k_control_prefix = "/_mock/";
 constexpr std::string_view k_pseudo_headers[] = {"REMOTE_ADDR", "REMOTE_PORT", "LOCAL_ADDR", "LOCAL_PORT"};
