@@ -186,21 +186,13 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
 }
 
 // What the same tokens would have cost without routing: the requested model
-// when the caller named one, else the configured baseline model
-// ([routing] baseline_model, default gpt-5), at its cheapest offering.
+// when the caller named one, else the snapshot's baseline model, at its
+// cheapest offering. Equal to the cost (no savings claimed) when neither is known.
 catalog::Nanos baseline_cost(const Exchange& exchange) {
-    if (!exchange.snapshot || exchange.cost == 0) return 0;
-    const catalog::Catalog& catalog = exchange.snapshot->catalog;
-    const catalog::Model* baseline = catalog.find(exchange.chat.model);
-    if (baseline == nullptr) {
-        std::string name = "gpt-5";
-        const nlohmann::json& doc = exchange.snapshot->config.document;
-        if (auto it = doc.find("routing"); it != doc.end() && it->is_object())
-            if (auto b = it->find("baseline_model"); b != it->end() && b->is_string()) name = b->get<std::string>();
-        baseline = catalog.find(name);
-    }
-    if (baseline == nullptr) return exchange.cost; // no baseline known: claim no savings
-    const catalog::Offering* offering = catalog::cheapest_offering(*baseline);
+    if (!exchange.snapshot || exchange.cost == 0) return exchange.cost;
+    const catalog::Model* baseline = exchange.snapshot->catalog.find(exchange.chat.model);
+    if (baseline == nullptr) baseline = exchange.snapshot->baseline_model;
+    const catalog::Offering* offering = baseline ? catalog::cheapest_offering(*baseline) : nullptr;
     return offering ? catalog::cost(*offering, exchange.usage) : exchange.cost;
 }
 

@@ -11,6 +11,10 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(core::Config config, cons
     auto snapshot = std::make_shared<Snapshot>(Snapshot{.config = std::move(config),
                                                         .catalog = std::move(*catalog),
                                                         .routing = std::move(*routing)});
+    snapshot->baseline_model = snapshot->catalog.find(snapshot->routing.baseline_model);
+    if (snapshot->baseline_model == nullptr && snapshot->config.lines.contains("/routing/baseline_model"))
+        return fail(ErrorCode::config, snapshot->config.where("/routing/baseline_model") + ": unknown model '" +
+                                           snapshot->routing.baseline_model + "'");
     for (const std::string& name : providers::configured_providers(snapshot->config, env)) {
         auto endpoint = providers::resolve_endpoint(name, snapshot->config, env);
         if (!endpoint) continue;

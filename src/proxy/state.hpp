@@ -30,10 +30,13 @@ struct Snapshot {
     routing::RoutingConfig routing;
     std::vector<std::string> providers;                 // configured, with credentials
     std::map<std::string, providers::Endpoint> endpoints; // by provider name
+    // What savings are measured against when the caller did not name a model:
+    // [routing] baseline_model (default gpt-5); points into `catalog`.
+    const catalog::Model* baseline_model = nullptr;
 };
 
 // Builds a snapshot from a config. Fails with config (catalog or routing
-// sections invalid).
+// sections invalid, or a baseline_model the catalog does not know).
 Result<std::shared_ptr<const Snapshot>> build_snapshot(core::Config config, const core::Paths& paths,
                                                        const core::EnvLookup& env);
 

@@ -125,13 +125,16 @@ Result<void> read_routing_table(const Reader& r, const json& doc, RoutingConfig&
         } else if (key == "fallback_to_other_models") {
             if (!value.is_boolean()) return std::unexpected(r.error(pointer, "expected true or false"));
             out.fallback_to_other_models = value.get<bool>();
+        } else if (key == "baseline_model") {
+            if (!value.is_string()) return std::unexpected(r.error(pointer, "expected a model id"));
+            out.baseline_model = value.get<std::string>();
         } else if (key == "weights") step = read_weights(r, value, out.weights);
         else if (key == "thresholds") step = read_thresholds(r, value, out.analyser);
         else if (key == "signal_weights") step = read_signal_weights(r, value, out.analyser);
         else if (key == "health") step = read_health(r, value, out.health);
         else
             return std::unexpected(r.error(pointer, "unknown setting (default_mode, max_fallbacks, "
-                                                     "fallback_to_other_models, weights, thresholds, "
+                                                     "fallback_to_other_models, baseline_model, weights, thresholds, "
                                                      "signal_weights, health)"));
         if (!step) return step;
     }

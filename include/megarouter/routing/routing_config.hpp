@@ -77,12 +77,13 @@ struct RoutingConfig {
     HealthSettings health;
     int max_fallbacks = 4;               // deployments after the chosen one
     bool fallback_to_other_models = true; // explicit model requests may fall back to comparable models
+    std::string baseline_model = "gpt-5"; // what spend reports measure savings of auto routing against
     std::map<std::string, std::string> aliases; // name -> model id, alias or group
     std::map<std::string, Group> groups;
 };
 
 // Reads the routing sections of `config.document`:
-//   [routing] default_mode, max_fallbacks, fallback_to_other_models,
+//   [routing] default_mode, max_fallbacks, fallback_to_other_models, baseline_model,
 //     weights = {quality, price, latency}, thresholds = {standard, strong,
 //     frontier, long_input_tokens, very_long_input_tokens,
 //     deep_conversation_turns, default_output_tokens}, signal_weights = {code = 1.5, ...},
