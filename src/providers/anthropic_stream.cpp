@@ -80,7 +80,7 @@ public:
     std::string encode(const StreamEvent& event) override {
         if (m_closed) return {};
         std::string out;
-        if (event.kind == StreamEvent::Kind::usage) merge_usage(event.usage);
+        if (event.kind == StreamEvent::Kind::usage) m_usage.merge(event.usage);
         out += opening(event);
         switch (event.kind) {
         case StreamEvent::Kind::start:
@@ -157,13 +157,6 @@ private:
         return frame("content_block_stop", {{"index", m_block}});
     }
 
-    void merge_usage(const catalog::Usage& u) {
-        if (u.input) m_usage.input = u.input;
-        if (u.cached_input) m_usage.cached_input = u.cached_input;
-        if (u.cache_write) m_usage.cache_write = u.cache_write;
-        if (u.output) m_usage.output = u.output;
-        if (u.reasoning) m_usage.reasoning = u.reasoning;
-    }
 
     std::string m_model;
     bool m_opened = false;

@@ -27,14 +27,7 @@ void ResponseAssembler::add(const StreamEvent& event) {
             r.tool_calls[static_cast<std::size_t>(event.tool_index)].arguments += event.text;
         break;
     case StreamEvent::Kind::usage: {
-        // Providers report usage in pieces (Anthropic: input at the start,
-        // output at the end): a later non-zero value wins per field.
-        const catalog::Usage& u = event.usage;
-        if (u.input) r.usage.input = u.input;
-        if (u.cached_input) r.usage.cached_input = u.cached_input;
-        if (u.cache_write) r.usage.cache_write = u.cache_write;
-        if (u.output) r.usage.output = u.output;
-        if (u.reasoning) r.usage.reasoning = u.reasoning;
+        r.usage.merge(event.usage);
         break;
     }
     case StreamEvent::Kind::finish: r.finish = event.finish; break;

@@ -103,7 +103,7 @@ public:
         case StreamEvent::Kind::tool_call_delta:
             out += chunk({{"tool_calls", json::array({{{"index", event.tool_index}, {"function", {{"arguments", event.text}}}}})}});
             break;
-        case StreamEvent::Kind::usage: merge_usage(event.usage); break;
+        case StreamEvent::Kind::usage: m_usage.merge(event.usage); break;
         case StreamEvent::Kind::finish: m_finish = event.finish; break;
         case StreamEvent::Kind::error: out += fail(make_error(ErrorCode::upstream_error, event.error_message)); break;
         }
@@ -145,13 +145,6 @@ private:
     }
     std::string chunk(json delta) const { return sse_frame("", frame(std::move(delta))); }
 
-    void merge_usage(const catalog::Usage& u) {
-        if (u.input) m_usage.input = u.input;
-        if (u.cached_input) m_usage.cached_input = u.cached_input;
-        if (u.cache_write) m_usage.cache_write = u.cache_write;
-        if (u.output) m_usage.output = u.output;
-        if (u.reasoning) m_usage.reasoning = u.reasoning;
-    }
 
     std::string m_model;
     std::string m_id = "chatcmpl-megarouter";

@@ -38,14 +38,6 @@ bool passes_through(ApiKind api, const providers::Endpoint& endpoint) {
     return false;
 }
 
-void merge_usage(catalog::Usage& into, const catalog::Usage& u) {
-    if (u.input) into.input = u.input;
-    if (u.cached_input) into.cached_input = u.cached_input;
-    if (u.cache_write) into.cache_write = u.cache_write;
-    if (u.output) into.output = u.output;
-    if (u.reasoning) into.reasoning = u.reasoning;
-}
-
 void replace_header(upstream::Headers& headers, const std::string& name, const std::string& value) {
     for (auto& [n, v] : headers)
         if (strcasecmp(n.c_str(), name.c_str()) == 0) {
@@ -123,7 +115,7 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     upstream::ChunkCallback on_chunk = [&](std::string_view bytes) {
         if (decoder) {
             for (const auto& event : decoder->feed(bytes))
-                if (event.kind == providers::StreamEvent::Kind::usage) merge_usage(partial, event.usage);
+                if (event.kind == providers::StreamEvent::Kind::usage) partial.merge(event.usage);
         } else {
             sniffer.feed(bytes);
         }
@@ -175,7 +167,7 @@ Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& t
     auto encoder = exchange.api == ApiKind::responses ? responses_stream_encoder(model) : client_side->stream_encoder(model);
     providers::StreamCallback on_event = [&](const providers::StreamEvent& event) {
         if (event.kind == providers::StreamEvent::Kind::error) return true; // call() fails right after
-        if (event.kind == providers::StreamEvent::Kind::usage) merge_usage(partial, event.usage);
+        if (event.kind == providers::StreamEvent::Kind::usage) partial.merge(event.usage);
         relay->write(encoder->encode(event));
         if (event.kind != providers::StreamEvent::Kind::start && !relay->committed()) {
             relay->commit();
@@ -189,7 +181,7 @@ Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& t
         if (!relay->committed()) relay->commit();
         return AttemptOutcome{.usage = answer->usage};
     }
-    merge_usage(partial, so_far.usage);
+    partial.merge(so_far.usage);
     if (relay->committed()) relay->write(encoder->fail(answer.error()));
     return std::unexpected(answer.error());
 }

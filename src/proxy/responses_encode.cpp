@@ -61,7 +61,7 @@ public:
         case StreamEvent::Kind::text_delta: text_delta(event.text, out); break;
         case StreamEvent::Kind::tool_call_start: tool_start(event, out); break;
         case StreamEvent::Kind::tool_call_delta: tool_delta(event, out); break;
-        case StreamEvent::Kind::usage: merge_usage(event.usage); break;
+        case StreamEvent::Kind::usage: m_usage.merge(event.usage); break;
         case StreamEvent::Kind::finish: m_incomplete = event.finish == providers::FinishReason::length; break;
         case StreamEvent::Kind::reasoning_delta: break; // no canonical summary to give
         case StreamEvent::Kind::error: {
@@ -202,13 +202,6 @@ private:
         }
     }
 
-    void merge_usage(const catalog::Usage& u) {
-        if (u.input) m_usage.input = u.input;
-        if (u.cached_input) m_usage.cached_input = u.cached_input;
-        if (u.cache_write) m_usage.cache_write = u.cache_write;
-        if (u.output) m_usage.output = u.output;
-        if (u.reasoning) m_usage.reasoning = u.reasoning;
-    }
 
     std::string m_model;
     std::string m_id;

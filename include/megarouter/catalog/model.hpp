@@ -83,6 +83,17 @@ struct Usage {
     std::int64_t cache_write = 0;
     std::int64_t output = 0;
     std::int64_t reasoning = 0;
+
+    // Folds in a later report of the same request: providers report usage in
+    // pieces (Anthropic: input at the start, output at the end), so each
+    // non-zero field of `later` replaces this one's.
+    void merge(const Usage& later) {
+        if (later.input) input = later.input;
+        if (later.cached_input) cached_input = later.cached_input;
+        if (later.cache_write) cache_write = later.cache_write;
+        if (later.output) output = later.output;
+        if (later.reasoning) reasoning = later.reasoning;
+    }
 };
 
 } // namespace megarouter::catalog

@@ -124,3 +124,14 @@ TEST_CASE("catalog: cheapest offering compares input plus output") {
     CHECK(find_offering(*llama, "TOGETHER") == &llama->offerings[1]);
     CHECK(find_offering(*llama, "azure") == nullptr);
 }
+
+TEST_CASE("catalog: usage reported in pieces merges field by field, later non-zero values winning") {
+    megarouter::catalog::Usage usage{.input = 120, .cached_input = 30};
+    usage.merge({.output = 7});                     // Anthropic's message_delta
+    usage.merge({.output = 9, .reasoning = 4});     // a later, fuller report
+    CHECK(usage.input == 120);
+    CHECK(usage.cached_input == 30);
+    CHECK(usage.output == 9);
+    CHECK(usage.reasoning == 4);
+    CHECK(usage.cache_write == 0);
+}
