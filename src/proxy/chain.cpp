@@ -88,7 +88,7 @@ Result<void> decode_request(Exchange& exchange, const httplib::Request& request)
 }
 
 Result<void> route(Exchange& exchange, Shared& shared) {
-    routing::RouteRequest ask{.model = exchange.chat.model};
+    routing::RouteRequest ask{.model = exchange.chat.model, .defer_comparable = true};
     if (const auto& principal = exchange.caller.principal) {
         const auto& policy = principal->policy;
         auto& c = ask.constraints;
@@ -141,6 +141,7 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
     queue.insert(queue.end(), plan.fallbacks.begin(), plan.fallbacks.end());
     const std::atomic<bool>* cancel = relay ? &relay->cancel_flag() : &shared.abort_streams;
     Error last = make_error(ErrorCode::no_route, "no deployment could be called for " + exchange.chat.model);
+    bool comparable_added = false;
     for (std::size_t i = 0; i < queue.size(); ++i) {
         if (core::monotonic_us() >= exchange.deadline_us) {
             last = make_error(ErrorCode::upstream_timeout, "the request's deadline passed before an answer came");
@@ -181,6 +182,14 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
             continue;
         }
         if (!last.retryable && last.code != ErrorCode::rate_limited) break;
+        // The named model's own deployments are used up: now look for
+        // comparable models (left out of the plan to keep routing cheap).
+        if (i + 1 == queue.size() && !comparable_added) {
+            comparable_added = true;
+            auto health = shared.health->snapshot();
+            auto comparable = routing::comparable_fallbacks(plan, context_for(exchange, health));
+            queue.insert(queue.end(), comparable.begin(), comparable.end());
+        }
     }
     return std::unexpected(last);
 }

@@ -53,6 +53,7 @@ PoolLease::~PoolLease() {
 
 void collect_model(const Model& model, const Requirements& req, Pool& pool, int weight, std::string_view only_provider) {
     Verdict model_verdict = check_model(model, req);
+    if (model_verdict.reason && !pool.record_excluded) return;
     bool has_health = !model_verdict.reason && req.health && req.health_models.test(model_bit(model.id));
     std::size_t first = pool.candidates.size();
     // Copied into place for each offering: cheaper than value-initialising
@@ -62,6 +63,9 @@ void collect_model(const Model& model, const Requirements& req, Pool& pool, int 
     prototype.weight = weight;
     for (const catalog::Offering& offering : model.offerings) {
         if (!only_provider.empty() && offering.provider != only_provider) continue;
+        // Without exclusion records, offerings nobody can call are dropped
+        // before a candidate is built for them.
+        if (!pool.record_excluded && !req.configured.contains(offering.provider)) continue;
         if (model_verdict.reason) {
             pool.excluded.push_back({&model, &offering, *model_verdict.reason, model_verdict.needed});
             continue;
@@ -71,7 +75,7 @@ void collect_model(const Model& model, const Requirements& req, Pool& pool, int 
         candidate.offering = &offering;
         Verdict verdict = check_offering(model, offering, req, has_health, candidate);
         if (!verdict.reason) continue;
-        pool.excluded.push_back({&model, &offering, *verdict.reason, verdict.needed});
+        if (pool.record_excluded) pool.excluded.push_back({&model, &offering, *verdict.reason, verdict.needed});
         if (*verdict.reason == Exclusion::ejected) pool.ejected.push_back(candidate);
         pool.candidates.pop_back();
     }

@@ -15,6 +15,9 @@ struct Pool {
     std::vector<Candidate> candidates;
     std::vector<Candidate> ejected;    // passed everything but outlier ejection
     std::vector<Excluded> excluded;
+    // Off for pools whose exclusions nobody reads (comparable-model fallbacks):
+    // excluded models are then skipped without looking at their offerings.
+    bool record_excluded = true;
 
     void reserve(std::size_t n) {
         candidates.reserve(n / 2);
@@ -25,6 +28,7 @@ struct Pool {
         candidates.clear();
         ejected.clear();
         excluded.clear();
+        record_excluded = true;
     }
 };
 

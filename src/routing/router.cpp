@@ -104,6 +104,7 @@ void add_comparable(Plan& plan, Requirements req, const RoutingContext& context,
     Target any;
     PoolLease lease;
     Pool& pool = *lease;
+    pool.record_excluded = false;
     collect_target(any, req, *context.catalog, pool);
     score_and_sort(pool.candidates, plan.mode, config.weights, req.tier, ranked_prefix(config.max_fallbacks));
     append_chain(plan, pool.candidates, limit);
@@ -174,7 +175,12 @@ Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& cha
     plan.chosen = pool.candidates.front();
     plan.estimated_cost = plan.chosen.estimated_cost;
     append_chain(plan, pool.candidates, static_cast<std::size_t>(config.max_fallbacks));
-    if (target->kind == Target::Kind::model) add_comparable(plan, req, context, config);
+    if (target->kind == Target::Kind::model) {
+        if (request.defer_comparable)
+            plan.comparable_deferred = true;
+        else
+            add_comparable(plan, req, context, config);
+    }
     if (target->group) add_group_fallbacks(plan, *target->group, req, context, config);
     note_deprecated(plan, req);
     // Copies of exactly the right size: the pool keeps its buffers for the
@@ -208,6 +214,19 @@ std::vector<Candidate> larger_context_fallbacks(const Plan& plan, const Candidat
         out.push_back(c);
     }
     return out;
+}
+
+std::vector<Candidate> comparable_fallbacks(const Plan& plan, const RoutingContext& context) {
+    if (!plan.comparable_deferred || !context.catalog || !plan.chosen.model) return {};
+    Requirements req = make_requirements(plan.analysis, plan.constraints, context);
+    req.tier = plan.required_tier;
+    Plan extended;
+    extended.chosen = plan.chosen;
+    extended.fallbacks = plan.fallbacks;
+    extended.required_tier = plan.required_tier;
+    extended.mode = plan.mode;
+    add_comparable(extended, req, context, config_of(context));
+    return {extended.fallbacks.begin() + static_cast<std::ptrdiff_t>(plan.fallbacks.size()), extended.fallbacks.end()};
 }
 
 std::string Candidate::key() const {

@@ -72,6 +72,20 @@ TEST_CASE("proxy e2e: 429 with Retry-After and a stream that times out both fail
     CHECK(timed->get_header_value("x-megarouter-attempts") != "1");
 }
 
+TEST_CASE("proxy e2e: when every deployment of a named model fails, a comparable model answers") {
+    ProxyFixture fx;
+    auto client = fx.client();
+    fx.mock.set_behavior("gpt-4o-mini", failing(503));        // at openai
+    fx.mock.set_behavior("openai/gpt-4o-mini", failing(503)); // at openrouter
+    auto answer = client.Post("/v1/chat/completions", chat("gpt-4o-mini", false), "application/json");
+    REQUIRE(answer);
+    CHECK(answer->status == 200);
+    CHECK(answer->get_header_value("x-megarouter-attempts") == "3");
+    CHECK(answer->get_header_value("x-megarouter-fallback") == "true");
+    CHECK(answer->get_header_value("x-megarouter-model") != "gpt-4o-mini");
+    CHECK(answer->get_header_value("x-megarouter-model") != "");
+}
+
 TEST_CASE("proxy e2e: every deployment failing answers the upstream status in the caller's format") {
     ProxyFixture fx;
     auto client = fx.client();

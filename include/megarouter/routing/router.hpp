@@ -32,6 +32,10 @@ struct RouteRequest {
     Constraints constraints;         // key + team + request limits, already merged
     std::optional<std::int64_t> max_output_tokens; // overrides the request's max_tokens
     std::uint64_t seed = 0;          // picks among weighted group deployments (0: highest weight)
+    // For a named model, leave out comparable models of other ids (a scan of
+    // the whole catalog) and let the caller ask comparable_fallbacks() once
+    // the model's own deployments have failed. The proxy sets it; dry runs don't.
+    bool defer_comparable = false;
 };
 
 // Everything the router reads. Pointers must outlive the call; the plan refers
@@ -110,6 +114,7 @@ struct Plan {
     std::vector<Excluded> excluded;
     std::vector<std::string> notes;   // panic mode, relaxed tier, deprecated model...
     bool panic = false;               // ejection ignored: too few healthy deployments
+    bool comparable_deferred = false; // defer_comparable left comparable models out
     Constraints constraints;          // the effective constraints (request + group)
 };
 
@@ -135,6 +140,12 @@ std::vector<const Candidate*> ranked_candidates(const Plan& plan);
 // Reuses the plan's analysis; returns at most config.max_fallbacks entries.
 std::vector<Candidate> larger_context_fallbacks(const Plan& plan, const Candidate& failed,
                                                 const RoutingContext& context);
+
+// Comparable models (same tier or better, other ids) for a plan made with
+// defer_comparable, ranked as the plan's mode would and not already in its
+// chain; at most config.max_fallbacks minus the plan's own fallbacks. Empty
+// when the plan did not defer them.
+std::vector<Candidate> comparable_fallbacks(const Plan& plan, const RoutingContext& context);
 
 // The plan as the JSON document of `megarouter route --json` and the proxy's
 // POST /v1/route: requested, mode, tier, signals, chosen, fallbacks,

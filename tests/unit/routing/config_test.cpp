@@ -155,6 +155,25 @@ TEST_CASE("routing: the fallback chain tries the same model elsewhere first, the
     CHECK(same_only->fallbacks.size() == 1);
 }
 
+TEST_CASE("routing: deferred comparable models come later, in the order the full plan has them") {
+    Setup setup;
+    auto full = setup.plan("strong-1", chat(k_easy));
+    REQUIRE(full);
+    routing::RouteRequest route;
+    route.model = "strong-1";
+    route.defer_comparable = true;
+    auto deferred = routing::plan(route, chat(k_easy), setup.context());
+    REQUIRE(deferred);
+    CHECK(deferred->comparable_deferred);
+    CHECK(deferred->chosen.key() == full->chosen.key());
+    REQUIRE(deferred->fallbacks.size() == 1); // strong-1 at its other provider only
+    CHECK(deferred->fallbacks[0].model->id == "strong-1");
+    auto later = routing::comparable_fallbacks(*deferred, setup.context());
+    REQUIRE(later.size() + 1 == full->fallbacks.size());
+    for (std::size_t i = 0; i < later.size(); ++i) CHECK(later[i].key() == full->fallbacks[i + 1].key());
+    CHECK(routing::comparable_fallbacks(*full, setup.context()).empty()); // nothing was deferred
+}
+
 TEST_CASE("routing: larger_context_fallbacks offers only bigger windows") {
     Setup setup;
     auto plan = setup.plan("tiny", chat(k_easy));
