@@ -240,6 +240,10 @@ public:
         return target;
     }
     Result<ChatResponse> decode_response(const json& body) const override { return gemini_decode_response(body); }
+    std::string_view usage_member() const override { return "usageMetadata"; }
+    catalog::Usage decode_usage(const json& member) const override {
+        return member.is_object() ? gemini_usage(member) : catalog::Usage{};
+    }
     std::unique_ptr<StreamDecoder> stream_decoder() const override { return std::make_unique<GeminiDecoder>(); }
     Error decode_error(int status, std::string_view body, const upstream::Headers& headers) const override {
         return gemini_decode_error(status, body, headers);

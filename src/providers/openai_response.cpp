@@ -174,6 +174,10 @@ public:
         return target;
     }
     Result<ChatResponse> decode_response(const json& body) const override { return openai_decode_response(body); }
+    std::string_view usage_member() const override { return "usage"; }
+    catalog::Usage decode_usage(const json& member) const override {
+        return member.is_object() ? openai_usage(member) : catalog::Usage{};
+    }
     std::unique_ptr<StreamDecoder> stream_decoder() const override { return openai_stream_decoder(); }
     Error decode_error(int status, std::string_view body, const upstream::Headers& headers) const override {
         return openai_decode_error(status, body, headers);

@@ -8,6 +8,7 @@
 #include "megarouter/providers/call.hpp"
 #include "megarouter/proxy/responses_api.hpp"
 #include "megarouter/upstream/client.hpp"
+#include "megarouter/providers/json_pick.hpp"
 #include "proxy/exchange.hpp"
 
 namespace megarouter::proxy {
@@ -79,7 +80,8 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     const auto& adapter = providers::upstream_adapter(endpoint.format);
     const std::string& model_id = target.offering->provider_model_id;
     bool stream = relay != nullptr;
-    json body = exchange.body;
+    // Edited in place rather than copied: every attempt sets the same fields.
+    json& body = exchange.body;
     body["model"] = model_id;
     if (exchange.api == ApiKind::chat_completions && stream) {
         if (!body.contains("stream_options") || !body["stream_options"].is_object()) body["stream_options"] = json::object();
@@ -97,14 +99,12 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
         auto answer = client.send(request, options);
         if (!answer) return std::unexpected(answer.error());
         if (answer->status / 100 != 2) return std::unexpected(adapter.decode_error(answer->status, answer->body, answer->headers));
-        json parsed = json::parse(answer->body, nullptr, false);
-        if (parsed.is_discarded()) return fail(ErrorCode::upstream_error, "the upstream answered with invalid JSON", true);
+        // Only the usage is read; the answer goes back byte for byte.
+        bool responses = exchange.api == ApiKind::responses;
+        auto usage = providers::pick_member(answer->body, responses ? "usage" : adapter.usage_member());
+        if (!usage) return fail(ErrorCode::upstream_error, "the upstream answered with invalid JSON", true);
         AttemptOutcome outcome{.body = std::move(answer->body)};
-        if (exchange.api == ApiKind::responses) {
-            outcome.usage = usage_from_responses(parsed.value("usage", json()));
-        } else if (auto decoded = adapter.decode_response(parsed)) {
-            outcome.usage = decoded->usage;
-        }
+        outcome.usage = responses ? usage_from_responses(*usage) : adapter.decode_usage(*usage);
         return outcome;
     }
 

@@ -7,11 +7,10 @@
 
 #include <curl/curl.h>
 
-// Each call drives one easy handle through its own multi handle so that the
-// loop can wake every few milliseconds to enforce first-byte and idle
-// timeouts and to notice cancellation. Connections, DNS and TLS sessions live
-// in one curl share object, so keep-alive connections are reused across
-// calls and threads.
+// Each call drives its thread's easy handle through the thread's multi handle
+// so that the loop can wake every few milliseconds to enforce first-byte and
+// idle timeouts and to notice cancellation. Keep-alive connections, DNS
+// answers and TLS sessions are cached per thread (see ThreadSlot).
 
 namespace megarouter::upstream {
 
@@ -19,7 +18,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr int k_poll_ms = 20;
-constexpr long k_max_cached_connections = 1024;
+constexpr long k_max_cached_connections = 32; // per thread: one or two per upstream host
 
 void global_init() {
     static std::once_flag once;
@@ -111,71 +110,48 @@ Error transport_error(CURLcode code, const char* detail, const std::string& host
     }
 }
 
-struct Slot {
-    CURLM* multi = nullptr;
-    CURL* easy = nullptr;
+// Each thread keeps one multi + easy handle, whose connection cache holds
+// that thread's keep-alive upstream connections. A proxy worker serves one
+// client connection at a time, so its upstream connection is free whenever
+// it calls again: reuse needs no lock (a curl share object's connection lock
+// made the workers queue on a futex).
+class ThreadSlot {
+public:
+    ThreadSlot() : m_multi(curl_multi_init()), m_easy(curl_easy_init()) {
+        curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, k_max_cached_connections);
+    }
+    ~ThreadSlot() {
+        curl_easy_cleanup(m_easy);
+        curl_multi_cleanup(m_multi);
+    }
+    ThreadSlot(const ThreadSlot&) = delete;
+    ThreadSlot& operator=(const ThreadSlot&) = delete;
+
+    CURLM* multi() const { return m_multi; }
+    CURL* easy() const { return m_easy; }
+    // After a cancelled or failed transfer the connection may be mid-response.
+    void renew_easy() {
+        curl_easy_cleanup(m_easy);
+        m_easy = curl_easy_init();
+    }
+
+private:
+    CURLM* m_multi;
+    CURL* m_easy;
 };
+
+ThreadSlot& thread_slot() {
+    thread_local ThreadSlot slot;
+    return slot;
+}
 
 } // namespace
 
-struct UpstreamClient::Impl {
-    CURLSH* share = nullptr;
-    std::mutex share_locks[CURL_LOCK_DATA_LAST];
-    std::mutex pool_mutex;
-    std::vector<Slot> pool;
+struct UpstreamClient::Impl {};
 
-    static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
-        static_cast<Impl*>(user)->share_locks[data].lock();
-    }
-    static void unlock(CURL*, curl_lock_data data, void* user) {
-        static_cast<Impl*>(user)->share_locks[data].unlock();
-    }
+UpstreamClient::UpstreamClient() : m_impl(std::make_unique<Impl>()) { global_init(); }
 
-    Slot take() {
-        {
-            std::lock_guard guard(pool_mutex);
-            if (!pool.empty()) {
-                Slot slot = pool.back();
-                pool.pop_back();
-                return slot;
-            }
-        }
-        CURLM* multi = curl_multi_init();
-        // The shared connection cache is trimmed to the returning handle's
-        // multi limit, which defaults to 4 x its one easy handle: without
-        // this, every fifth concurrent call opens a new upstream connection.
-        curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, k_max_cached_connections);
-        return Slot{multi, curl_easy_init()};
-    }
-    void give_back(Slot slot) {
-        std::lock_guard guard(pool_mutex);
-        if (pool.size() < 64) {
-            pool.push_back(slot);
-            return;
-        }
-        curl_easy_cleanup(slot.easy);
-        curl_multi_cleanup(slot.multi);
-    }
-};
-
-UpstreamClient::UpstreamClient() : m_impl(std::make_unique<Impl>()) {
-    global_init();
-    m_impl->share = curl_share_init();
-    curl_share_setopt(m_impl->share, CURLSHOPT_LOCKFUNC, &Impl::lock);
-    curl_share_setopt(m_impl->share, CURLSHOPT_UNLOCKFUNC, &Impl::unlock);
-    curl_share_setopt(m_impl->share, CURLSHOPT_USERDATA, m_impl.get());
-    curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
-    curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
-    curl_share_setopt(m_impl->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
-}
-
-UpstreamClient::~UpstreamClient() {
-    for (Slot& slot : m_impl->pool) {
-        curl_easy_cleanup(slot.easy);
-        curl_multi_cleanup(slot.multi);
-    }
-    curl_share_cleanup(m_impl->share);
-}
+UpstreamClient::~UpstreamClient() = default;
 
 UpstreamClient& UpstreamClient::shared() {
     static UpstreamClient* client = new UpstreamClient(); // never destroyed: threads may outlive main
@@ -192,9 +168,8 @@ curl_slist* build_headers(const HttpRequest& request) {
 }
 
 void configure(CURL* easy, const HttpRequest& request, const SendOptions& options, Transfer& transfer,
-               curl_slist* headers, char* error_buffer, CURLSH* share) {
+               curl_slist* headers, char* error_buffer) {
     curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(easy, CURLOPT_SHARE, share);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
@@ -241,46 +216,42 @@ std::optional<Error> check_deadlines(const Transfer& t, const SendOptions& optio
 } // namespace
 
 Result<HttpResponse> UpstreamClient::send(const HttpRequest& request, const SendOptions& options) const {
-    Slot slot = m_impl->take();
-    curl_easy_reset(slot.easy);
+    ThreadSlot& slot = thread_slot();
+    curl_easy_reset(slot.easy());
     Transfer transfer;
     transfer.options = &options;
-    transfer.easy = slot.easy;
+    transfer.easy = slot.easy();
     char error_buffer[CURL_ERROR_SIZE] = {0};
     curl_slist* headers = build_headers(request);
-    configure(slot.easy, request, options, transfer, headers, error_buffer, m_impl->share);
+    configure(slot.easy(), request, options, transfer, headers, error_buffer);
     const std::string host = host_of(request.url);
 
-    curl_multi_add_handle(slot.multi, slot.easy);
+    curl_multi_add_handle(slot.multi(), slot.easy());
     auto sent = Clock::now();
     std::optional<Error> failure;
     CURLcode result = CURLE_OK;
     int running = 1;
     while (running > 0) {
-        if (curl_multi_perform(slot.multi, &running) != CURLM_OK) {
+        if (curl_multi_perform(slot.multi(), &running) != CURLM_OK) {
             failure = make_error(ErrorCode::internal, "libcurl multi failure");
             break;
         }
         int queued = 0;
-        while (CURLMsg* msg = curl_multi_info_read(slot.multi, &queued))
+        while (CURLMsg* msg = curl_multi_info_read(slot.multi(), &queued))
             if (msg->msg == CURLMSG_DONE) result = msg->data.result;
         if (running == 0) break;
         if ((failure = check_deadlines(transfer, options, sent, host))) break;
-        curl_multi_poll(slot.multi, nullptr, 0, k_poll_ms, nullptr);
+        curl_multi_poll(slot.multi(), nullptr, 0, k_poll_ms, nullptr);
     }
-    curl_multi_remove_handle(slot.multi, slot.easy);
+    curl_multi_remove_handle(slot.multi(), slot.easy());
     curl_slist_free_all(headers);
     if (!failure && !transfer.status_known) {
         long status = 0;
-        curl_easy_getinfo(slot.easy, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(slot.easy(), CURLINFO_RESPONSE_CODE, &status);
         transfer.response.status = static_cast<int>(status);
     }
     // A cancelled or timed-out connection may be mid-response: drop it.
-    if (failure || result != CURLE_OK) {
-        curl_easy_cleanup(slot.easy);
-        slot.easy = curl_easy_init();
-    }
-    m_impl->give_back(slot);
+    if (failure || result != CURLE_OK) slot.renew_easy();
 
     if (failure) return fail(*failure);
     if (transfer.stopped_by_callback) return fail(ErrorCode::cancelled, "request to " + host + " cancelled");

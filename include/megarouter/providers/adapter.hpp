@@ -86,6 +86,12 @@ public:
     // the JSON does not have the documented shape.
     virtual Result<ChatResponse> decode_response(const nlohmann::json& body) const = 0;
 
+    // The top-level member of a complete answer that carries its usage
+    // ("usage", Gemini "usageMetadata"), and that member decoded: what a
+    // pass-through call reads (see pick_member) instead of the whole answer.
+    virtual std::string_view usage_member() const = 0;
+    virtual catalog::Usage decode_usage(const nlohmann::json& member) const = 0;
+
     // A fresh incremental decoder for one streamed answer.
     virtual std::unique_ptr<StreamDecoder> stream_decoder() const = 0;
 

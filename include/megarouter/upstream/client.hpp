@@ -1,7 +1,8 @@
-// The upstream HTTP client: libcurl with a shared connection cache (keep-alive
+// The upstream HTTP client: libcurl with per-thread connection caches (keep-alive
 // and HTTP/2 where offered), TLS verification on, proxies from HTTPS_PROXY /
 // NO_PROXY, per-call timeouts, and streaming bodies delivered chunk by chunk.
-// One UpstreamClient is shared by all proxy worker threads.
+// One UpstreamClient is shared by all proxy worker threads; each thread keeps
+// its own upstream connections, so reuse takes no lock.
 #pragma once
 
 #include <atomic>
