@@ -1,7 +1,8 @@
 // Benchmark of spend reports over a synthetic ledger.
 //   bench_spend --generate N --db FILE [--days D]   write N synthetic rows (spread over D days, default 365)
-//   bench_spend --db FILE [--runs R]                 time grouped reports over the whole ledger
-// Prints wall and CPU milliseconds (best and median of R runs) per report.
+//   bench_spend --db FILE [--runs R] [--scan]        time grouped reports over the whole ledger
+// Prints wall and CPU milliseconds (best and median of R runs) per report;
+// --scan times the raw-row scan (run_spend_report_scan) instead of the rollup.
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -48,13 +49,12 @@ struct Case {
     std::vector<reports::Dimension> by;
     reports::Granularity period;
     std::string node;
+    const char* zone = "Europe/Berlin";
 };
 
-int bench(const std::string& file, int runs) {
+int bench(const std::string& file, int runs, bool scan) {
     auto db = store::Database::open(file, store::OpenMode::read_only);
     if (!db) return std::fprintf(stderr, "%s\n", db.error().message.c_str()), 1;
-    auto zone = governance::TimeZone::load("Europe/Berlin");
-    if (!zone) return std::fprintf(stderr, "%s\n", zone.error().message.c_str()), 1;
     using D = reports::Dimension;
     using G = reports::Granularity;
     std::vector<Case> cases = {
@@ -64,9 +64,13 @@ int bench(const std::string& file, int runs) {
         {"by user, monthly", {D::user}, G::month, ""},
         {"by model, daily", {D::model}, G::day, ""},
         {"node acme/eng by team, monthly", {D::team}, G::month, "acme/eng"},
+        {"by team, monthly, Asia/Kolkata", {D::team}, G::month, "", "Asia/Kolkata"},
+        {"by team, weekly", {D::team}, G::week, ""},
     };
     std::printf("%-34s %10s %10s %10s %10s %9s\n", "report", "wall best", "wall med", "cpu best", "rows", "groups");
     for (const Case& c : cases) {
+        auto zone = governance::TimeZone::load(c.zone);
+        if (!zone) return std::fprintf(stderr, "%s\n", zone.error().message.c_str()), 1;
         reports::SpendQuery query;
         query.since = k_start - 40 * k_day;
         query.until = k_start + 800 * k_day;
@@ -79,7 +83,8 @@ int bench(const std::string& file, int runs) {
         for (int run = 0; run < runs; ++run) {
             double cpu = cpu_ms();
             std::int64_t begin = core::monotonic_us();
-            auto report = reports::run_spend_report(*db, query, *zone);
+            auto report = scan ? reports::run_spend_report_scan(*db, query, *zone)
+                               : reports::run_spend_report(*db, query, *zone);
             walls.push_back((core::monotonic_us() - begin) / 1e3);
             cpus.push_back(cpu_ms() - cpu);
             if (!report) return std::fprintf(stderr, "%s\n", report.error().message.c_str()), 1;
@@ -100,6 +105,7 @@ int main(int argc, char** argv) {
     std::string file = "/tmp/megarouter-spend-bench.db";
     std::int64_t rows = -1, days = 365;
     int runs = 5;
+    bool scan = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
@@ -107,11 +113,12 @@ int main(int argc, char** argv) {
         else if (arg == "--db") file = next();
         else if (arg == "--days") days = std::stoll(next());
         else if (arg == "--runs") runs = std::max(1, std::stoi(next()));
+        else if (arg == "--scan") scan = true;
         else {
-            std::fprintf(stderr, "usage: bench_spend [--generate N [--days D]] [--db FILE] [--runs R]\n");
+            std::fprintf(stderr, "usage: bench_spend [--generate N [--days D]] [--db FILE] [--runs R] [--scan]\n");
             return 64;
         }
     }
     if (rows >= 0) return generate(file, rows, days);
-    return bench(file, runs);
+    return bench(file, runs, scan);
 }

@@ -4,7 +4,8 @@
 
 #include "context.hpp"
 #include "megarouter/catalog/catalog.hpp"
-#include "prompt_log.hpp"
+#include "megarouter/store/prompt_log.hpp"
+#include "prompt.hpp"
 
 namespace megarouter::cli {
 

@@ -49,9 +49,14 @@ void handle_signals(Context& context, proxy::ProxyServer& server, const sigset_t
         if (sigwait(&signals, &number) != 0) continue;
         if (number == SIGHUP) {
             auto config = reload_config(context);
-            auto reloaded = config ? server.reload(std::move(*config)) : Result<void>(std::unexpected(config.error()));
-            if (reloaded) std::cerr << "megarouter: configuration reloaded\n";
-            else std::cerr << "megarouter: reload failed, keeping the previous configuration: " << reloaded.error().message << "\n";
+            auto reloaded = config ? server.reload(std::move(*config))
+                                   : Result<std::vector<std::string>>(std::unexpected(config.error()));
+            if (reloaded) {
+                std::cerr << "megarouter: configuration reloaded\n";
+                for (const std::string& note : *reloaded) std::cerr << "megarouter: " << note << "\n";
+            } else {
+                std::cerr << "megarouter: reload failed, keeping the previous configuration: " << reloaded.error().message << "\n";
+            }
             continue;
         }
         if (number == SIGUSR2) return;

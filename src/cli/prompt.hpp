@@ -12,9 +12,19 @@
 #include "context.hpp"
 #include "megarouter/catalog/catalog.hpp"
 #include "megarouter/providers/canonical.hpp"
-#include "prompt_log.hpp"
+#include "megarouter/store/prompt_log.hpp"
 
 namespace megarouter::cli {
+
+// The prompt log lives in the store module (the proxy writes it too).
+using store::PromptLogEntry;
+using store::conversation;
+using store::get_prompt;
+using store::last_conversation;
+using store::list_prompts;
+using store::log_prompt;
+using store::search_prompts;
+using store::to_json;
 
 inline constexpr std::size_t k_max_stdin_bytes = 8 * 1024 * 1024;
 

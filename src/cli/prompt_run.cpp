@@ -20,17 +20,7 @@ std::int64_t ms_since(Clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
 }
 
-std::string iso_now() {
-    auto now = std::chrono::system_clock::now();
-    std::time_t seconds = std::chrono::system_clock::to_time_t(now);
-    auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-    std::tm tm{};
-    ::gmtime_r(&seconds, &tm);
-    char buffer[40];
-    std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buffer + n, sizeof buffer - n, ".%03dZ", static_cast<int>(millis));
-    return buffer;
-}
+std::string iso_now() { return store::iso_timestamp_now(); }
 
 // One deployment to try: a catalog offering, or a direct provider/model.
 struct Attempt {

@@ -173,7 +173,7 @@ std::string describe_config(const Config& c) {
     out << "[server]\nhost = \"" << s.host << "\"\nport = " << s.port << "\nmax_body_bytes = " << s.max_body_bytes
         << "\nrequest_timeout_s = " << s.request_timeout_s << "\nidle_stream_timeout_s = " << s.idle_stream_timeout_s
         << "\nmax_concurrent = " << s.max_concurrent << "\nrequire_keys = " << (s.require_keys ? "true" : "false")
-        << "\n";
+        << "\nlog_prompts = " << (s.log_prompts ? "true" : "false") << "\n";
     for (const auto& [name, p] : c.providers) {
         out << "\n[providers." << name << "]\n";
         if (p.api_key) out << "api_key = \"" << mask_secret(*p.api_key) << "\"\n";
@@ -200,6 +200,8 @@ std::string starter_config() {
 # max_concurrent = 1024
 # access_log = ""         # "" stderr, "-" stdout, a file path, or "off"
 # access_log_json = false
+# log_prompts = false     # also keep the proxy's prompts and answers in the log (`megarouter logs`)
+# SIGHUP reloads this file; host, port, access_log and switching log_prompts on take a restart.
 
 # Provider credentials come from the usual variables (OPENAI_API_KEY,
 # ANTHROPIC_API_KEY, GEMINI_API_KEY, ...) or from here. base_url overrides the

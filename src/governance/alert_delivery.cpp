@@ -1,5 +1,6 @@
-// The outbox worker: every second (or when the writer just queued events) it
-// sends the deliveries that are due, oldest first, and records the outcome.
+// The outbox worker: every second, when the writer just queued events or when
+// a POST finished, it starts the deliveries that are due, oldest first, all
+// at once (WebhookSender), and records each outcome as it comes.
 // At-least-once: a delivery is marked delivered only after a 2xx, so a crash
 // between the POST and the update sends it again (receivers dedupe by
 // X-Megarouter-Event-Id). It also queues key.expiring once per key, 7 days
@@ -7,11 +8,14 @@
 #include <curl/curl.h>
 
 #include <chrono>
+#include <map>
+#include <set>
 
 #include "crypto.hpp"
 #include "gate_impl.hpp"
 #include "megarouter/governance/alerts.hpp"
 #include "sql.hpp"
+#include "webhook_sender.hpp"
 
 namespace megarouter::governance {
 
@@ -26,44 +30,14 @@ std::int64_t retry_delay_ms(std::int64_t attempts) {
     return std::min<std::int64_t>(delay, 3'600'000);
 }
 
-namespace {
-
-std::size_t discard(char*, std::size_t size, std::size_t count, void*) { return size * count; }
-
-} // namespace
-
 PostOutcome post_webhook(const std::string& url, std::string_view secret, std::string_view event_id,
                          const std::string& body, std::int64_t timestamp_s, long timeout_ms) {
-    PostOutcome outcome;
-    CURL* curl = curl_easy_init();
-    if (!curl) return {false, 0, "curl_easy_init failed"};
+    WebhookJob job{.event_id = std::string(event_id), .url = url, .secret = std::string(secret), .body = body,
+                   .timestamp_s = timestamp_s, .timeout_ms = timeout_ms};
     curl_slist* headers = nullptr;
-    headers = curl_slist_append(headers, "Content-Type: application/json");
-    headers = curl_slist_append(headers, ("X-Megarouter-Event-Id: " + std::string(event_id)).c_str());
-    headers = curl_slist_append(headers, ("X-Megarouter-Timestamp: " + std::to_string(timestamp_s)).c_str());
-    if (!secret.empty())
-        headers = curl_slist_append(headers,
-                                    ("X-Megarouter-Signature: " + webhook_signature(secret, timestamp_s, body)).c_str());
-    headers = curl_slist_append(headers, "User-Agent: megarouter-webhooks/" MEGAROUTER_VERSION);
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, std::min(timeout_ms, 5000L));
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    CURLcode rc = curl_easy_perform(curl);
-    if (rc != CURLE_OK) {
-        outcome.error = curl_easy_strerror(rc);
-    } else {
-        long status = 0;
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-        outcome.status = static_cast<int>(status);
-        outcome.delivered = status >= 200 && status < 300;
-        if (!outcome.delivered) outcome.error = "HTTP " + std::to_string(status);
-    }
+    CURL* curl = make_webhook_handle(job, headers);
+    if (!curl) return {false, 0, "curl_easy_init failed"};
+    PostOutcome outcome = webhook_outcome(curl, curl_easy_perform(curl));
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
     return outcome;
@@ -93,51 +67,116 @@ void queue_expiring_keys(store::Database& db, core::Millis now) {
 
 } // namespace
 
+namespace {
+
+constexpr std::size_t k_max_in_flight = 32; // POSTs at once, at most one per webhook
+constexpr int k_due_window = 100;            // due rows read per scan
+
+// Records the outcome of one attempt: delivered, pending again after the
+// backoff, or failed once the day is over (or the webhook was removed).
+void record_outcome(store::Database& db, const Due& d, const PostOutcome& outcome, core::Millis after) {
+    std::int64_t attempts = d.attempts + 1;
+    std::string status = outcome.delivered ? "delivered"
+                         : (d.webhook_gone || after - d.event_ts >= k_delivery_give_up_ms) ? "failed"
+                                                                                            : "pending";
+    (void)sql::run(db,
+                   "UPDATE gov_deliveries SET status = ?, attempts = ?, next_attempt_ms = ?, last_error = ?, "
+                   "delivered_ms = ? WHERE event_id = ? AND webhook_id = ?",
+                   status, attempts, after + retry_delay_ms(attempts), outcome.error,
+                   outcome.delivered ? std::optional<std::int64_t>(after) : std::nullopt, d.event_id, d.webhook_id);
+}
+
+// What the scheduler knows about deliveries handed to the sender.
+struct InFlight {
+    std::map<std::pair<std::string, std::int64_t>, Due> rows; // by (event, webhook)
+    std::set<std::int64_t> webhooks;                         // webhooks with a POST in flight
+
+    // Records the outcomes the sender finished.
+    void collect(store::Database& db, WebhookSender& sender, const core::Clock& clock) {
+        for (WebhookResult& result : sender.take_finished()) {
+            webhooks.erase(result.job.webhook_id);
+            auto it = rows.find({result.job.event_id, result.job.webhook_id});
+            if (it == rows.end()) continue;
+            record_outcome(db, it->second, result.outcome, clock.now_ms());
+            rows.erase(it);
+        }
+    }
+
+    // Starts the due deliveries of webhooks with nothing in flight, oldest
+    // first. Returns whether a full window was read and acted on (more may
+    // be due at once).
+    bool dispatch(store::Database& db, WebhookSender& sender, core::Millis now) {
+        if (rows.size() >= k_max_in_flight) return false;
+        nlohmann::json busy(webhooks);
+        std::vector<Due> due;
+        auto read = sql::each(db,
+                              "SELECT d.event_id, d.webhook_id, d.url, d.attempts, e.payload, e.ts, w.secret, "
+                              "w.id IS NULL FROM gov_deliveries d JOIN gov_events e ON e.id = d.event_id "
+                              "LEFT JOIN gov_webhooks w ON w.id = d.webhook_id "
+                              "WHERE d.status = 'pending' AND d.next_attempt_ms <= ? "
+                              "AND d.webhook_id NOT IN (SELECT value FROM json_each(?)) "
+                              "ORDER BY d.next_attempt_ms LIMIT ?",
+                              [&](const store::Statement& s) {
+                                  due.push_back({s.text(0), s.text(2), s.text(6), s.text(4), s.int64(1), s.int64(3),
+                                                 s.int64(5), s.int64(7) != 0});
+                              },
+                              now, busy.dump(), static_cast<std::int64_t>(k_due_window));
+        if (!read) return false;
+        bool progressed = false;
+        for (Due& d : due) {
+            if (d.webhook_gone) {
+                record_outcome(db, d, {false, 0, "webhook removed"}, now);
+                progressed = true;
+            } else if (!webhooks.contains(d.webhook_id) && rows.size() < k_max_in_flight) {
+                webhooks.insert(d.webhook_id);
+                sender.submit({.event_id = d.event_id, .webhook_id = d.webhook_id, .url = d.url, .secret = d.secret,
+                               .body = d.payload, .timestamp_s = now / 1000, .timeout_ms = k_webhook_timeout_ms});
+                rows.emplace(std::make_pair(d.event_id, d.webhook_id), std::move(d));
+                progressed = true;
+            }
+        }
+        return progressed && static_cast<int>(due.size()) == k_due_window && rows.size() < k_max_in_flight;
+    }
+};
+
+} // namespace
+
+// The scheduler half of delivery: this thread owns the outbox (reads due
+// rows, records outcomes); the WebhookSender's thread does the network, all
+// transfers at once, so a receiver that hangs holds one transfer until its
+// timeout and the others go on. One delivery per webhook is in flight at a
+// time (receivers see their events in order, and a hanging one cannot take
+// every slot).
 void Gate::Impl::delivery_loop() {
     auto db = store::Database::open(path);
     if (!db) return;
+    bool finished_signal = false; // guarded by delivery_mutex
+    InFlight in_flight;
     core::Millis last_expiry_scan = 0;
+    bool more = false;
+    // Declared last: destroyed first, aborting transfers in flight (they stay pending).
+    WebhookSender sender([this, &finished_signal] {
+        {
+            std::lock_guard lock(delivery_mutex);
+            finished_signal = true;
+        }
+        delivery_cv.notify_all();
+    });
     while (true) {
         {
             std::unique_lock lock(delivery_mutex);
-            delivery_cv.wait_for(lock, std::chrono::seconds(1), [&] { return delivery_stopping; });
+            // Any wake-up (the writer queued events, a POST finished, stop) or a second: scan.
+            if (!delivery_stopping && !finished_signal && !more) delivery_cv.wait_for(lock, std::chrono::seconds(1));
+            finished_signal = false;
             if (delivery_stopping) return;
         }
+        in_flight.collect(*db, sender, *clock);
         core::Millis now = clock->now_ms();
         if (now - last_expiry_scan > 3'600'000) {
             last_expiry_scan = now;
             queue_expiring_keys(*db, now);
         }
-        std::vector<Due> due;
-        (void)sql::each(*db,
-                        "SELECT d.event_id, d.webhook_id, d.url, d.attempts, e.payload, e.ts, w.secret, w.id IS NULL "
-                        "FROM gov_deliveries d JOIN gov_events e ON e.id = d.event_id "
-                        "LEFT JOIN gov_webhooks w ON w.id = d.webhook_id "
-                        "WHERE d.status = 'pending' AND d.next_attempt_ms <= ? ORDER BY d.next_attempt_ms LIMIT 20",
-                        [&](const store::Statement& s) {
-                            due.push_back({s.text(0), s.text(2), s.text(6), s.text(4), s.int64(1), s.int64(3),
-                                           s.int64(5), s.int64(7) != 0});
-                        },
-                        now);
-        for (const Due& d : due) {
-            {
-                std::lock_guard lock(delivery_mutex);
-                if (delivery_stopping) return;
-            }
-            PostOutcome outcome = d.webhook_gone ? PostOutcome{false, 0, "webhook removed"}
-                                                 : post_webhook(d.url, d.secret, d.event_id, d.payload, now / 1000);
-            core::Millis after = clock->now_ms();
-            std::int64_t attempts = d.attempts + 1;
-            std::string status = outcome.delivered ? "delivered"
-                                 : (d.webhook_gone || after - d.event_ts >= k_delivery_give_up_ms) ? "failed"
-                                                                                                    : "pending";
-            (void)sql::run(*db,
-                           "UPDATE gov_deliveries SET status = ?, attempts = ?, next_attempt_ms = ?, last_error = ?, "
-                           "delivered_ms = ? WHERE event_id = ? AND webhook_id = ?",
-                           status, attempts, after + retry_delay_ms(attempts), outcome.error,
-                           outcome.delivered ? std::optional<std::int64_t>(after) : std::nullopt, d.event_id,
-                           d.webhook_id);
-        }
+        more = in_flight.dispatch(*db, sender, now);
     }
 }
 

@@ -49,6 +49,13 @@ Gate::~Gate() {
     if (m_impl->delivery.joinable()) m_impl->delivery.join();
 }
 
+void Gate::post_event(std::string id, std::string type, std::string node, core::Millis ts, std::string summary,
+                      nlohmann::json figures) {
+    WriterItem item;
+    item.events.push_back({std::move(id), std::move(type), std::move(node), std::move(summary), ts, std::move(figures)});
+    m_impl->enqueue(std::move(item));
+}
+
 bool Gate::keys_exist() const { return m_impl->any_keys.load(); }
 bool Gate::require_keys() const { return m_impl->options.require_keys; }
 
@@ -104,23 +111,6 @@ Result<Principal> Gate::authenticate(std::string_view presented) {
     principal.grants.push_back({key.role, key.owner});
     principal.policy = key.policy;
     return principal;
-}
-
-Result<void> Gate::check_policy(const Principal& p, std::string_view model, std::string_view vendor,
-                                std::string_view provider, std::string_view mode) {
-    auto check = [&](const std::vector<std::string>& allowed, std::string_view value, const char* what) -> Result<void> {
-        if (allowed.empty() || value.empty()) return {};
-        for (const std::string& item : allowed)
-            if (item == value) return {};
-        std::string list;
-        for (const std::string& item : allowed) list += (list.empty() ? "" : ", ") + item;
-        return fail(ErrorCode::permission_denied, "key " + p.key_prefix + " policy allowed_" + what + " (" + list +
-                                                      ") does not include '" + std::string(value) + "'");
-    };
-    if (auto r = check(p.policy.allowed_models, model, "models"); !r) return r;
-    if (auto r = check(p.policy.allowed_vendors, vendor, "vendors"); !r) return r;
-    if (auto r = check(p.policy.allowed_providers, provider, "providers"); !r) return r;
-    return check(p.policy.allowed_modes, mode, "modes");
 }
 
 } // namespace megarouter::governance

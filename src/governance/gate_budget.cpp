@@ -186,6 +186,14 @@ void Gate::settle(const Reservation& reservation, const LedgerEntry& entry_in) {
     m_impl->enqueue(std::move(item));
 }
 
+std::map<std::int64_t, std::int64_t> Gate::reserved_by_limit() const {
+    std::map<std::int64_t, std::int64_t> out;
+    std::lock_guard lock(m_impl->limits_mutex);
+    for (const auto& [id, state] : m_impl->limits)
+        if (state.reserved != 0) out[id] = state.reserved;
+    return out;
+}
+
 void Gate::record(LedgerEntry entry) {
     if (entry.ts == 0) entry.ts = m_impl->clock->now_ms();
     m_impl->enqueue({std::move(entry), {}, {}});

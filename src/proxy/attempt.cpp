@@ -74,6 +74,14 @@ private:
     std::string m_held;
 };
 
+// The text of a complete answer that is passed through, for the prompt log.
+std::string answer_text_of(const providers::UpstreamAdapter& adapter, const std::string& body, bool responses) {
+    json parsed = json::parse(body, nullptr, false);
+    if (responses) return responses_output_text(parsed);
+    auto decoded = adapter.decode_response(parsed);
+    return decoded ? decoded->text : std::string();
+}
+
 Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate& target,
                                    const providers::Endpoint& endpoint, StreamRelay* relay,
                                    catalog::Usage& partial, const std::atomic<bool>* cancel) {
@@ -105,6 +113,7 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
         if (!usage) return fail(ErrorCode::upstream_error, "the upstream answered with invalid JSON", true);
         AttemptOutcome outcome{.body = std::move(answer->body)};
         outcome.usage = responses ? usage_from_responses(*usage) : adapter.decode_usage(*usage);
+        if (exchange.keep_text) exchange.answer_text = answer_text_of(adapter, outcome.body, responses);
         return outcome;
     }
 
@@ -116,6 +125,8 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
         if (decoder) {
             for (const auto& event : decoder->feed(bytes))
                 if (event.kind == providers::StreamEvent::Kind::usage) partial.merge(event.usage);
+                else if (exchange.keep_text && event.kind == providers::StreamEvent::Kind::text_delta)
+                    exchange.answer_text += event.text;
         } else {
             sniffer.feed(bytes);
         }
@@ -129,6 +140,7 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     options.on_chunk = &on_chunk;
     auto answer = client.send(request, options);
     if (!decoder) partial = sniffer.usage();
+    if (!decoder && exchange.keep_text) exchange.answer_text = sniffer.text();
     Error error;
     if (!answer) error = answer.error();
     else if (answer->status / 100 != 2) error = adapter.decode_error(answer->status, answer->body, answer->headers);
@@ -159,6 +171,7 @@ Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& t
     if (!relay) {
         auto answer = providers::call(endpoint, exchange.chat, model_id, options, nullptr);
         if (!answer) return std::unexpected(answer.error());
+        if (exchange.keep_text) exchange.answer_text = answer->text;
         json out = exchange.api == ApiKind::responses ? encode_responses_response(*answer, model)
                                                       : client_side->encode_client_response(*answer, model);
         return AttemptOutcome{.body = out.dump(-1, ' ', false, json::error_handler_t::replace), .usage = answer->usage};
@@ -168,6 +181,7 @@ Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& t
     providers::StreamCallback on_event = [&](const providers::StreamEvent& event) {
         if (event.kind == providers::StreamEvent::Kind::error) return true; // call() fails right after
         if (event.kind == providers::StreamEvent::Kind::usage) partial.merge(event.usage);
+        if (exchange.keep_text && event.kind == providers::StreamEvent::Kind::text_delta) exchange.answer_text += event.text;
         relay->write(encoder->encode(event));
         if (event.kind != providers::StreamEvent::Kind::start && !relay->committed()) {
             relay->commit();
@@ -195,6 +209,7 @@ providers::WireFormat client_format(ApiKind api) {
 Result<AttemptOutcome> attempt(Exchange& exchange, const routing::Candidate& target,
                                const providers::Endpoint& endpoint, StreamRelay* relay,
                                catalog::Usage& partial_usage, const std::atomic<bool>* cancel) {
+    exchange.answer_text.clear(); // the log keeps what the answering attempt said
     if (passes_through(exchange.api, endpoint))
         return passthrough(exchange, target, endpoint, relay, partial_usage, cancel);
     return translate(exchange, target, endpoint, relay, partial_usage, cancel);

@@ -5,6 +5,7 @@
 #include "megarouter/proxy/responses_api.hpp"
 #include "megarouter/routing/analyser.hpp"
 #include "proxy/exchange.hpp"
+#include "proxy/policy_models.hpp"
 
 namespace megarouter::proxy {
 namespace {
@@ -92,15 +93,17 @@ Result<void> route(Exchange& exchange, Shared& shared) {
     if (const auto& principal = exchange.caller.principal) {
         const auto& policy = principal->policy;
         auto& c = ask.constraints;
-        c.allow_models = policy.allowed_models;
+        c.allow_models = allowed_model_ids(policy.allowed_models, *exchange.snapshot); // aliases, groups -> ids
         c.allow_vendors = policy.allowed_vendors;
         c.allow_providers = policy.allowed_providers;
         c.max_price_per_mtok = policy.max_price_per_mtok;
     }
     // A model the key may not use, asked for by name: 403 naming the policy
     // (rather than the router's "no route" once the policy filtered it out).
+    governance::ModelExpander expand = model_expander(*exchange.snapshot);
     if (const catalog::Model* named = exchange.snapshot->catalog.find(exchange.chat.model); named && exchange.caller.principal)
-        if (auto allowed = shared.governance->check_policy(exchange.caller, named->id, named->vendor, "", ""); !allowed)
+        if (auto allowed = shared.governance->check_policy(exchange.caller, named->id, named->vendor, "", "", expand);
+            !allowed)
             return std::unexpected(allowed.error());
     if (exchange.guardrails.downgrade) {
         ask.constraints.forced_mode = routing::parse_mode(exchange.guardrails.forced_mode);
@@ -124,7 +127,8 @@ Result<void> route(Exchange& exchange, Shared& shared) {
     exchange.mode = exchange.plan->mode;
     const auto& chosen = exchange.plan->chosen;
     if (auto allowed = shared.governance->check_policy(exchange.caller, chosen.model->id, chosen.model->vendor,
-                                                      chosen.offering->provider, routing::to_string(exchange.mode));
+                                                      chosen.offering->provider, routing::to_string(exchange.mode),
+                                                      expand);
         !allowed)
         return std::unexpected(allowed.error());
     const auto& analysis = exchange.plan->analysis;
@@ -234,6 +238,7 @@ void finish(Exchange& exchange, Shared& shared, const std::string& method) {
             .error_code = exchange.error_code};
         shared.governance->settle(exchange.caller, exchange.hold, entry);
     }
+    record_prompt(exchange, shared, latency_ms);
     shared.access_log->write({.ts_ms = core::system_clock().now_ms(),
                               .request_id = exchange.request_id,
                               .method = method,

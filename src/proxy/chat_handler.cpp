@@ -88,6 +88,9 @@ void handle_chat(Shared& shared, ApiKind api, const httplib::Request& request, h
     exchange->snapshot = shared.snapshot();
     const auto& server = exchange->snapshot->config.server;
     exchange->deadline_us = exchange->started_us + std::int64_t{server.request_timeout_s} * 1'000'000;
+    // A reload may switch the log off; switching it on takes a restart.
+    exchange->keep_text = server.log_prompts && shared.prompts != nullptr;
+    if (exchange->keep_text) exchange->conversation_id = request.get_header_value("x-claude-code-session-id");
 
     InFlight token(shared.in_flight);
     if (shared.in_flight.load() > server.max_concurrent) {

@@ -56,6 +56,11 @@ struct Exchange {
     bool fallback = false;
     std::int64_t ttfb_us = 0;                    // streams: when committed
     std::string body_out;                        // non-streamed answer, in the client's format
+
+    // [server] log_prompts: the answer's text is kept for the prompt log.
+    bool keep_text = false;
+    std::string conversation_id;                 // x-claude-code-session-id, else the request id
+    std::string answer_text;                     // of the last attempt
 };
 
 // The result of one attempt at one deployment.

@@ -5,6 +5,7 @@
 
 #include "megarouter/governance/admin_api.hpp"
 #include "megarouter/reports/spend_api.hpp"
+#include "proxy/deployment_alerts.hpp"
 
 namespace megarouter::proxy {
 namespace {
@@ -32,9 +33,10 @@ public:
     }
 
     Result<void> check_policy(const Caller& caller, std::string_view model, std::string_view vendor,
-                              std::string_view provider, std::string_view mode) override {
+                              std::string_view provider, std::string_view mode,
+                              const governance::ModelExpander& expand) override {
         if (!caller.principal) return {};
-        return governance::Gate::check_policy(*caller.principal, model, vendor, provider, mode);
+        return governance::Gate::check_policy(*caller.principal, model, vendor, provider, mode, expand);
     }
 
     Result<governance::Reservation> reserve(const Caller& caller, governance::Nanos max_cost,
@@ -50,6 +52,12 @@ public:
     }
 
     void flush() override { m_gate->flush(); }
+
+    void deployment_event(const routing::HealthEvent& event) override {
+        DeploymentAlert alert = deployment_alert(event);
+        m_gate->post_event(std::move(alert.id), std::move(alert.type), k_deployment_event_node, alert.ts,
+                           std::move(alert.summary), std::move(alert.figures));
+    }
 
     void mount_admin(httplib::Server& server) override {
         governance::mount_admin_api(server, *m_gate, m_database, m_timezone);

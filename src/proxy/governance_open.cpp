@@ -9,8 +9,8 @@ public:
     bool enforcing() const override { return false; }
     Result<Caller> authenticate(std::string_view) override { return Caller{}; }
     Result<governance::Guardrails> precheck(const Caller&) override { return governance::Guardrails{}; }
-    Result<void> check_policy(const Caller&, std::string_view, std::string_view, std::string_view,
-                              std::string_view) override {
+    Result<void> check_policy(const Caller&, std::string_view, std::string_view, std::string_view, std::string_view,
+                              const governance::ModelExpander&) override {
         return {};
     }
     Result<governance::Reservation> reserve(const Caller&, governance::Nanos, std::int64_t) override {

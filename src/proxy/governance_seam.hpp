@@ -15,6 +15,7 @@
 #include "megarouter/core/paths.hpp"
 #include "megarouter/governance/gate.hpp"
 #include "megarouter/governance/ledger.hpp"
+#include "megarouter/routing/health.hpp"
 
 namespace httplib {
 class Server;
@@ -39,9 +40,12 @@ public:
     virtual Result<Caller> authenticate(std::string_view key) = 0;
     // Rate limits and budget guardrails. Fails with rate_limited / budget_exceeded.
     virtual Result<governance::Guardrails> precheck(const Caller& caller) = 0;
-    // Policy of the caller's key for the routed deployment. Fails with permission_denied.
+    // Policy of the caller's key for the routed deployment; `expand` turns
+    // model names into canonical ids (see Gate::check_policy). Fails with
+    // permission_denied.
     virtual Result<void> check_policy(const Caller& caller, std::string_view model, std::string_view vendor,
-                                      std::string_view provider, std::string_view mode) = 0;
+                                      std::string_view provider, std::string_view mode,
+                                      const governance::ModelExpander& expand) = 0;
     // Holds the estimated maximum cost. Fails with budget_exceeded.
     virtual Result<governance::Reservation> reserve(const Caller& caller, governance::Nanos max_cost,
                                                     std::int64_t tokens) = 0;
@@ -51,6 +55,11 @@ public:
                         const governance::LedgerEntry& entry) = 0;
     // Writes queued ledger rows (shutdown).
     virtual void flush() = 0;
+    // A deployment was ejected or recovered: queues a deployment.ejected /
+    // deployment.recovered alert for the outbox (global webhooks). Called on
+    // the request thread by the health tracker: memory only, never blocks on
+    // SQLite. Nothing without governance.
+    virtual void deployment_event(const routing::HealthEvent& event) { (void)event; }
     // Registers the /admin/... routes on `server` (nothing without governance).
     virtual void mount_admin(httplib::Server& server) { (void)server; }
 };

@@ -271,6 +271,7 @@ void ResponsesStreamSniffer::on_event(std::string_view data) {
             const json& response = event["response"];
             if (response.contains("usage")) m_usage = usage_from_responses(response["usage"]);
             m_model = response.value("model", "");
+            m_text = responses_output_text(response);
         }
     } else if (type == "response.failed" || type == "error") {
         m_failed = true;
@@ -286,6 +287,25 @@ std::string responses_stream_failure(const Error& error, std::string_view model)
     // Drop the encoder's own opening frames (created + in_progress).
     std::size_t at = out.find("event: error\n");
     return at == std::string::npos ? out : out.substr(at);
+}
+
+} // namespace megarouter::proxy
+
+namespace megarouter::proxy {
+
+std::string responses_output_text(const json& response) {
+    std::string text;
+    if (!response.is_object() || !response.contains("output") || !response["output"].is_array()) return text;
+    for (const json& item : response["output"]) {
+        if (!item.is_object() || item.value("type", "") != "message" || !item.contains("content") ||
+            !item["content"].is_array())
+            continue;
+        for (const json& part : item["content"])
+            if (part.is_object() && part.value("type", "") == "output_text" && part.contains("text") &&
+                part["text"].is_string())
+                text += part["text"].get<std::string>();
+    }
+    return text;
 }
 
 } // namespace megarouter::proxy

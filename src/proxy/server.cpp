@@ -29,10 +29,12 @@ struct ProxyServer::Impl {
     httplib::Server server;
     std::atomic<ElasticTaskPool*> pool{nullptr}; // owned by the server while it listens
     std::atomic<bool> stopping{false};
+    std::int64_t started_max_body = 0; // the listener's own limit; reloads may only lower it
 
     void configure();
     void add_routes();
     bool authorized(const httplib::Request& request, httplib::Response& response);
+    bool within_body_limit(const httplib::Request& request, httplib::Response& response);
 };
 
 bool is_loopback(const std::string& host) {
@@ -61,9 +63,19 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(core::Config config, co
     } else {
         impl->shared.governance = open_open_governance();
     }
+    if (config.server.log_prompts) {
+        auto recorder = PromptRecorder::open(config.database);
+        if (!recorder) return std::unexpected(recorder.error());
+        impl->shared.prompts = std::move(*recorder);
+    }
     auto snapshot = build_snapshot(std::move(config), paths, env);
     if (!snapshot) return std::unexpected(snapshot.error());
     impl->shared.health = std::make_unique<routing::HealthTracker>(core::system_clock(), (*snapshot)->routing.health);
+    // Ejections and recoveries become alert events (queued in memory on the request thread).
+    impl->shared.health->set_listener(
+        [governance = impl->shared.governance.get()](const routing::HealthEvent& event) {
+            governance->deployment_event(event);
+        });
     int max_concurrent = (*snapshot)->config.server.max_concurrent;
     impl->shared.upstream_pool = std::make_unique<ElasticTaskPool>(TaskPoolOptions{
         .max_threads = static_cast<std::size_t>(max_concurrent + k_pool_headroom), .idle_exit_ms = 5'000,
@@ -77,6 +89,7 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(core::Config config, co
 ProxyServer::ProxyServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 ProxyServer::~ProxyServer() {
+    m_impl->shared.health->set_listener({}); // the governance it points to goes first
     if (m_impl->server.is_running()) m_impl->server.stop();
     m_impl->shared.abort_streams = true;
     m_impl->shared.upstream_pool->shutdown();
@@ -91,6 +104,7 @@ void ProxyServer::Impl::configure() {
         pool.store(created);
         return created;
     };
+    started_max_body = limits.max_body_bytes;
     server.set_payload_max_length(static_cast<std::size_t>(limits.max_body_bytes));
     server.set_read_timeout(60, 0);  // a slow client uploading a large body
     server.set_write_timeout(60, 0); // a client that stopped reading
@@ -139,6 +153,16 @@ void ProxyServer::Impl::configure() {
     });
 }
 
+// The listener drains and refuses bodies over the start-up limit itself; a
+// reload may lower the limit, which this applies to the body it has read.
+bool ProxyServer::Impl::within_body_limit(const httplib::Request& request, httplib::Response& response) {
+    if (request.body.size() <= static_cast<std::size_t>(shared.snapshot()->config.server.max_body_bytes)) return true;
+    write_error(response, format_for_path(request.path),
+                make_error(ErrorCode::payload_too_large, "the request body is larger than the configured limit"), "");
+    response.status = 413;
+    return false;
+}
+
 bool ProxyServer::Impl::authorized(const httplib::Request& request, httplib::Response& response) {
     if (!shared.governance->enforcing()) return true;
     std::string auth = request.get_header_value("Authorization");
@@ -154,12 +178,12 @@ void ProxyServer::Impl::add_routes() {
     using Handler = void (*)(Shared&, const httplib::Request&, httplib::Response&);
     auto guarded = [this](Handler handler) {
         return [this, handler](const httplib::Request& request, httplib::Response& response) {
-            if (authorized(request, response)) handler(shared, request, response);
+            if (within_body_limit(request, response) && authorized(request, response)) handler(shared, request, response);
         };
     };
     auto chat = [this](ApiKind api) {
         return [this, api](const httplib::Request& request, httplib::Response& response) {
-            handle_chat(shared, api, request, response);
+            if (within_body_limit(request, response)) handle_chat(shared, api, request, response);
         };
     };
     // Clients whose base URL lacks /v1 call the same endpoints without it.
@@ -220,11 +244,24 @@ void ProxyServer::shutdown(int grace_ms) {
     impl.shared.abort_streams = true; // whatever is left ends now, with an error event
 }
 
-Result<void> ProxyServer::reload(core::Config config) {
+Result<std::vector<std::string>> ProxyServer::reload(core::Config config) {
+    const core::ServerSettings before = m_impl->shared.snapshot()->config.server;
+    const core::ServerSettings& after = config.server;
+    std::vector<std::string> restart;
+    auto changed = [&](bool differs, const std::string& what) {
+        if (differs) restart.push_back("[server] " + what + " changed: takes effect at restart");
+    };
+    // --host/--port/--access-log flags override the file: only compare what the file decides.
+    changed(!m_impl->options.host && after.host != before.host, "host");
+    changed(!m_impl->options.port && after.port != before.port, "port");
+    changed(!m_impl->options.access_log && (after.access_log != before.access_log), "access_log");
+    changed(!m_impl->options.access_log_json && after.access_log_json != before.access_log_json, "access_log_json");
+    changed(after.log_prompts && !m_impl->shared.prompts, "log_prompts (switched on)");
+    changed(after.max_body_bytes > m_impl->started_max_body, "max_body_bytes (raised above the start-up value)");
     auto snapshot = build_snapshot(std::move(config), m_impl->shared.paths, m_impl->shared.env);
     if (!snapshot) return std::unexpected(snapshot.error());
     m_impl->shared.set_snapshot(std::move(*snapshot));
-    return {};
+    return restart;
 }
 
 int ProxyServer::port() const { return m_impl->bound_port; }

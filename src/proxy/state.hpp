@@ -21,6 +21,7 @@
 #include "megarouter/routing/health.hpp"
 #include "megarouter/routing/routing_config.hpp"
 #include "proxy/governance_seam.hpp"
+#include "proxy/prompt_recorder.hpp"
 
 namespace megarouter::proxy {
 
@@ -47,6 +48,7 @@ struct Shared {
     std::unique_ptr<Governance> governance;  // never null (a pass-through when keys are off)
     std::unique_ptr<AccessLog> access_log;
     std::unique_ptr<ElasticTaskPool> upstream_pool; // runs streamed upstream calls
+    std::unique_ptr<PromptRecorder> prompts;  // null unless [server] log_prompts was on at start
     std::atomic<int> in_flight{0};
     std::atomic<bool> abort_streams{false};   // shutdown grace is over
     int keepalive_ms = 15'000;                // SSE comment after this much silence

@@ -46,7 +46,7 @@ Json budget_json(const BudgetView& b, const governance::TimeZone& zone) {
                 {"unit", b.tokens ? "tokens" : "usd"},
                 {"amount", b.amount},
                 {"spent", b.spent},
-                {"reserved", b.reserved},
+                {"reserved", b.reserved_known ? Json(b.reserved) : Json(nullptr)},
                 {"remaining", b.remaining},
                 {"block_line", b.block_line},
                 {"used_pct", b.amount ? round2(100.0 * static_cast<double>(b.spent) / static_cast<double>(b.amount)) : 0.0},

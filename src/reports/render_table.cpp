@@ -1,6 +1,7 @@
 // The terminal rendering of a spend report: a table of groups with totals,
 // the time series by period, and the budgets beside them. Charts (bars,
 // sparklines) and colour only when the caller says the terminal can show them.
+#include <algorithm>
 #include <cstdio>
 #include <limits>
 
@@ -128,7 +129,9 @@ std::string budgets_table(const std::vector<BudgetView>& budgets, const governan
                        amount_text(b, b.amount), amount_text(b, b.spent), amount_text(b, b.remaining), pct(used),
                        level, resets, amount_text(b, b.projected), flag});
     }
-    return table.render();
+    bool unknown = std::any_of(budgets.begin(), budgets.end(), [](const BudgetView& b) { return !b.reserved_known; });
+    // Reservations live in the proxy's memory: without it, say so rather than show 0.
+    return table.render() + (unknown ? "  reserved: n/a (proxy not queried); remaining = amount - spent\n" : "");
 }
 
 } // namespace

@@ -45,6 +45,7 @@ struct ApiContext {
     Authenticator authenticate;
     std::filesystem::path database;
     std::string timezone;
+    std::function<std::map<std::int64_t, std::int64_t>()> reserved; // empty: not known
 };
 
 void handle_spend(const ApiContext& context, const httplib::Request& request, httplib::Response& response) {
@@ -76,6 +77,7 @@ void handle_spend(const ApiContext& context, const httplib::Request& request, ht
     governance::Admin admin(*db, clock, resolved->zone, governance::Actor{&*principal});
     auto budgets = budgets_in_view(admin, resolved->query, now);
     if (!budgets) return send_error(response, budgets.error());
+    if (context.reserved) apply_reserved(*budgets, context.reserved());
     response.set_content(to_json(*report, *budgets, resolved->zone).dump(), "application/json");
 }
 
@@ -90,6 +92,18 @@ void serve_ui_file(std::string_view path, httplib::Response& response) {
     response.set_header("X-Content-Type-Options", "nosniff");
     response.set_header("Cache-Control", "no-cache");
     response.set_content(std::string(file->body), std::string(file->content_type));
+}
+
+void mount_routes(httplib::Server& server, ApiContext context_value) {
+    auto context = std::make_shared<ApiContext>(std::move(context_value));
+    server.Get("/admin/spend", [context](const httplib::Request& request, httplib::Response& response) {
+        handle_spend(*context, request, response);
+    });
+    server.Get("/ui", [](const httplib::Request&, httplib::Response& response) { response.set_redirect("/ui/"); });
+    server.Get("/ui/", [](const httplib::Request&, httplib::Response& response) { serve_ui_file("index.html", response); });
+    server.Get(R"(/ui/([a-z_]+\.(?:js|css|html)))", [](const httplib::Request& request, httplib::Response& response) {
+        serve_ui_file(request.matches[1].str(), response);
+    });
 }
 
 } // namespace
@@ -121,21 +135,15 @@ Result<void> restrict_to_caller(SpendQuery& query, const governance::Principal& 
 
 void mount_spend_api(httplib::Server& server, governance::Gate& gate, const std::filesystem::path& database,
                      const std::string& timezone) {
-    mount_spend_api(
-        server, [&gate](std::string_view key) { return gate.authenticate(key); }, database, timezone);
+    mount_routes(
+        server,
+        ApiContext{[&gate](std::string_view key) { return gate.authenticate(key); }, database, timezone,
+                   [&gate] { return gate.reserved_by_limit(); }});
 }
 
 void mount_spend_api(httplib::Server& server, Authenticator authenticate, const std::filesystem::path& database,
                      const std::string& timezone) {
-    auto context = std::make_shared<ApiContext>(ApiContext{std::move(authenticate), database, timezone});
-    server.Get("/admin/spend", [context](const httplib::Request& request, httplib::Response& response) {
-        handle_spend(*context, request, response);
-    });
-    server.Get("/ui", [](const httplib::Request&, httplib::Response& response) { response.set_redirect("/ui/"); });
-    server.Get("/ui/", [](const httplib::Request&, httplib::Response& response) { serve_ui_file("index.html", response); });
-    server.Get(R"(/ui/([a-z_]+\.(?:js|css|html)))", [](const httplib::Request& request, httplib::Response& response) {
-        serve_ui_file(request.matches[1].str(), response);
-    });
+    mount_routes(server, ApiContext{std::move(authenticate), database, timezone, {}});
 }
 
 } // namespace megarouter::reports

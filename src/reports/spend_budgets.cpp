@@ -62,6 +62,15 @@ BudgetView view_budget(const governance::BudgetInfo& budget, core::Millis now) {
     return view;
 }
 
+void apply_reserved(std::vector<BudgetView>& budgets, const std::map<std::int64_t, std::int64_t>& reserved) {
+    for (BudgetView& view : budgets) {
+        auto it = reserved.find(view.id);
+        view.reserved = it == reserved.end() ? 0 : it->second;
+        view.reserved_known = true;
+        view.remaining = std::max<std::int64_t>(0, view.amount - view.spent - view.reserved);
+    }
+}
+
 Result<std::vector<BudgetView>> budgets_in_view(governance::Admin& admin, const SpendQuery& query, core::Millis now) {
     auto budgets = admin.list_budgets("");
     if (!budgets) return std::unexpected(budgets.error());

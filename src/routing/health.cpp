@@ -101,7 +101,8 @@ void HealthTracker::record_success(std::string_view deployment, double ttft_ms, 
         }
         health.consecutive_failures = 0;
         if (health.state == HealthState::ejected || health.state == HealthState::probation)
-            pending.push_back({HealthEvent::Kind::recovered, std::string(deployment), now, 0, health.ejections, 0});
+            pending.push_back({HealthEvent::Kind::recovered, std::string(deployment), now, 0, health.ejections, 0, 0,
+                               false, health.error_rate, health.ttft_ms});
         if (health.state != HealthState::healthy) {
             health.state = HealthState::healthy;
             health.last_change = now;
@@ -127,7 +128,8 @@ void HealthTracker::record_failure(std::string_view deployment, const FailureInf
                 health.retry_after_until =
                     std::max(health.retry_after_until,
                              now + static_cast<core::Millis>(std::ceil(*failure.retry_after_seconds * 1000)));
-            bool eject = health.state == HealthState::probation ||
+            bool trial = health.state == HealthState::probation;
+            bool eject = trial ||
                          (health.state != HealthState::ejected &&
                           health.consecutive_failures >= m_settings.consecutive_failures_to_eject);
             if (eject) {
@@ -139,7 +141,8 @@ void HealthTracker::record_failure(std::string_view deployment, const FailureInf
                 health.state = HealthState::ejected;
                 health.last_change = now;
                 pending.push_back({HealthEvent::Kind::ejected, std::string(deployment), now, health.ejected_until,
-                                   health.ejections, failure.status});
+                                   health.ejections, failure.status, health.consecutive_failures,
+                                   trial, health.error_rate, health.ttft_ms});
             } else if (health.state != HealthState::ejected && health.retry_after_until > now) {
                 health.state = HealthState::cooling;
                 health.last_change = now;

@@ -146,6 +146,65 @@ constexpr Migration k_migrations[] = {
      "CREATE INDEX ledger_team_ts ON ledger(team, ts);"
      "CREATE INDEX ledger_dept_ts ON ledger(dept, ts);"
      "CREATE INDEX ledger_org_ts ON ledger(org, ts);"},
+    {42, "ledger_rollup",
+     // Exact sums of the ledger per UTC cell (level 0 hour, 1 day, 2 month, 3 week from
+     // Monday; start in ms) and combination of report dimensions (ledger_combos), kept by a
+     // trigger in the same transaction as every ledger insert, so spend reports read a few
+     // thousand rows instead of millions. errors counts status >= 400 or an error code;
+     // fallbacks counts fallback <> 0.
+     "CREATE TABLE ledger_combos ("
+     " id INTEGER PRIMARY KEY, org TEXT NOT NULL, dept TEXT NOT NULL, team TEXT NOT NULL,"
+     " user_path TEXT NOT NULL, key_id TEXT NOT NULL, routed_model TEXT NOT NULL, provider TEXT NOT NULL,"
+     " vendor TEXT NOT NULL, mode TEXT NOT NULL, tier TEXT NOT NULL, endpoint TEXT NOT NULL,"
+     " UNIQUE (org, dept, team, user_path, key_id, routed_model, provider, vendor, mode, tier, endpoint));"
+     "CREATE TABLE ledger_rollup ("
+     " level INTEGER NOT NULL, start INTEGER NOT NULL, combo INTEGER NOT NULL, requests INTEGER NOT NULL,"
+     " input_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,"
+     " cost_nanos INTEGER NOT NULL, baseline_nanos INTEGER NOT NULL, errors INTEGER NOT NULL,"
+     " fallbacks INTEGER NOT NULL, PRIMARY KEY (level, start, combo)) WITHOUT ROWID;"
+     "INSERT INTO ledger_combos(org, dept, team, user_path, key_id, routed_model, provider, vendor, mode, tier, endpoint)"
+     " SELECT DISTINCT org, dept, team, user_path, key_id, routed_model, provider, vendor, mode, tier, endpoint FROM ledger;"
+     "INSERT INTO ledger_rollup SELECT cell.level, CASE cell.level WHEN 0 THEN l.ts - ((l.ts % 3600000) + 3600000) % 3600000"
+     " WHEN 1 THEN l.ts - ((l.ts % 86400000) + 86400000) % 86400000"
+     " WHEN 3 THEN l.ts - ((l.ts % 86400000) + 86400000) % 86400000"
+     " - ((((l.ts - ((l.ts % 86400000) + 86400000) % 86400000) / 86400000 + 3) % 7 + 7) % 7) * 86400000"
+     " ELSE CAST(strftime('%s', (l.ts - ((l.ts % 86400000) + 86400000) % 86400000) / 1000, 'unixepoch',"
+     " 'start of month') AS INTEGER) * 1000 END, c.id, COUNT(*), SUM(l.input_tokens), SUM(l.cached_tokens),"
+     " SUM(l.output_tokens), SUM(l.cost_nanos), SUM(l.baseline_nanos), SUM(l.status >= 400 OR l.error_code <> ''),"
+     " SUM(l.fallback <> 0)"
+     " FROM ledger l JOIN ledger_combos c ON c.org = l.org AND c.dept = l.dept AND c.team = l.team"
+     " AND c.user_path = l.user_path AND c.key_id = l.key_id AND c.routed_model = l.routed_model"
+     " AND c.provider = l.provider AND c.vendor = l.vendor AND c.mode = l.mode AND c.tier = l.tier"
+     " AND c.endpoint = l.endpoint JOIN (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) cell"
+     " GROUP BY 1, 2, 3;"
+     "CREATE TRIGGER ledger_rollup_insert AFTER INSERT ON ledger BEGIN"
+     " INSERT INTO ledger_combos(org, dept, team, user_path, key_id, routed_model, provider, vendor, mode, tier, endpoint)"
+     " VALUES (new.org, new.dept, new.team, new.user_path, new.key_id, new.routed_model, new.provider, new.vendor,"
+     " new.mode, new.tier, new.endpoint) ON CONFLICT DO NOTHING;"
+     " INSERT INTO ledger_rollup SELECT cell.level, cell.start, c.id, 1, new.input_tokens, new.cached_tokens,"
+     " new.output_tokens, new.cost_nanos, new.baseline_nanos, (new.status >= 400 OR new.error_code <> ''),"
+     " (new.fallback <> 0) FROM ledger_combos c CROSS JOIN"
+     " (SELECT 0 AS level, new.ts - ((new.ts % 3600000) + 3600000) % 3600000 AS start"
+     " UNION ALL SELECT 1, new.ts - ((new.ts % 86400000) + 86400000) % 86400000"
+     " UNION ALL SELECT 2, CAST(strftime('%s', (new.ts - ((new.ts % 86400000) + 86400000) % 86400000) / 1000,"
+     " 'unixepoch', 'start of month') AS INTEGER) * 1000"
+     " UNION ALL SELECT 3, new.ts - ((new.ts % 86400000) + 86400000) % 86400000"
+     " - ((((new.ts - ((new.ts % 86400000) + 86400000) % 86400000) / 86400000 + 3) % 7 + 7) % 7) * 86400000) cell"
+     " WHERE c.org = new.org AND c.dept = new.dept AND c.team = new.team AND c.user_path = new.user_path"
+     " AND c.key_id = new.key_id AND c.routed_model = new.routed_model AND c.provider = new.provider"
+     " AND c.vendor = new.vendor AND c.mode = new.mode AND c.tier = new.tier AND c.endpoint = new.endpoint"
+     " ON CONFLICT (level, start, combo) DO UPDATE SET requests = requests + excluded.requests,"
+     " input_tokens = input_tokens + excluded.input_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,"
+     " output_tokens = output_tokens + excluded.output_tokens, cost_nanos = cost_nanos + excluded.cost_nanos,"
+     " baseline_nanos = baseline_nanos + excluded.baseline_nanos, errors = errors + excluded.errors,"
+     " fallbacks = fallbacks + excluded.fallbacks; END;"},
+    {43, "ledger_covering_indexes",
+     // A key's, user's or team's spend over a period reads only the index: the rows of one
+     // scope are scattered over the period's pages, so fetching each row cost 20 ms (key) to
+     // 67 ms (team) for a month at 10M rows; covering, 1 ms and 6 ms (bench_ledger_index_bench).
+     "DROP INDEX ledger_key_ts; CREATE INDEX ledger_key_ts ON ledger(key_id, ts, cost_nanos);"
+     "DROP INDEX ledger_user_ts; CREATE INDEX ledger_user_ts ON ledger(user_path, ts, cost_nanos);"
+     "DROP INDEX ledger_team_ts; CREATE INDEX ledger_team_ts ON ledger(team, ts, cost_nanos);"},
     // ---- alerts (50-59): webhooks, durable event outbox, deliveries ----
     {50, "gov_alerts",
      // scope '' = global webhook; events '*' or a comma-separated list of event types.

@@ -80,6 +80,18 @@ TEST_CASE("governance e2e: a key restricted to some models gets 403 naming the p
     CHECK_MESSAGE(denied->status == 403, denied->body);
     CHECK_MESSAGE(denied->body.find("allowed_models") != std::string::npos, denied->body);
     CHECK_MESSAGE(denied->body.find("gpt-4o-mini") != std::string::npos, denied->body);
+
+    // A policy naming a dated alias allows the canonical id, and the other way round.
+    auto [dated_id, dated] = fx.key("acme/eng/platform/alice", {"--model", "gpt-4o-mini-2024-07-18"});
+    auto by_id = fx.chat(dated, "gpt-4o-mini");
+    REQUIRE(by_id);
+    CHECK_MESSAGE(by_id->status == 200, by_id->body);
+    auto by_alias = fx.chat(secret, "gpt-4o-mini-2024-07-18");
+    REQUIRE(by_alias);
+    CHECK_MESSAGE(by_alias->status == 200, by_alias->body);
+    auto still_denied = fx.chat(dated, "gpt-4o");
+    REQUIRE(still_denied);
+    CHECK_MESSAGE(still_denied->status == 403, still_denied->body);
 }
 
 TEST_CASE("governance e2e: concurrent requests against a budget stop at its bound, then 429 naming budget, period and reset") {
@@ -358,4 +370,71 @@ TEST_CASE("governance e2e: kill -9 under load, restart, and the ledger agrees wi
     CHECK(scalar(fx.db(), spent_sql) > spent_before);
     CHECK(scalar(fx.db(), "SELECT COUNT(*) - COUNT(DISTINCT request_id) FROM ledger") == 0);
     CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM gov_usage WHERE spent < 0") == 0);
+}
+
+TEST_CASE("governance e2e: a failing deployment posts deployment.ejected once, then deployment.recovered") {
+    GovFixture fx;
+    // Eject after two failures in a row, for one second; a second provider
+    // (openrouter, on the same mock) keeps answering meanwhile.
+    std::ofstream(fx.home / "config.toml", std::ios::app)
+        << "[providers.openrouter]\nbase_url = \"" << fx.mock.base_url() << "/v1\"\napi_key = \"mock-openrouter\"\n\n"
+        << "[routing.health]\nconsecutive_failures = 2\nbase_ejection_s = 1\n";
+    int port = free_port();
+    REQUIRE(port > 0);
+    fx.cli_json({"webhook", "add", "http://127.0.0.1:" + std::to_string(port) + "/hook", "--secret", "ops-secret",
+                 "--events", "deployment.*"});
+    Receiver receiver(port);
+    megarouter::mock::Behavior failing;
+    failing.status = 503;
+    fx.mock.set_behavior("gpt-4o-mini", failing); // openai's id; openrouter's is openai/gpt-4o-mini
+    fx.start();
+    auto ask = [&] {
+        json body = {{"model", "gpt-4o-mini"}, {"max_tokens", 16}, {"messages", {{{"role", "user"}, {"content", "Hi"}}}}};
+        return fx.client().Post("/v1/chat/completions", body.dump(), "application/json");
+    };
+    // Two failed-over requests eject openai/gpt-4o-mini; the next ones skip it
+    // and must not post the ejection again.
+    for (int i = 0; i < 4; ++i) {
+        auto r = ask();
+        REQUIRE(r);
+        CHECK_MESSAGE(r->status == 200, r->body);
+    }
+    bool ejected = receiver.wait_for("deployment.ejected", 10s);
+    if (!ejected) MESSAGE("alerts: " << fx.cli({"alerts", "list", "--json"}).out << read_text(fx.home / "serve.log"));
+    REQUIRE(ejected);
+
+    // The primary answers again; after its second of ejection the trial request recovers it.
+    fx.mock.clear_behaviors();
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (receiver.of_type("deployment.recovered").empty() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(300ms);
+        auto r = ask();
+        REQUIRE(r);
+        CHECK_MESSAGE(r->status == 200, r->body);
+    }
+    REQUIRE(receiver.wait_for("deployment.recovered", 3s));
+    std::this_thread::sleep_for(1200ms); // a duplicate would arrive here
+
+    auto ejections = receiver.of_type("deployment.ejected");
+    auto recoveries = receiver.of_type("deployment.recovered");
+    CHECK(ejections.size() == 1);
+    CHECK(recoveries.size() == 1);
+    for (const auto* hits : {&ejections, &recoveries}) {
+        const auto& hit = hits->front();
+        json body = json::parse(hit.body);
+        CHECK(body["id"] == hit.event_id);
+        CHECK(body["node"] == "");
+        CHECK(body["data"]["deployment"] == "openai/gpt-4o-mini");
+        CHECK(body["data"]["provider"] == "openai");
+        CHECK(body["data"]["model"] == "gpt-4o-mini");
+        CHECK(!body["summary"].get<std::string>().empty());
+        CHECK(hit.signature == "t=" + hit.timestamp + ",v1=" + hmac_hex("ops-secret", hit.timestamp + "." + hit.body));
+    }
+    json ejection = json::parse(ejections.front().body);
+    MESSAGE("ejection summary: " << ejection["summary"].get<std::string>());
+    CHECK(ejection["data"]["status"] == 503);
+    CHECK(ejection["data"]["consecutive_failures"] == 2);
+    CHECK(ejection["data"]["error_rate"].get<double>() > 0);
+    CHECK(ejection["data"]["ejected_until_ms"].get<std::int64_t>() - ejection["time_ms"].get<std::int64_t>() == 1000);
+    CHECK(json::parse(recoveries.front().body)["time_ms"] >= ejection["data"]["ejected_until_ms"]);
 }

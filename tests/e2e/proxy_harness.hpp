@@ -95,15 +95,16 @@ struct ProxyFixture {
     std::unique_ptr<Child> proxy;
     int port = 0;
 
-    // `extra_toml` is appended to the generated config.
-    explicit ProxyFixture(const std::string& extra_toml = "", const std::vector<std::string>& extra_args = {}) {
+    // `extra_toml` is appended to the generated config, `server_toml` to its [server] table.
+    explicit ProxyFixture(const std::string& extra_toml = "", const std::vector<std::string>& extra_args = {},
+                          const std::string& server_toml = "") {
         char pattern[] = "/tmp/megarouter-proxy-e2e-XXXXXX";
         home = ::mkdtemp(pattern);
         auto mock_port = mock.start("127.0.0.1", 0);
         if (!mock_port) throw std::runtime_error("mock: " + mock_port.error());
         std::string base = mock.base_url();
         std::ofstream(home / "config.toml") << "[server]\nrequest_timeout_s = 20\nidle_stream_timeout_s = 5\n"
-                                            << "connect_timeout_s = 2\n\n"
+                                            << "connect_timeout_s = 2\n" << server_toml << "\n"
                                             << "[providers.openai]\nbase_url = \"" << base << "/v1\"\napi_key = \"mock-openai\"\n\n"
                                             << "[providers.openrouter]\nbase_url = \"" << base << "/v1\"\napi_key = \"mock-openrouter\"\n\n"
                                             << "[providers.anthropic]\nbase_url = \"" << base << "\"\napi_key = \"mock-anthropic\"\n\n"

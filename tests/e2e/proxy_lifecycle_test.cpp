@@ -92,6 +92,49 @@ TEST_CASE("proxy e2e: a client that leaves mid-stream cancels the upstream and i
     CHECK(health->status == 200);
 }
 
+TEST_CASE("proxy e2e: a reload lowers the body limit at once and names what needs a restart") {
+    ProxyFixture fx;
+    auto client = fx.client();
+    std::string big = json{{"model", "gpt-4o-mini"},
+                           {"messages", {{{"role", "user"}, {"content", std::string(5000, 'a')}}}}}.dump();
+    auto before = client.Post("/v1/chat/completions", big, "application/json");
+    REQUIRE(before);
+    CHECK(before->status == 200);
+
+    std::string config = proxy_e2e::read_text(fx.home / "config.toml");
+    config.replace(config.find("[server]\n"), 9, "[server]\nmax_body_bytes = 2000\nport = 4999\n");
+    std::ofstream(fx.home / "config.toml", std::ios::trunc) << config;
+    fx.proxy->signal(SIGHUP);
+    bool reloaded = false;
+    for (int i = 0; i < 50 && !reloaded; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        reloaded = fx.log().find("configuration reloaded") != std::string::npos;
+    }
+    REQUIRE(reloaded);
+    CHECK(fx.log().find("[server] port changed: takes effect at restart") == std::string::npos); // --port 0 was given
+    auto after = fx.client().Post("/v1/chat/completions", big, "application/json");
+    REQUIRE(after);
+    CHECK(after->status == 413);
+    CHECK(json::parse(after->body)["error"]["message"].get<std::string>().find("larger than the configured limit") !=
+          std::string::npos);
+    auto small = fx.client().Post("/v1/chat/completions",
+                                  json{{"model", "gpt-4o-mini"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}}.dump(),
+                                  "application/json");
+    REQUIRE(small);
+    CHECK(small->status == 200);
+
+    config.replace(config.find("max_body_bytes = 2000"), 21, "max_body_bytes = 999999999999");
+    std::ofstream(fx.home / "config.toml", std::ios::trunc) << config;
+    fx.proxy->signal(SIGHUP);
+    bool noted = false;
+    for (int i = 0; i < 50 && !noted; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        noted = fx.log().find("max_body_bytes (raised above the start-up value) changed: takes effect at restart") !=
+                std::string::npos;
+    }
+    CHECK_MESSAGE(noted, fx.log());
+}
+
 TEST_CASE("proxy e2e: SIGHUP reloads without closing the socket; SIGTERM drains a stream and exits 0") {
     ProxyFixture fx;
     auto client = fx.client();

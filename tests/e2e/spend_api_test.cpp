@@ -133,4 +133,40 @@ TEST_CASE("spend api e2e: /admin/spend scopes figures by role and /ui serves the
     CHECK(get("/ui/style.css", "").status == 200);
     CHECK(get("/ui/missing.js", "").status == 404);
     CHECK(get("/ui", "").status == 302);
+
+    // A reservation held in the gate shows as the budget's "reserved" (the store cannot know it).
+    {
+        auto db = store::Database::open(file);
+        REQUIRE(db);
+        auto zone = governance::TimeZone::load("UTC");
+        governance::Admin admin(*db, core::system_clock(), *zone);
+        governance::BudgetSpec budget;
+        budget.scope_kind = governance::ScopeKind::node;
+        budget.scope = "acme/eng/platform";
+        budget.period = governance::Period::monthly;
+        budget.amount = 900'000'000'000; // $900
+        REQUIRE(admin.set_budget(budget));
+    }
+    auto who = (*gate)->authenticate(keys.team_admin);
+    REQUIRE(who);
+    auto held = (*gate)->reserve(*who, 7'000'000'000, 0);
+    REQUIRE(held);
+    auto budget_of = [&](const std::string& body) {
+        nlohmann::json parsed = nlohmann::json::parse(body);
+        for (const auto& b : parsed["budgets"])
+            if (b["scope"] == "acme/eng/platform") return b;
+        return nlohmann::json();
+    };
+    auto holding = get("/admin/spend?node=acme/eng/platform&" + range, k_master);
+    REQUIRE_MESSAGE(holding.status == 200, holding.body);
+    auto shown = budget_of(holding.body);
+    REQUIRE_MESSAGE(shown.is_object(), holding.body);
+    CHECK(shown["reserved"] == 7'000'000'000);
+    CHECK(shown["remaining"] == 900'000'000'000 - shown["spent"].get<std::int64_t>() - 7'000'000'000);
+    governance::LedgerEntry done;
+    done.request_id = "held-1";
+    done.status = 200;
+    done.cost_nanos = 1'000'000;
+    (*gate)->settle(*held, done);
+    CHECK(budget_of(get("/admin/spend?node=acme/eng/platform&" + range, k_master).body)["reserved"] == 0);
 }

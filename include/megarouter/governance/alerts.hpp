@@ -32,4 +32,9 @@ PostOutcome post_webhook(const std::string& url, std::string_view secret, std::s
 std::int64_t retry_delay_ms(std::int64_t attempts);
 inline constexpr std::int64_t k_delivery_give_up_ms = 24LL * 3600 * 1000;
 
+// How long the outbox worker waits for one receiver's answer. Deliveries run
+// concurrently, at most one per webhook at a time, so a receiver that hangs
+// delays only its own events, by this much per attempt.
+inline constexpr long k_webhook_timeout_ms = 10'000;
+
 } // namespace megarouter::governance

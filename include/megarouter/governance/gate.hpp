@@ -16,12 +16,27 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "megarouter/core/clock.hpp"
 #include "megarouter/core/error.hpp"
 #include "megarouter/governance/ledger.hpp"
 #include "megarouter/governance/roles.hpp"
 
+namespace megarouter::catalog {
+class Catalog;
+}
+
 namespace megarouter::governance {
+
+// Turns a model name into the canonical catalog ids it stands for: a catalog
+// id or alias gives its id, a configured alias or group the ids it routes to;
+// an unknown name gives nothing.
+using ModelExpander = std::function<std::vector<std::string>(std::string_view name)>;
+
+// The expander of the catalog's own ids and aliases (no config aliases or
+// groups). `catalog` must outlive it.
+ModelExpander catalog_model_expander(const catalog::Catalog& catalog);
 
 // What a key may do besides what its roles allow. Empty lists allow anything.
 struct KeyPolicy {
@@ -112,9 +127,15 @@ public:
     Result<Principal> authenticate(std::string_view presented_key);
 
     // Whether `principal`'s key policy allows this model/vendor/provider/mode.
-    // Fails with permission_denied naming the policy. Thread-safe, pure.
+    // Names compare case-insensitively. With `expand`, models compare by
+    // canonical id: the model is allowed when one of the ids it stands for is
+    // among the ids of the policy's entries (so a policy naming an alias or a
+    // group allows the ids behind it, and a request naming an alias of an
+    // allowed id passes). Fails with permission_denied naming the policy.
+    // Thread-safe, pure.
     static Result<void> check_policy(const Principal& principal, std::string_view model, std::string_view vendor,
-                                     std::string_view provider, std::string_view mode);
+                                     std::string_view provider, std::string_view mode,
+                                     const ModelExpander& expand = {});
 
     // Whether the key may call models (permission_denied if its roles do not
     // carry call_models), rate limits (rpm counts this request) and the
@@ -143,11 +164,26 @@ public:
     // enforced). Thread-safe, never blocks on SQLite.
     void record(LedgerEntry entry);
 
+    // Queues an alert event for the outbox: the writer thread stores it with
+    // its next batch (ledger_flush_ms at most) and fans it out to the webhooks
+    // whose scope holds `node` ("" = the root: only global webhooks) and whose
+    // event filter takes `type`. An `id` already stored is ignored, so a
+    // deterministic id makes a repeated post harmless. Memory only on the
+    // caller's thread: safe on the request path. Thread-safe.
+    void post_event(std::string id, std::string type, std::string node, core::Millis ts, std::string summary,
+                    nlohmann::json figures);
+
     // Writes every queued ledger row and outbox event, then returns.
     void flush();
 
     // Rows queued but not yet committed (what a kill -9 now would lose).
     std::size_t pending_rows() const;
+
+    // What requests in flight hold right now (reserved, not yet settled), per
+    // budget or pool limit: gov_budgets id -> amount in that limit's unit
+    // (nano-dollars, or tokens for a token budget). Limits holding nothing are
+    // absent. Read-only; takes the budget mutex briefly. Thread-safe.
+    std::map<std::int64_t, std::int64_t> reserved_by_limit() const;
 
     struct Impl;
 

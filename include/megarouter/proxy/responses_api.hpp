@@ -54,6 +54,8 @@ public:
     bool failed() const { return m_failed; }       // response.failed / error seen
     const catalog::Usage& usage() const { return m_usage; }
     const std::string& model() const { return m_model; }
+    // The answer's text (output_text parts), from the completed event.
+    const std::string& text() const { return m_text; }
 
 private:
     void on_event(std::string_view data);
@@ -62,12 +64,17 @@ private:
     bool m_failed = false;
     catalog::Usage m_usage;
     std::string m_model;
+    std::string m_text;
 };
 
 // Usage from a Responses API `usage` object (input_tokens with
 // input_tokens_details.cached_tokens, output_tokens with
 // output_tokens_details.reasoning_tokens). Missing fields read as 0.
 catalog::Usage usage_from_responses(const nlohmann::json& usage);
+
+// The text of a Responses API response object: its message items'
+// output_text parts joined. "" when there are none.
+std::string responses_output_text(const nlohmann::json& response);
 
 } // namespace megarouter::proxy
 

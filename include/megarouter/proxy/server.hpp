@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "megarouter/core/config.hpp"
 #include "megarouter/core/error.hpp"
@@ -52,11 +53,15 @@ public:
     // the ledger. Thread-safe; returns without waiting for run() to return.
     void shutdown(int grace_ms);
 
-    // Swaps in a new config (catalog, routing, providers, limits, access log
-    // target stay as started). The listening socket stays open and requests
-    // in flight finish with the config they started with. Fails with config;
-    // the old config then stays. Thread-safe.
-    Result<void> reload(core::Config config);
+    // Swaps in a new config: catalog, routing, providers, aliases, groups and
+    // the per-request limits (body size up to the start-up value, header
+    // size, deadlines, max_concurrent) apply to the next request. The
+    // listening socket stays open and requests in flight finish with the
+    // config they started with. Returns one line per changed setting that
+    // only a restart applies (host, port, access log, log_prompts switched
+    // on, a body limit above the start-up one). Fails with config; the old
+    // config then stays. Thread-safe.
+    Result<std::vector<std::string>> reload(core::Config config);
 
     int port() const;
     const std::string& host() const;

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,8 @@ struct BudgetView {
     bool tokens = false;             // amounts in tokens rather than nano-dollars
     std::int64_t amount = 0;
     std::int64_t spent = 0;          // settled in the current period
-    std::int64_t reserved = 0;       // held by requests in flight (0 when not known to the store)
+    std::int64_t reserved = 0;       // held by requests in flight, when reserved_known
+    bool reserved_known = false;     // only a running proxy knows (JSON shows null otherwise)
     std::int64_t remaining = 0;      // amount - spent - reserved, never below 0
     std::int64_t block_line = 0;     // amount * block_pct / 100
     int alert_pct = 0, downgrade_pct = 0, block_pct = 100;
@@ -38,6 +40,10 @@ struct BudgetView {
 // The view of one budget at `now`: remaining, block line and projection.
 // Pure; exact integer arithmetic.
 BudgetView view_budget(const governance::BudgetInfo& budget, core::Millis now);
+
+// Sets each view's reserved amount from a live gate's holds (limit id ->
+// amount; absent = 0), marks it known and recomputes remaining. Pure.
+void apply_reserved(std::vector<BudgetView>& budgets, const std::map<std::int64_t, std::int64_t>& reserved);
 
 // The budgets that concern `query`: node budgets on the queried node, its
 // ancestors and its descendants (every node when no node is given), the

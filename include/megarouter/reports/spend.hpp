@@ -1,7 +1,8 @@
 // Spend reports over the ledger: who used which models, what it cost and what
 // routing saved against the baseline model. A SpendQuery (period, grouping,
-// filters, scope) runs as one SQL scan with bound parameters whose rows are
-// summed in exact integer nano-dollars; rendering lives in render.hpp.
+// filters, scope) is answered from the ledger rollup (exact sums per UTC
+// hour/day/week/month and dimension combination) plus the raw rows of partial
+// hours, all in integer nano-dollars; rendering lives in render.hpp.
 #pragma once
 
 #include <cstdint>
@@ -106,9 +107,19 @@ struct SpendReport {
 std::vector<Bucket> make_buckets(Granularity granularity, core::Millis since, core::Millis until,
                                  const governance::TimeZone& zone);
 
-// Runs `query` over the ledger in `db`. Fails with invalid_argument (until
-// not after since, too many buckets) or storage. Not thread-safe (it uses
-// `db`); safe to run beside the ledger writer on another connection.
+// Runs `query` over the ledger in `db`: whole UTC hours from the rollup
+// tables, partial hours at the edges of the range and of each bucket from the
+// raw ledger, inside one read transaction (one snapshot). Falls back to
+// run_spend_report_scan when the store has no rollup. Fails with
+// invalid_argument (until not after since, too many buckets) or storage.
+// Not thread-safe (it uses `db`); safe beside the ledger writer on another
+// connection.
 Result<SpendReport> run_spend_report(store::Database& db, const SpendQuery& query, const governance::TimeZone& zone);
+
+// The same report from one scan of every raw ledger row in range: the
+// reference the rollup path must equal exactly (tests, benchmarks). Same
+// errors as run_spend_report.
+Result<SpendReport> run_spend_report_scan(store::Database& db, const SpendQuery& query,
+                                          const governance::TimeZone& zone);
 
 } // namespace megarouter::reports

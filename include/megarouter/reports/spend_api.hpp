@@ -35,8 +35,9 @@ Result<void> restrict_to_caller(SpendQuery& query, const governance::Principal& 
 //       compiled into the binary. The page holds no data; it asks for a key
 //       and calls /admin/spend and /health/deployments with it.
 // Each request opens its own read connection to `database`. `gate` (used to
-// authenticate keys) must outlive the server; `timezone` is the default
-// zone for calendar periods.
+// authenticate keys, and for the amounts its requests in flight hold, shown
+// as each budget's "reserved") must outlive the server; `timezone` is the
+// default zone for calendar periods.
 void mount_spend_api(httplib::Server& server, governance::Gate& gate, const std::filesystem::path& database,
                      const std::string& timezone);
 
@@ -44,7 +45,8 @@ void mount_spend_api(httplib::Server& server, governance::Gate& gate, const std:
 // fails with unauthenticated (401) or permission_denied (403). Thread-safe.
 using Authenticator = std::function<Result<governance::Principal>(std::string_view key)>;
 
-// The same routes with any authenticator (e.g. the proxy's governance seam).
+// The same routes with any authenticator (e.g. the proxy's governance seam);
+// without a gate, budgets show "reserved": null (not known).
 void mount_spend_api(httplib::Server& server, Authenticator authenticate, const std::filesystem::path& database,
                      const std::string& timezone);
 

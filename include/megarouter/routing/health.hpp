@@ -93,6 +93,11 @@ struct HealthEvent {
     core::Millis until = 0;      // ejected: when the trial may happen
     int ejections = 0;           // ejected: the count including this one
     int status = 0;              // ejected: the status of the last failure
+    // The deployment's figures when the event happened, for the webhook.
+    int consecutive_failures = 0; // ejected: the failure run that led to it
+    bool trial = false;           // ejected: the trial after an earlier ejection failed
+    double error_rate = 0;        // EWMA of failures, 0..1
+    double ttft_ms = 0;           // EWMA time to first token, 0 when never measured
 };
 
 std::string_view to_string(HealthEvent::Kind kind);

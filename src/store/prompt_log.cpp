@@ -1,6 +1,10 @@
-#include "prompt_log.hpp"
+#include "megarouter/store/prompt_log.hpp"
 
-namespace megarouter::cli {
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+
+namespace megarouter::store {
 
 namespace {
 
@@ -9,7 +13,7 @@ constexpr const char* k_columns =
     " cached_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos, latency_ms, first_token_ms,"
     " status, error, options, started_at, finished_at";
 
-PromptLogEntry read_row(const store::Statement& s) {
+PromptLogEntry read_row(const Statement& s) {
     PromptLogEntry e;
     e.id = s.int64(0);
     e.conversation_id = s.text(1);
@@ -32,7 +36,7 @@ PromptLogEntry read_row(const store::Statement& s) {
     return e;
 }
 
-Result<std::vector<PromptLogEntry>> collect(store::Statement statement) {
+Result<std::vector<PromptLogEntry>> collect(Statement statement) {
     std::vector<PromptLogEntry> out;
     while (true) {
         auto row = statement.step();
@@ -45,7 +49,18 @@ Result<std::vector<PromptLogEntry>> collect(store::Statement statement) {
 
 } // namespace
 
-Result<std::int64_t> log_prompt(store::Database& db, const PromptLogEntry& e) {
+std::string iso_timestamp(std::chrono::system_clock::time_point now) {
+    std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm tm{};
+    ::gmtime_r(&seconds, &tm);
+    char buffer[40];
+    std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buffer + n, sizeof buffer - n, ".%03dZ", static_cast<int>(millis));
+    return buffer;
+}
+
+Result<std::int64_t> log_prompt(Database& db, const PromptLogEntry& e) {
     auto statement = db.prepare(
         "INSERT INTO prompt_log (conversation_id, request_id, model, provider, provider_model, system, prompt, response,"
         " input_tokens, cached_tokens, cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos, latency_ms,"
@@ -60,7 +75,7 @@ Result<std::int64_t> log_prompt(store::Database& db, const PromptLogEntry& e) {
     return db.last_insert_id();
 }
 
-Result<std::vector<PromptLogEntry>> list_prompts(store::Database& db, int limit, const std::string& conversation_id) {
+Result<std::vector<PromptLogEntry>> list_prompts(Database& db, int limit, const std::string& conversation_id) {
     std::string sql = std::string("SELECT ") + k_columns + " FROM prompt_log" +
                       (conversation_id.empty() ? "" : " WHERE conversation_id = ?2") + " ORDER BY id DESC LIMIT ?1";
     auto statement = db.prepare(sql);
@@ -70,7 +85,7 @@ Result<std::vector<PromptLogEntry>> list_prompts(store::Database& db, int limit,
     return collect(std::move(*statement));
 }
 
-Result<PromptLogEntry> get_prompt(store::Database& db, std::int64_t id) {
+Result<PromptLogEntry> get_prompt(Database& db, std::int64_t id) {
     auto statement = db.prepare(std::string("SELECT ") + k_columns + " FROM prompt_log WHERE id = ?");
     if (!statement) return fail(statement.error());
     statement->bind(1, id);
@@ -80,7 +95,7 @@ Result<PromptLogEntry> get_prompt(store::Database& db, std::int64_t id) {
     return std::move(rows->front());
 }
 
-Result<std::vector<PromptLogEntry>> conversation(store::Database& db, const std::string& conversation_id) {
+Result<std::vector<PromptLogEntry>> conversation(Database& db, const std::string& conversation_id) {
     auto statement = db.prepare(std::string("SELECT ") + k_columns +
                                 " FROM prompt_log WHERE conversation_id = ? ORDER BY id");
     if (!statement) return fail(statement.error());
@@ -88,7 +103,7 @@ Result<std::vector<PromptLogEntry>> conversation(store::Database& db, const std:
     return collect(std::move(*statement));
 }
 
-Result<std::string> last_conversation(store::Database& db) {
+Result<std::string> last_conversation(Database& db) {
     auto statement = db.prepare("SELECT conversation_id FROM prompt_log ORDER BY id DESC LIMIT 1");
     if (!statement) return fail(statement.error());
     auto row = statement->step();
@@ -97,7 +112,7 @@ Result<std::string> last_conversation(store::Database& db) {
     return statement->text(0);
 }
 
-Result<std::vector<PromptLogEntry>> search_prompts(store::Database& db, const std::string& query, int limit) {
+Result<std::vector<PromptLogEntry>> search_prompts(Database& db, const std::string& query, int limit) {
     std::string columns;
     for (std::string_view rest = k_columns; !rest.empty();) {
         auto comma = rest.find(',');
@@ -151,4 +166,4 @@ nlohmann::json to_json(const PromptLogEntry& e) {
     return out;
 }
 
-} // namespace megarouter::cli
+} // namespace megarouter::store
