@@ -10,6 +10,7 @@
 
 #include "megarouter/core/clock.hpp"
 #include "proxy/handlers.hpp"
+#include "proxy/serve_lock.hpp"
 #include "proxy/state.hpp"
 
 namespace megarouter::proxy {
@@ -20,6 +21,7 @@ constexpr int k_pool_headroom = 64;      // threads beyond max_concurrent for he
 } // namespace
 
 struct ProxyServer::Impl {
+    std::optional<ServeLock> serve_lock; // first member: released after everything else
     Shared shared;
     ServeOptions options;
     std::string host;
@@ -57,8 +59,11 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(core::Config config, co
     if (!log) return std::unexpected(log.error());
     impl->shared.access_log = std::move(*log);
     if (options.use_governance) {
-        auto governance = open_gate_governance(config, env);
+        auto governance = open_gate_governance(config, env); // creates the database and its folder
         if (!governance) return std::unexpected(governance.error());
+        auto lock = ServeLock::acquire(config.database);
+        if (!lock) return std::unexpected(lock.error());
+        impl->serve_lock.emplace(std::move(*lock));
         impl->shared.governance = std::move(*governance);
     } else {
         impl->shared.governance = open_open_governance();

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/proxy_harness.hpp"
+#include "e2e/support.hpp"
 
 using nlohmann::json;
 using proxy_e2e::ProxyFixture;
@@ -170,4 +171,23 @@ TEST_CASE("proxy e2e: SIGHUP reloads without closing the socket; SIGTERM drains 
     REQUIRE(status);
     CHECK(*status == 0);
     CHECK(body.find("[DONE]") != std::string::npos); // finished within the grace period
+}
+
+TEST_CASE("proxy e2e: a second proxy on the same database is refused; the lock goes with a killed proxy") {
+    ProxyFixture fx;
+    std::map<std::string, std::string> env{{"MEGAROUTER_HOME", fx.home.string()}};
+    auto second = megarouter::e2e::run_megarouter({"serve", "--port", "0"}, env, "", std::chrono::seconds(10));
+    CHECK(second.exit_code == 66);
+    CHECK(second.err.find("another megarouter serve (pid " + std::to_string(fx.proxy->pid()) + ")") != std::string::npos);
+    CHECK(second.err.find("one proxy per database file") != std::string::npos);
+    // --no-governance keeps no budgets or counters: it may share the file.
+    auto open = megarouter::e2e::run_megarouter({"serve", "--port", "0", "--no-governance"}, env, "",
+                                                std::chrono::milliseconds(1500));
+    CHECK(open.exit_code == -1); // still serving when the time limit killed it
+    fx.proxy->signal(SIGKILL);
+    fx.proxy->wait_exit(5'000);
+    fx.start(); // throws if the lock were still held
+    auto health = fx.client().Get("/health");
+    REQUIRE(health);
+    CHECK(health->status == 200);
 }
