@@ -6,9 +6,9 @@
 
 #include "megarouter/core/clock.hpp"
 #include "megarouter/providers/call.hpp"
+#include "megarouter/providers/json_pick.hpp"
 #include "megarouter/proxy/responses_api.hpp"
 #include "megarouter/upstream/client.hpp"
-#include "megarouter/providers/json_pick.hpp"
 #include "proxy/exchange.hpp"
 
 namespace megarouter::proxy {

@@ -19,6 +19,15 @@ std::string stream_body(const std::string& model) {
     return json{{"model", model}, {"stream", true}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}}.dump();
 }
 
+// Whether the proxy's log shows `text` within 5 s.
+bool log_shows(const ProxyFixture& fx, const std::string& text) {
+    for (int i = 0; i < 50; ++i) {
+        if (fx.log().find(text) != std::string::npos) return true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+}
+
 int threads_of(pid_t pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/status");
     std::string line;
@@ -106,12 +115,7 @@ TEST_CASE("proxy e2e: a reload lowers the body limit at once and names what need
     config.replace(config.find("[server]\n"), 9, "[server]\nmax_body_bytes = 2000\nport = 4999\n");
     std::ofstream(fx.home / "config.toml", std::ios::trunc) << config;
     fx.proxy->signal(SIGHUP);
-    bool reloaded = false;
-    for (int i = 0; i < 50 && !reloaded; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        reloaded = fx.log().find("configuration reloaded") != std::string::npos;
-    }
-    REQUIRE(reloaded);
+    REQUIRE(log_shows(fx, "configuration reloaded"));
     CHECK(fx.log().find("[server] port changed: takes effect at restart") == std::string::npos); // --port 0 was given
     auto after = fx.client().Post("/v1/chat/completions", big, "application/json");
     REQUIRE(after);
@@ -127,13 +131,8 @@ TEST_CASE("proxy e2e: a reload lowers the body limit at once and names what need
     config.replace(config.find("max_body_bytes = 2000"), 21, "max_body_bytes = 999999999999");
     std::ofstream(fx.home / "config.toml", std::ios::trunc) << config;
     fx.proxy->signal(SIGHUP);
-    bool noted = false;
-    for (int i = 0; i < 50 && !noted; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        noted = fx.log().find("max_body_bytes (raised above the start-up value) changed: takes effect at restart") !=
-                std::string::npos;
-    }
-    CHECK_MESSAGE(noted, fx.log());
+    CHECK_MESSAGE(log_shows(fx, "max_body_bytes (raised above the start-up value) changed: takes effect at restart"),
+                  fx.log());
 }
 
 TEST_CASE("proxy e2e: SIGHUP reloads without closing the socket; SIGTERM drains a stream and exits 0") {
@@ -141,12 +140,7 @@ TEST_CASE("proxy e2e: SIGHUP reloads without closing the socket; SIGTERM drains 
     auto client = fx.client();
     std::ofstream(fx.home / "config.toml", std::ios::app) << "[aliases]\nteam-fast = \"gpt-4o-mini\"\n";
     fx.proxy->signal(SIGHUP);
-    bool reloaded = false;
-    for (int i = 0; i < 50 && !reloaded; ++i) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-        reloaded = fx.log().find("configuration reloaded") != std::string::npos;
-    }
-    CHECK(reloaded);
+    CHECK(log_shows(fx, "configuration reloaded"));
     auto aliased = client.Post("/v1/chat/completions",
                                json{{"model", "team-fast"}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}}.dump(),
                                "application/json");
