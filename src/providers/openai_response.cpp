@@ -110,6 +110,9 @@ bool retry_can_help(const Error& error) {
     case ErrorCode::content_policy:
     case ErrorCode::config: return false;
     case ErrorCode::rate_limited: return error.retryable || error.upstream_status == 0;
+    // Nothing can serve this request as it is (capabilities, window,
+    // credentials, policy): only a route blocked for a while (retryable) may clear.
+    case ErrorCode::no_route: return error.retryable;
     default: return true;
     }
 }

@@ -91,6 +91,9 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     // Edited in place rather than copied: every attempt sets the same fields.
     json& body = exchange.body;
     body["model"] = model_id;
+    if (exchange.max_tokens_asked && exchange.chat.max_tokens != exchange.max_tokens_asked)
+        for (const char* field : {"max_tokens", "max_completion_tokens", "max_output_tokens"})
+            if (body.contains(field)) body[field] = *exchange.chat.max_tokens;
     if (exchange.api == ApiKind::chat_completions && stream) {
         if (!body.contains("stream_options") || !body["stream_options"].is_object()) body["stream_options"] = json::object();
         body["stream_options"]["include_usage"] = true; // usage is metered from the stream
@@ -210,6 +213,11 @@ Result<AttemptOutcome> attempt(Exchange& exchange, const routing::Candidate& tar
                                const providers::Endpoint& endpoint, StreamRelay* relay,
                                catalog::Usage& partial_usage, const std::atomic<bool>* cancel) {
     exchange.answer_text.clear(); // the log keeps what the answering attempt said
+    // A named model asked for more output than it can give: capped to its
+    // maximum (the router left it in the plan for that reason, with a note).
+    exchange.chat.max_tokens = exchange.max_tokens_asked;
+    if (exchange.max_tokens_asked && target.model->max_output > 0)
+        exchange.chat.max_tokens = std::min(*exchange.max_tokens_asked, target.model->max_output);
     if (passes_through(exchange.api, endpoint))
         return passthrough(exchange, target, endpoint, relay, partial_usage, cancel);
     return translate(exchange, target, endpoint, relay, partial_usage, cancel);

@@ -83,6 +83,7 @@ Result<void> decode_request(Exchange& exchange, const httplib::Request& request)
         if (!decoded) return std::unexpected(decoded.error());
         exchange.chat = std::move(*decoded);
     }
+    exchange.max_tokens_asked = exchange.chat.max_tokens;
     for (const char* name : {"anthropic-version", "anthropic-beta"})
         if (request.has_header(name)) exchange.forward_headers.emplace_back(name, request.get_header_value(name));
     return {};

@@ -35,6 +35,7 @@ struct Exchange {
     std::int64_t deadline_us = 0;  // monotonic; the request's overall deadline
     nlohmann::json body;           // the client's JSON (passed through when formats match)
     providers::ChatRequest chat;
+    std::optional<std::int64_t> max_tokens_asked; // chat.max_tokens is capped per attempt to the model's max output
     std::vector<std::string> dropped; // what translation could not carry
     upstream::Headers forward_headers; // anthropic-version / anthropic-beta
     std::shared_ptr<const Snapshot> snapshot;

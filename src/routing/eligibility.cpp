@@ -89,6 +89,11 @@ Requirements make_requirements(const Analysis& analysis, const Constraints& c, c
     return req;
 }
 
+std::int64_t output_limit(const Model& model, const Requirements& req) {
+    if (req.clamp_output && model.max_output > 0) return std::min(req.max_output, model.max_output);
+    return req.max_output;
+}
+
 Verdict check_model(const Model& model, const Requirements& req) {
     if (!req.allow_vendors.empty() && !req.allow_vendors.contains(model.vendor)) return {Exclusion::denied_by_policy};
     if (req.deny_vendors.contains(model.vendor)) return {Exclusion::denied_by_policy};
@@ -99,11 +104,12 @@ Verdict check_model(const Model& model, const Requirements& req) {
     if (req.tools && !model.has(catalog::cap_tools)) return {Exclusion::lacks_tools};
     if (req.vision && !model.has(catalog::cap_vision)) return {Exclusion::lacks_vision};
     if (req.json_schema && !model.has(catalog::cap_json_schema)) return {Exclusion::lacks_json_schema};
-    std::int64_t output = req.max_output > 0 ? req.max_output : req.expected_output;
+    std::int64_t max_output = output_limit(model, req);
+    std::int64_t output = max_output > 0 ? max_output : req.expected_output;
     std::int64_t needed = req.input_tokens + output;
     if (model.context_window > 0 && needed > model.context_window) return {Exclusion::context_too_small, needed};
-    if (req.max_output > 0 && model.max_output > 0 && req.max_output > model.max_output)
-        return {Exclusion::output_too_small, req.max_output};
+    if (max_output > 0 && model.max_output > 0 && max_output > model.max_output)
+        return {Exclusion::output_too_small, max_output};
     // Last of the model checks: the panic threshold and tier relaxation look
     // at deployments that pass everything else. Checking it before the
     // offering checks spares their cost for most of the catalog.
@@ -133,8 +139,9 @@ Verdict check_offering(const Model& model, const Offering& offering, const Requi
     usage.input = req.input_tokens;
     usage.output = req.expected_output;
     out.estimated_cost = catalog::cost(offering, usage);
-    if (req.max_output > 0 && req.max_output != req.expected_output) {
-        usage.output = req.max_output;
+    std::int64_t max_output = output_limit(model, req);
+    if (max_output > 0 && max_output != req.expected_output) {
+        usage.output = max_output;
         out.max_cost = catalog::cost(offering, usage);
     } else {
         out.max_cost = out.estimated_cost;

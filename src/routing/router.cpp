@@ -162,6 +162,7 @@ Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& cha
 
     Requirements req = make_requirements(plan.analysis, plan.constraints, context);
     req.tier = plan.required_tier;
+    req.clamp_output = target->kind == Target::Kind::model;
     PoolLease lease;
     Pool& pool = *lease;
     pool.reserve(context.catalog->models().size() * 3);
@@ -183,6 +184,9 @@ Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& cha
     }
     if (target->group) add_group_fallbacks(plan, *target->group, req, context, config);
     note_deprecated(plan, req);
+    if (std::int64_t limit = output_limit(*plan.chosen.model, req); limit < plan.analysis.max_output_tokens)
+        plan.notes.push_back("max_tokens " + std::to_string(plan.analysis.max_output_tokens) + " is above " +
+                             plan.chosen.model->id + "'s maximum output; capped to " + std::to_string(limit));
     // Copies of exactly the right size: the pool keeps its buffers for the
     // next call on this thread.
     plan.candidates.assign(pool.candidates.begin(), pool.candidates.end());
@@ -197,6 +201,7 @@ std::vector<Candidate> larger_context_fallbacks(const Plan& plan, const Candidat
     const RoutingConfig& config = config_of(context);
     Requirements req = make_requirements(plan.analysis, plan.constraints, context);
     req.tier = std::min(plan.required_tier, failed.model->tier);
+    req.clamp_output = plan.route_kind == "model" || plan.route_kind == "alias";
     req.enforce_tier = true;
     req.skip_deprecated = true;
     // The failure proved the estimate low: ask for more than the failed window.
@@ -220,6 +225,7 @@ std::vector<Candidate> comparable_fallbacks(const Plan& plan, const RoutingConte
     if (!plan.comparable_deferred || !context.catalog || !plan.chosen.model) return {};
     Requirements req = make_requirements(plan.analysis, plan.constraints, context);
     req.tier = plan.required_tier;
+    req.clamp_output = true; // only named models defer their comparable ones
     Plan extended;
     extended.chosen = plan.chosen;
     extended.fallbacks = plan.fallbacks;

@@ -19,6 +19,9 @@ struct Requirements {
     std::int64_t input_tokens = 0;
     std::int64_t expected_output = 0;
     std::int64_t max_output = 0; // requested, 0 = none
+    // A named model: a requested max output above the model's own is capped
+    // to it (the caller chose this model) rather than excluding the model.
+    bool clamp_output = false;
     bool tools = false, vision = false, json_schema = false;
     catalog::Tier tier = catalog::Tier::light;
     bool enforce_tier = false;    // auto routing and tier rules
@@ -33,6 +36,10 @@ struct Requirements {
     // that most offerings skip the hash lookup.
     std::bitset<4096> health_models;
 };
+
+// The most output tokens a request may get from `model`: the requested max,
+// capped to the model's own when req.clamp_output (0 = none requested).
+std::int64_t output_limit(const catalog::Model& model, const Requirements& req);
 
 // The filter hash of a model id (FNV-1a, 12 bits).
 std::size_t model_bit(std::string_view model_id);

@@ -165,3 +165,44 @@ TEST_CASE("proxy e2e: models list in both shapes, HEAD /, health and the routing
     CHECK(json::parse(route->body).contains("chosen"));
     CHECK(fx.mock.requests().empty()); // nothing was called
 }
+
+TEST_CASE("proxy e2e: a Claude Code sized max_tokens to a model with a smaller output is capped, not refused") {
+    ProxyFixture fx;
+    auto client = fx.client();
+    // Claude Code asks for 32000 output tokens whatever --model names; gpt-4o-mini gives at most 16384.
+    json body = {{"model", "gpt-4o-mini"}, {"max_tokens", 32000}, {"stream", true},
+                 {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
+    auto answer = client.Post("/v1/messages?beta=true", {{"anthropic-version", "2023-06-01"}}, body.dump(), "application/json");
+    REQUIRE(answer);
+    CHECK(answer->status == 200);
+    CHECK(answer->body.find("message_stop") != std::string::npos);
+    auto sent = fx.mock.requests();
+    REQUIRE(!sent.empty());
+    auto upstream = json::parse(sent.back().body);
+    std::int64_t cap = upstream.contains("max_completion_tokens") ? upstream["max_completion_tokens"].get<std::int64_t>()
+                                                                   : upstream["max_tokens"].get<std::int64_t>();
+    CHECK(cap == 16384);
+    // The same through an OpenAI client: the pass-through body is capped too.
+    fx.mock.clear_requests();
+    json chat = {{"model", "gpt-4o-mini"}, {"max_tokens", 32000}, {"messages", {{{"role", "user"}, {"content", "hi"}}}}};
+    auto plain = client.Post("/v1/chat/completions", chat.dump(), "application/json");
+    REQUIRE(plain);
+    CHECK(plain->status == 200);
+    REQUIRE(fx.mock.requests().size() == 1);
+    CHECK(json::parse(fx.mock.requests()[0].body)["max_tokens"] == 16384);
+}
+
+TEST_CASE("proxy e2e: no route for a request as it is says x-should-retry: false") {
+    ProxyFixture fx;
+    auto client = fx.client();
+    // An image for a model that takes only text: no deployment can take it, however often it is sent.
+    json image = {{"type", "image_url"}, {"image_url", {{"url", "data:image/png;base64,iVBORw0KGgo="}}}};
+    json text = {{"type", "text"}, {"text", "what is this?"}};
+    json message = {{"role", "user"}, {"content", json::array({text, image})}};
+    json chat = {{"model", "gpt-3.5-turbo"}, {"messages", json::array({message})}};
+    auto answer = client.Post("/v1/chat/completions", chat.dump(), "application/json");
+    REQUIRE(answer);
+    CHECK(answer->status == 503);
+    CHECK(answer->get_header_value("x-should-retry") == "false");
+    CHECK(json::parse(answer->body)["error"]["code"] == "no_route");
+}

@@ -175,3 +175,27 @@ TEST_CASE("routing: constraints merge by intersecting allows and uniting denies"
     CHECK(key.deny_providers == std::vector<std::string>{"openrouter"});
     CHECK(*key.max_price_per_mtok == 5);
 }
+
+TEST_CASE("routing: a named model caps a larger max_tokens to its maximum output; auto routing excludes it") {
+    Setup setup;
+    auto asking = [](std::int64_t max_tokens) {
+        auto request = chat(k_easy);
+        request.max_tokens = max_tokens;
+        return request;
+    };
+    auto capped = setup.plan("tiny", asking(8000)); // tiny gives at most 4096
+    REQUIRE(capped);
+    CHECK(capped->chosen.model->id == "tiny");
+    bool noted = false;
+    for (const auto& note : capped->notes) noted = noted || note.find("capped to 4096") != std::string::npos;
+    CHECK(noted);
+    auto exact = setup.plan("tiny", asking(4096));
+    REQUIRE(exact);
+    CHECK(capped->chosen.max_cost == exact->chosen.max_cost); // reserved for 4096 output tokens, not 8000
+    CHECK(exact->notes.empty());
+
+    auto automatic = setup.plan("auto", asking(8000));
+    REQUIRE(automatic);
+    CHECK(automatic->chosen.model->id != "tiny");
+    CHECK(reason_for(*automatic, "tiny", "acme") == routing::Exclusion::output_too_small);
+}

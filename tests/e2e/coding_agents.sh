@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# End-to-end with the coding agents from npm, pointed at `megarouter serve`
+# in front of megarouter-mock: Claude Code (`claude -p`, Anthropic messages,
+# always streaming) and Codex (`codex exec`, Responses API, always
+# streaming), each once with a model of its own vendor (passed through) and
+# once with the other vendor's (translated). Installs the pinned agents into
+# tests/e2e/agents/node_modules when missing; fails (never skips) if it
+# cannot. Prints "N passed, N failed".
+set -euo pipefail
+
+: "${MEGAROUTER_BIN:?set MEGAROUTER_BIN to the megarouter binary}"
+: "${MEGAROUTER_MOCK_BIN:?set MEGAROUTER_MOCK_BIN to the megarouter-mock binary}"
+SOURCE_DIR="${MEGAROUTER_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+AGENTS_DIR="$SOURCE_DIR/tests/e2e/agents"
+CLAUDE="$AGENTS_DIR/node_modules/.bin/claude"
+CODEX="$AGENTS_DIR/node_modules/.bin/codex"
+LIMIT_S=120 # per agent run; both retry on errors, so a broken proxy shows as a timeout
+
+command -v node >/dev/null || { echo "coding_agents: FAIL: node is not installed (scripts/install-deps --test installs it)" >&2; exit 1; }
+command -v npm >/dev/null || { echo "coding_agents: FAIL: npm is not installed" >&2; exit 1; }
+if [[ ! -x "$CLAUDE" || ! -x "$CODEX" ]]; then
+  echo "coding_agents: installing Claude Code and Codex with npm into $AGENTS_DIR/node_modules" >&2
+  ( cd "$AGENTS_DIR" && npm ci --no-audit --no-fund ) >&2 ||
+    { echo "coding_agents: FAIL: npm could not install the agents (is the npm registry reachable?)" >&2; exit 1; }
+fi
+
+WORK="$(mktemp -d /tmp/megarouter-agents-XXXXXX)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+wait_for_file() { # file, seconds
+  for _ in $(seq 1 $(( $2 * 20 ))); do [[ -s "$1" ]] && return 0; sleep 0.05; done
+  return 1
+}
+
+"$MEGAROUTER_MOCK_BIN" --port 0 --port-file "$WORK/mock.port" >"$WORK/mock.log" 2>&1 &
+PIDS+=($!)
+wait_for_file "$WORK/mock.port" 10 || { echo "coding_agents: FAIL: the mock did not start" >&2; exit 1; }
+MOCK="http://127.0.0.1:$(cat "$WORK/mock.port")"
+
+export MEGAROUTER_HOME="$WORK/megarouter"
+mkdir -p "$MEGAROUTER_HOME"
+cat >"$MEGAROUTER_HOME/config.toml" <<TOML
+[providers.openai]
+base_url = "$MOCK/v1"
+api_key = "mock-key"
+
+[providers.anthropic]
+base_url = "$MOCK"
+api_key = "mock-key"
+TOML
+unset OPENAI_API_KEY ANTHROPIC_API_KEY OPENAI_BASE_URL ANTHROPIC_BASE_URL ANTHROPIC_AUTH_TOKEN || true
+"$MEGAROUTER_BIN" serve --port 0 --port-file "$WORK/proxy.port" --access-log "$WORK/access.log" --access-log-json \
+  >"$WORK/serve.log" 2>&1 &
+PIDS+=($!)
+wait_for_file "$WORK/proxy.port" 10 || { echo "coding_agents: FAIL: megarouter serve did not start" >&2; cat "$WORK/serve.log" >&2; exit 1; }
+PROXY="http://127.0.0.1:$(cat "$WORK/proxy.port")"
+
+# Agents keep their state under HOME / CODEX_HOME: temporary, and offline.
+mkdir -p "$WORK/home" "$WORK/codex" "$WORK/project"
+cat >"$WORK/codex/config.toml" <<TOML
+model = "gpt-4o-mini"
+model_provider = "megarouter"
+
+[model_providers.megarouter]
+name = "megarouter"
+base_url = "$PROXY/v1"
+wire_api = "responses"
+env_key = "MEGAROUTER_KEY"
+
+[analytics]
+enabled = false
+
+[features]
+plugins = false
+TOML
+
+passed=0
+failed=0
+# check NAME OUTPUT-FILE MODEL PROVIDER ENDPOINT: the agent printed the mock's
+# answer from MODEL, and the proxy's access log has that request, answered
+# 200 by PROVIDER at ENDPOINT.
+check() {
+  local name="$1" out="$2" model="$3" provider="$4" endpoint="$5" why=""
+  grep -q "Mock answer from $model" "$out" || why="the agent did not print the mock's answer from $model"
+  if [[ -z "$why" ]] && ! grep -q "\"model\":\"$model\".*\"path\":\"$endpoint\".*\"provider\":\"$provider\".*\"status\":200" "$WORK/access.log"; then
+    why="no 200 from $provider for $model at $endpoint in the access log"
+  fi
+  if [[ -z "$why" ]]; then
+    echo "ok: $name"
+    passed=$((passed + 1))
+  else
+    echo "FAIL: $name: $why" >&2
+    echo "--- agent output ---" >&2; tail -c 2000 "$out" >&2
+    echo "--- access log ---" >&2; tail -n 5 "$WORK/access.log" >&2
+    failed=$((failed + 1))
+  fi
+}
+
+claude_run() { # model, output file
+  ( cd "$WORK/project" && HOME="$WORK/home" ANTHROPIC_BASE_URL="$PROXY" ANTHROPIC_API_KEY=mr-test-key \
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1 \
+      timeout "$LIMIT_S" "$CLAUDE" -p "Say hello" --output-format json --model "$1" ) >"$2" 2>&1 || true
+}
+codex_run() { # model, output file
+  ( cd "$WORK/project" && HOME="$WORK/home" CODEX_HOME="$WORK/codex" MEGAROUTER_KEY=mr-test-key \
+      timeout "$LIMIT_S" "$CODEX" exec --skip-git-repo-check -m "$1" "Say hello" </dev/null ) >"$2" 2>&1 || true
+}
+
+claude_run claude-sonnet-4-5 "$WORK/claude-anthropic.out"
+check "Claude Code, claude-sonnet-4-5 (Anthropic messages passed through)" "$WORK/claude-anthropic.out" \
+  claude-sonnet-4-5 anthropic /v1/messages
+claude_run gpt-4o-mini "$WORK/claude-openai.out"
+check "Claude Code, gpt-4o-mini (messages -> OpenAI chat; max_tokens capped to the model's)" "$WORK/claude-openai.out" \
+  gpt-4o-mini openai /v1/messages
+codex_run gpt-4o-mini "$WORK/codex-openai.out"
+check "Codex, gpt-4o-mini (Responses API passed through)" "$WORK/codex-openai.out" gpt-4o-mini openai /v1/responses
+codex_run claude-sonnet-4-5 "$WORK/codex-anthropic.out"
+check "Codex, claude-sonnet-4-5 (Responses API -> Anthropic messages)" "$WORK/codex-anthropic.out" \
+  claude-sonnet-4-5 anthropic /v1/responses
+
+echo "coding agents: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]
