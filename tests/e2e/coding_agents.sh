@@ -3,7 +3,8 @@
 # in front of megarouter-mock: Claude Code (`claude -p`, Anthropic messages,
 # always streaming) and Codex (`codex exec`, Responses API, always
 # streaming), each once with a model of its own vendor (passed through) and
-# once with the other vendor's (translated). Installs the pinned agents into
+# once with the other vendor's (translated), all with keys enforced, plus an
+# unknown key refused. Installs the pinned agents into
 # tests/e2e/agents/node_modules when missing; fails (never skips) if it
 # cannot. Prints "N passed, N failed".
 set -euo pipefail
@@ -55,6 +56,15 @@ base_url = "$MOCK"
 api_key = "mock-key"
 TOML
 unset OPENAI_API_KEY ANTHROPIC_API_KEY OPENAI_BASE_URL ANTHROPIC_BASE_URL ANTHROPIC_AUTH_TOKEN || true
+# A key exists, so the proxy enforces keys: the agents send it as x-api-key
+# (Claude Code) and Authorization: Bearer (Codex).
+for node in acme acme/eng acme/eng/platform; do
+  kind=org; [[ $node == */* ]] && kind=dept; [[ $node == */*/* ]] && kind=team
+  "$MEGAROUTER_BIN" "$kind" create "$node" >/dev/null
+done
+"$MEGAROUTER_BIN" user create acme/eng/platform/alice >/dev/null
+KEY="$("$MEGAROUTER_BIN" keys create acme/eng/platform/alice --json | sed -n 's/.*"key": *"\(mr-[A-Za-z0-9]*\)".*/\1/p')"
+[[ -n "$KEY" ]] || { echo "coding_agents: FAIL: could not create a key" >&2; exit 1; }
 "$MEGAROUTER_BIN" serve --port 0 --port-file "$WORK/proxy.port" --access-log "$WORK/access.log" --access-log-json \
   >"$WORK/serve.log" 2>&1 &
 PIDS+=($!)
@@ -88,8 +98,8 @@ failed=0
 check() {
   local name="$1" out="$2" model="$3" provider="$4" endpoint="$5" why=""
   grep -q "Mock answer from $model" "$out" || why="the agent did not print the mock's answer from $model"
-  if [[ -z "$why" ]] && ! grep -q "\"model\":\"$model\".*\"path\":\"$endpoint\".*\"provider\":\"$provider\".*\"status\":200" "$WORK/access.log"; then
-    why="no 200 from $provider for $model at $endpoint in the access log"
+  if [[ -z "$why" ]] && ! grep -q "\"key_id\":\"key_.*\"model\":\"$model\".*\"path\":\"$endpoint\".*\"provider\":\"$provider\".*\"status\":200" "$WORK/access.log"; then
+    why="no 200 from $provider for $model at $endpoint with alice's key in the access log"
   fi
   if [[ -z "$why" ]]; then
     echo "ok: $name"
@@ -102,13 +112,13 @@ check() {
   fi
 }
 
-claude_run() { # model, output file
-  ( cd "$WORK/project" && HOME="$WORK/home" ANTHROPIC_BASE_URL="$PROXY" ANTHROPIC_API_KEY=mr-test-key \
+claude_run() { # model, output file[, key]
+  ( cd "$WORK/project" && HOME="$WORK/home" ANTHROPIC_BASE_URL="$PROXY" ANTHROPIC_API_KEY="${3:-$KEY}" \
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1 \
       timeout "$LIMIT_S" "$CLAUDE" -p "Say hello" --output-format json --model "$1" ) >"$2" 2>&1 || true
 }
 codex_run() { # model, output file
-  ( cd "$WORK/project" && HOME="$WORK/home" CODEX_HOME="$WORK/codex" MEGAROUTER_KEY=mr-test-key \
+  ( cd "$WORK/project" && HOME="$WORK/home" CODEX_HOME="$WORK/codex" MEGAROUTER_KEY="$KEY" \
       timeout "$LIMIT_S" "$CODEX" exec --skip-git-repo-check -m "$1" "Say hello" </dev/null ) >"$2" 2>&1 || true
 }
 
@@ -123,6 +133,15 @@ check "Codex, gpt-4o-mini (Responses API passed through)" "$WORK/codex-openai.ou
 codex_run claude-sonnet-4-5 "$WORK/codex-anthropic.out"
 check "Codex, claude-sonnet-4-5 (Responses API -> Anthropic messages)" "$WORK/codex-anthropic.out" \
   claude-sonnet-4-5 anthropic /v1/responses
+
+claude_run claude-sonnet-4-5 "$WORK/claude-wrong-key.out" mr-not-a-key
+if grep -q "401" "$WORK/claude-wrong-key.out" && ! grep -q "Mock answer" "$WORK/claude-wrong-key.out"; then
+  echo "ok: Claude Code with an unknown key is refused with 401"
+  passed=$((passed + 1))
+else
+  echo "FAIL: Claude Code with an unknown key was not refused with 401" >&2; tail -c 1000 "$WORK/claude-wrong-key.out" >&2
+  failed=$((failed + 1))
+fi
 
 echo "coding agents: $passed passed, $failed failed"
 [[ $failed -eq 0 ]]
