@@ -65,7 +65,11 @@ TEST_CASE("proxy e2e: 200 concurrent streams all complete and the threads go awa
     CHECK(threads_of(fx.proxy->pid()) <= 8);
     long after = proxy_e2e::rss_kib(fx.proxy->pid());
     MESSAGE("RSS baseline " << baseline << " KiB, after 200 streams " << after << " KiB");
+#ifdef __SANITIZE_ADDRESS__
+    MESSAGE("RSS not compared under AddressSanitizer: its quarantine keeps freed memory");
+#else
     CHECK(after < baseline + 30 * 1024);
+#endif
 }
 
 TEST_CASE("proxy e2e: a client that leaves mid-stream cancels the upstream and is still logged") {
