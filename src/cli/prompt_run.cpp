@@ -20,7 +20,6 @@ std::int64_t ms_since(Clock::time_point start) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
 }
 
-std::string iso_now() { return store::iso_timestamp_now(); }
 
 // One deployment to try: a catalog offering, or a direct provider/model.
 struct Attempt {
@@ -102,7 +101,7 @@ PromptOutcome run_prompt(Context& context, const core::Config& config, const cat
     PromptOutcome outcome;
     PromptLogEntry& entry = outcome.entry;
     entry.request_id = new_id("req_");
-    entry.started_at = iso_now();
+    entry.started_at = store::iso_timestamp_now();
     entry.model = options.model.empty() ? config.default_model : options.model;
     auto start = Clock::now();
     auto attempts = plan_attempts(context, config, catalog, options, request);
@@ -110,7 +109,7 @@ PromptOutcome run_prompt(Context& context, const core::Config& config, const cat
         outcome.error = attempts.error();
         entry.status = "error";
         entry.error = attempts.error().message;
-        entry.finished_at = iso_now();
+        entry.finished_at = store::iso_timestamp_now();
         return outcome;
     }
     for (const Attempt& attempt : *attempts) {
@@ -151,7 +150,7 @@ PromptOutcome run_prompt(Context& context, const core::Config& config, const cat
         if (!result.error().retryable || outcome.streamed_to_stdout || cancel.load()) break;
     }
     entry.latency_ms = ms_since(start);
-    entry.finished_at = iso_now();
+    entry.finished_at = store::iso_timestamp_now();
     entry.response = outcome.response.text;
     entry.usage = outcome.response.usage;
     for (const Attempt& attempt : *attempts)

@@ -26,6 +26,9 @@ PromptRecorder::~PromptRecorder() {
     }
     m_wake.notify_one();
     m_thread.join();
+    if (m_dropped > 0)
+        std::fprintf(stderr, "megarouter: %llu prompt log entries were not written\n",
+                     static_cast<unsigned long long>(m_dropped));
 }
 
 void PromptRecorder::record(store::PromptLogEntry entry) {
@@ -40,16 +43,6 @@ void PromptRecorder::record(store::PromptLogEntry entry) {
     m_wake.notify_one();
 }
 
-void PromptRecorder::flush() {
-    std::unique_lock lock(m_mutex);
-    m_idle.wait(lock, [this] { return m_queue.empty() && !m_writing; });
-}
-
-std::uint64_t PromptRecorder::dropped() const {
-    std::lock_guard lock(m_mutex);
-    return m_dropped;
-}
-
 void PromptRecorder::run() {
     bool warned = false;
     std::unique_lock lock(m_mutex);
@@ -58,7 +51,6 @@ void PromptRecorder::run() {
         if (m_queue.empty() && m_stop) break;
         std::deque<store::PromptLogEntry> batch;
         batch.swap(m_queue);
-        m_writing = true;
         lock.unlock();
         auto written = m_db.transaction([&]() -> Result<void> {
             for (const auto& entry : batch)
@@ -66,15 +58,12 @@ void PromptRecorder::run() {
             return {};
         });
         lock.lock();
-        m_writing = false;
         if (!written) {
             m_dropped += batch.size();
             if (!warned) std::fprintf(stderr, "megarouter: prompt log not written: %s\n", written.error().message.c_str());
             warned = true;
         }
-        if (m_queue.empty()) m_idle.notify_all();
     }
-    m_idle.notify_all();
 }
 
 namespace {

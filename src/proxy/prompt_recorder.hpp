@@ -25,11 +25,9 @@ public:
     PromptRecorder& operator=(const PromptRecorder&) = delete;
 
     // Queues one entry; never blocks on SQLite. Past k_max_queued entries
-    // the entry is dropped and counted (a stalled disk must not grow memory).
+    // the entry is dropped and counted (a stalled disk must not grow memory);
+    // the count is reported on stderr when the recorder stops.
     void record(store::PromptLogEntry entry);
-    // Blocks until everything queued so far is written (tests, shutdown).
-    void flush();
-    std::uint64_t dropped() const;
 
     static constexpr std::size_t k_max_queued = 10'000;
 
@@ -38,11 +36,9 @@ private:
     void run();
 
     store::Database m_db;
-    mutable std::mutex m_mutex;
+    std::mutex m_mutex;
     std::condition_variable m_wake;
-    std::condition_variable m_idle;
     std::deque<store::PromptLogEntry> m_queue;
-    bool m_writing = false;
     bool m_stop = false;
     std::uint64_t m_dropped = 0;
     std::thread m_thread;

@@ -29,10 +29,10 @@ Result<ServeLock> ServeLock::acquire(const std::filesystem::path& database) {
                                        ": run one proxy per database file (budget reservations and rate limits are "
                                        "held in its memory), or give this one another database (MEGAROUTER_DB)");
     }
+    // The lock holds without the pid too: a failed write only shortens the
+    // message a second proxy prints.
     std::string pid = std::to_string(::getpid()) + "\n";
-    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
-        // The lock holds without the pid; the message to a second proxy is just shorter.
-    }
+    if (::ftruncate(fd, 0) == 0) (void)!::pwrite(fd, pid.data(), pid.size(), 0);
     return ServeLock(fd);
 }
 

@@ -147,9 +147,7 @@ ThreadSlot& thread_slot() {
 
 } // namespace
 
-struct UpstreamClient::Impl {};
-
-UpstreamClient::UpstreamClient() : m_impl(std::make_unique<Impl>()) { global_init(); }
+UpstreamClient::UpstreamClient() { global_init(); }
 
 UpstreamClient::~UpstreamClient() = default;
 

@@ -8,54 +8,15 @@
 # tests/e2e/agents/node_modules when missing; fails (never skips) if it
 # cannot. Prints "N passed, N failed".
 set -euo pipefail
-
-: "${MEGAROUTER_BIN:?set MEGAROUTER_BIN to the megarouter binary}"
-: "${MEGAROUTER_MOCK_BIN:?set MEGAROUTER_MOCK_BIN to the megarouter-mock binary}"
-SOURCE_DIR="${MEGAROUTER_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}"
+NAME=coding_agents
+source "$(dirname "$0")/lib/npm_clients.bash"
 AGENTS_DIR="$SOURCE_DIR/tests/e2e/agents"
 CLAUDE="$AGENTS_DIR/node_modules/.bin/claude"
 CODEX="$AGENTS_DIR/node_modules/.bin/codex"
 LIMIT_S=120 # per agent run; both retry on errors, so a broken proxy shows as a timeout
-
-command -v node >/dev/null || { echo "coding_agents: FAIL: node is not installed (scripts/install-deps --test installs it)" >&2; exit 1; }
-command -v npm >/dev/null || { echo "coding_agents: FAIL: npm is not installed" >&2; exit 1; }
-if [[ ! -x "$CLAUDE" || ! -x "$CODEX" ]]; then
-  echo "coding_agents: installing Claude Code and Codex with npm into $AGENTS_DIR/node_modules" >&2
-  ( cd "$AGENTS_DIR" && npm ci --no-audit --no-fund ) >&2 ||
-    { echo "coding_agents: FAIL: npm could not install the agents (is the npm registry reachable?)" >&2; exit 1; }
-fi
-
-WORK="$(mktemp -d /tmp/megarouter-agents-XXXXXX)"
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-wait_for_file() { # file, seconds
-  for _ in $(seq 1 $(( $2 * 20 ))); do [[ -s "$1" ]] && return 0; sleep 0.05; done
-  return 1
-}
-
-"$MEGAROUTER_MOCK_BIN" --port 0 --port-file "$WORK/mock.port" >"$WORK/mock.log" 2>&1 &
-PIDS+=($!)
-wait_for_file "$WORK/mock.port" 10 || { echo "coding_agents: FAIL: the mock did not start" >&2; exit 1; }
-MOCK="http://127.0.0.1:$(cat "$WORK/mock.port")"
-
-export MEGAROUTER_HOME="$WORK/megarouter"
-mkdir -p "$MEGAROUTER_HOME"
-cat >"$MEGAROUTER_HOME/config.toml" <<TOML
-[providers.openai]
-base_url = "$MOCK/v1"
-api_key = "mock-key"
-
-[providers.anthropic]
-base_url = "$MOCK"
-api_key = "mock-key"
-TOML
-unset OPENAI_API_KEY ANTHROPIC_API_KEY OPENAI_BASE_URL ANTHROPIC_BASE_URL ANTHROPIC_AUTH_TOKEN || true
+npm_install "$AGENTS_DIR" node_modules/.bin/claude node_modules/.bin/codex
+start_mock
+write_proxy_config
 # A key exists, so the proxy enforces keys: the agents send it as x-api-key
 # (Claude Code) and Authorization: Bearer (Codex).
 for node in acme acme/eng acme/eng/platform; do
@@ -64,12 +25,8 @@ for node in acme acme/eng acme/eng/platform; do
 done
 "$MEGAROUTER_BIN" user create acme/eng/platform/alice >/dev/null
 KEY="$("$MEGAROUTER_BIN" keys create acme/eng/platform/alice --json | sed -n 's/.*"key": *"\(mr-[A-Za-z0-9]*\)".*/\1/p')"
-[[ -n "$KEY" ]] || { echo "coding_agents: FAIL: could not create a key" >&2; exit 1; }
-"$MEGAROUTER_BIN" serve --port 0 --port-file "$WORK/proxy.port" --access-log "$WORK/access.log" --access-log-json \
-  >"$WORK/serve.log" 2>&1 &
-PIDS+=($!)
-wait_for_file "$WORK/proxy.port" 10 || { echo "coding_agents: FAIL: megarouter serve did not start" >&2; cat "$WORK/serve.log" >&2; exit 1; }
-PROXY="http://127.0.0.1:$(cat "$WORK/proxy.port")"
+[[ -n "$KEY" ]] || die "could not create a key"
+start_proxy --access-log-json
 
 # Agents keep their state under HOME / CODEX_HOME: temporary, and offline.
 mkdir -p "$WORK/home" "$WORK/codex" "$WORK/project"

@@ -58,10 +58,6 @@ public:
 
     // The process-wide client (created on first use). Thread-safe.
     static UpstreamClient& shared();
-
-private:
-    struct Impl;
-    std::unique_ptr<Impl> m_impl;
 };
 
 } // namespace megarouter::upstream
