@@ -45,7 +45,7 @@ struct Context {
 // Authenticates, opens the store and runs `body(admin, json_body)`.
 using Handler = std::function<void(Admin&, const nlohmann::json&, const httplib::Request&, httplib::Response&)>;
 
-httplib::Server::Handler wrap(std::shared_ptr<Context> ctx, Handler body) {
+http::Handler wrap(std::shared_ptr<Context> ctx, Handler body) {
     return [ctx, body](const httplib::Request& req, httplib::Response& res) {
         auto principal = ctx->gate->authenticate(presented_key(req));
         if (!principal) return send_error(res, principal.error());
@@ -86,7 +86,7 @@ BudgetSpec budget_from(const nlohmann::json& j) {
     return spec;
 }
 
-void mount_nodes(httplib::Server& s, std::shared_ptr<Context> c) {
+void mount_nodes(http::Router& s, std::shared_ptr<Context> c) {
     s.Get("/admin/nodes", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
         send(res, a.list_nodes(req.get_param_value("under"), std::nullopt), [](auto& v) { return list_json(v); });
     }));
@@ -111,7 +111,7 @@ void mount_nodes(httplib::Server& s, std::shared_ptr<Context> c) {
     }));
 }
 
-void mount_roles_keys(httplib::Server& s, std::shared_ptr<Context> c) {
+void mount_roles_keys(http::Router& s, std::shared_ptr<Context> c) {
     s.Get("/admin/roles", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
         send(res, a.list_grants(req.get_param_value("under")), [](auto& v) {
             nlohmann::json out = nlohmann::json::array();
@@ -164,7 +164,7 @@ void mount_roles_keys(httplib::Server& s, std::shared_ptr<Context> c) {
     }));
 }
 
-void mount_budgets(httplib::Server& s, std::shared_ptr<Context> c) {
+void mount_budgets(http::Router& s, std::shared_ptr<Context> c) {
     s.Get("/admin/budgets", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
         send(res, a.list_budgets(req.get_param_value("under")), [&](auto& v) {
             nlohmann::json out = nlohmann::json::array();
@@ -206,7 +206,7 @@ void mount_budgets(httplib::Server& s, std::shared_ptr<Context> c) {
     }));
 }
 
-void mount_alerts(httplib::Server& s, std::shared_ptr<Context> c) {
+void mount_alerts(http::Router& s, std::shared_ptr<Context> c) {
     s.Get("/admin/webhooks", wrap(c, [](Admin& a, auto&, auto&, auto& res) {
         send(res, a.list_webhooks(), [](auto& v) { return list_json(v); });
     }));
@@ -232,7 +232,7 @@ void mount_alerts(httplib::Server& s, std::shared_ptr<Context> c) {
 
 } // namespace
 
-void mount_admin_api(httplib::Server& server, Gate& gate, const std::filesystem::path& database,
+void mount_admin_api(http::Router& server, Gate& gate, const std::filesystem::path& database,
                      const std::string& timezone) {
     auto ctx = std::make_shared<Context>(Context{&gate, database, timezone});
     mount_nodes(server, ctx);

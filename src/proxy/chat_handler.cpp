@@ -1,8 +1,9 @@
-// Chat-like requests: run the chain on the listener thread for plain answers;
-// for streams, run the upstream side on the upstream pool and relay its bytes
-// from this thread, so the status line can still say what went wrong as long
-// as no byte has been sent.
+// Chat-like requests: run the chain in the connection's fiber for plain
+// answers; for streams, run the upstream side in a fiber of its own and relay
+// its bytes from this one, so the status line can still say what went wrong
+// as long as no byte has been sent.
 #include "megarouter/core/clock.hpp"
+#include "megarouter/io/loop.hpp"
 #include "proxy/handlers.hpp"
 #include "proxy/ids.hpp"
 
@@ -40,7 +41,7 @@ void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, 
             const std::string& method) {
     auto relay = std::make_shared<StreamRelay>();
     auto job_token = std::make_shared<InFlight>(std::move(token));
-    shared.upstream_pool->enqueue([exchange, relay, &shared, job_token, method] {
+    io::Loop::current()->spawn([exchange, relay, &shared, job_token, method] {
         auto result = call_with_failover(*exchange, shared, relay.get());
         if (result) {
             exchange->status = 200;

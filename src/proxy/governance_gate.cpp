@@ -59,7 +59,7 @@ public:
                            std::move(alert.summary), std::move(alert.figures));
     }
 
-    void mount_admin(httplib::Server& server) override {
+    void mount_admin(http::Router& server) override {
         governance::mount_admin_api(server, *m_gate, m_database, m_timezone);
         reports::mount_spend_api(server, *m_gate, m_database, m_timezone); // /admin/spend and /ui
     }

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string_view>
 
+#include "megarouter/http/router.hpp"
 #include "megarouter/core/clock.hpp"
 #include "megarouter/core/config.hpp"
 #include "megarouter/core/error.hpp"
@@ -61,7 +62,7 @@ public:
     // SQLite. Nothing without governance.
     virtual void deployment_event(const routing::HealthEvent& event) { (void)event; }
     // Registers the /admin/... routes on `server` (nothing without governance).
-    virtual void mount_admin(httplib::Server& server) { (void)server; }
+    virtual void mount_admin(http::Router& server) { (void)server; }
 };
 
 // Lets everything through and records nothing.

@@ -1,5 +1,6 @@
-// The listener: cpp-httplib's Server on an elastic pool, the routes, limits
-// and error shapes, and the lifecycle (bind, run, drain, reload).
+// The proxy's listener: megarouter's event-loop HTTP server (src/http) with
+// the proxy's routes, limits and error shapes, and the lifecycle (bind, run,
+// drain, reload).
 #include "megarouter/proxy/server.hpp"
 
 #include <arpa/inet.h>
@@ -8,17 +9,14 @@
 #include <sys/socket.h>
 #include <thread>
 
+#include "megarouter/http/server.hpp"
+
 #include "megarouter/core/clock.hpp"
 #include "proxy/handlers.hpp"
 #include "proxy/serve_lock.hpp"
 #include "proxy/state.hpp"
 
 namespace megarouter::proxy {
-
-namespace {
-constexpr int k_listen_backlog = 4096;   // the library's own backlog is 5
-constexpr int k_pool_headroom = 64;      // threads beyond max_concurrent for health checks and 503s
-} // namespace
 
 struct ProxyServer::Impl {
     std::optional<ServeLock> serve_lock; // first member: released after everything else
@@ -27,17 +25,48 @@ struct ProxyServer::Impl {
     std::string host;
     int requested_port = 4000;
     int bound_port = 0;
-    std::atomic<int> listen_fd{-1};
-    httplib::Server server;
-    std::atomic<ElasticTaskPool*> pool{nullptr}; // owned by the server while it listens
+    std::unique_ptr<http::Server> server;
     std::atomic<bool> stopping{false};
     std::int64_t started_max_body = 0; // the listener's own limit; reloads may only lower it
 
-    void configure();
-    void add_routes();
+    http::Router routes();
+    http::Limits limits() const;
     bool authorized(const httplib::Request& request, httplib::Response& response);
-    bool within_body_limit(const httplib::Request& request, httplib::Response& response);
 };
+
+namespace {
+
+// The body of a response the HTTP server makes itself, in the API family of
+// the path (OpenAI or Anthropic error shape).
+void write_server_error(const httplib::Request& request, httplib::Response& response) {
+    int status = response.status;
+    auto format = format_for_path(request.path);
+    switch (status) {
+    case 404: {
+        std::string message = "unknown endpoint " + request.method + " " + request.path;
+        nlohmann::json body = format == providers::WireFormat::anthropic
+            ? nlohmann::json{{"type", "error"}, {"error", {{"type", "not_found_error"}, {"message", message}}}}
+            : nlohmann::json{{"error", {{"message", message}, {"type", "invalid_request_error"}, {"param", nullptr},
+                                        {"code", "unknown_url"}}}};
+        response.set_content(body.dump(), "application/json");
+        break;
+    }
+    case 413:
+        write_error(response, format, make_error(ErrorCode::payload_too_large, "the request body is larger than the configured limit"), "");
+        break;
+    case 431:
+        write_error(response, format, make_error(ErrorCode::invalid_argument, "request headers are larger than the configured limit"), "");
+        break;
+    case 400:
+        write_error(response, format, make_error(ErrorCode::invalid_argument, "malformed HTTP request"), "");
+        break;
+    default:
+        write_error(response, format, make_error(ErrorCode::internal, "internal error"), "");
+    }
+    response.status = status;
+}
+
+} // namespace
 
 bool is_loopback(const std::string& host) {
     if (host == "localhost" || host == "::1" || host == "[::1]") return true;
@@ -81,13 +110,10 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(core::Config config, co
         [governance = impl->shared.governance.get()](const routing::HealthEvent& event) {
             governance->deployment_event(event);
         });
-    int max_concurrent = (*snapshot)->config.server.max_concurrent;
-    impl->shared.upstream_pool = std::make_unique<ElasticTaskPool>(TaskPoolOptions{
-        .max_threads = static_cast<std::size_t>(max_concurrent + k_pool_headroom), .idle_exit_ms = 5'000,
-        .stack_bytes = 512 * 1024});
+    impl->started_max_body = (*snapshot)->config.server.max_body_bytes;
     impl->shared.set_snapshot(std::move(*snapshot));
-    impl->configure();
-    impl->add_routes();
+    Impl* raw = impl.get();
+    impl->server = std::make_unique<http::Server>(impl->routes(), [raw] { return raw->limits(); }, write_server_error);
     return std::unique_ptr<ProxyServer>(new ProxyServer(std::move(impl)));
 }
 
@@ -95,77 +121,15 @@ ProxyServer::ProxyServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {
 
 ProxyServer::~ProxyServer() {
     m_impl->shared.health->set_listener({}); // the governance it points to goes first
-    if (m_impl->server.is_running()) m_impl->server.stop();
     m_impl->shared.abort_streams = true;
-    m_impl->shared.upstream_pool->shutdown();
 }
 
-void ProxyServer::Impl::configure() {
-    auto snapshot = shared.snapshot();
-    const auto& limits = snapshot->config.server;
-    std::size_t max_threads = static_cast<std::size_t>(limits.max_concurrent + k_pool_headroom);
-    server.new_task_queue = [this, max_threads] {
-        auto* created = new ElasticTaskPool({.max_threads = max_threads, .idle_exit_ms = 5'000, .stack_bytes = 512 * 1024});
-        pool.store(created);
-        return created;
-    };
-    started_max_body = limits.max_body_bytes;
-    server.set_payload_max_length(static_cast<std::size_t>(limits.max_body_bytes));
-    server.set_read_timeout(60, 0);  // a slow client uploading a large body
-    server.set_write_timeout(60, 0); // a client that stopped reading
-    server.set_keep_alive_max_count(100'000);
-    server.set_keep_alive_timeout(5);
-    server.set_socket_options([this](socket_t fd) {
-        int on = 1;
-        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
-        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on); // inherited by accepted sockets
-        listen_fd.store(fd);
-    });
-    server.set_pre_routing_handler([this](const httplib::Request& request, httplib::Response& response) {
-        std::size_t header_bytes = 0;
-        for (const auto& [name, value] : request.headers) header_bytes += name.size() + value.size() + 4;
-        if (header_bytes > static_cast<std::size_t>(shared.snapshot()->config.server.max_header_bytes)) {
-            write_error(response, format_for_path(request.path),
-                        make_error(ErrorCode::invalid_argument, "request headers are larger than the configured limit"), "");
-            response.status = 431;
-            return httplib::Server::HandlerResponse::Handled;
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
-    });
-    server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& request,
-                                                                     httplib::Response& response) {
-        if (!response.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-        auto format = format_for_path(request.path);
-        if (response.status == 413) {
-            write_error(response, format, make_error(ErrorCode::payload_too_large, "the request body is larger than the configured limit"), "");
-            response.status = 413;
-        } else if (response.status == 404) {
-            std::string message = "unknown endpoint " + request.method + " " + request.path;
-            nlohmann::json body = format == providers::WireFormat::anthropic
-                ? nlohmann::json{{"type", "error"}, {"error", {{"type", "not_found_error"}, {"message", message}}}}
-                : nlohmann::json{{"error", {{"message", message}, {"type", "invalid_request_error"}, {"param", nullptr},
-                                            {"code", "unknown_url"}}}};
-            response.set_content(body.dump(), "application/json");
-        } else if (response.status == 400) {
-            write_error(response, format, make_error(ErrorCode::invalid_argument, "malformed HTTP request"), "");
-        } else {
-            return httplib::Server::HandlerResponse::Unhandled;
-        }
-        return httplib::Server::HandlerResponse::Handled;
-    }));
-    server.set_exception_handler([](const httplib::Request& request, httplib::Response& response, std::exception_ptr) {
-        write_error(response, format_for_path(request.path), make_error(ErrorCode::internal, "internal error"), "");
-    });
-}
-
-// The listener drains and refuses bodies over the start-up limit itself; a
-// reload may lower the limit, which this applies to the body it has read.
-bool ProxyServer::Impl::within_body_limit(const httplib::Request& request, httplib::Response& response) {
-    if (request.body.size() <= static_cast<std::size_t>(shared.snapshot()->config.server.max_body_bytes)) return true;
-    write_error(response, format_for_path(request.path),
-                make_error(ErrorCode::payload_too_large, "the request body is larger than the configured limit"), "");
-    response.status = 413;
-    return false;
+http::Limits ProxyServer::Impl::limits() const {
+    const auto& server = shared.snapshot()->config.server;
+    http::Limits limits;
+    limits.max_head_bytes = static_cast<std::size_t>(server.max_header_bytes);
+    limits.max_body_bytes = static_cast<std::size_t>(std::min(server.max_body_bytes, started_max_body));
+    return limits;
 }
 
 bool ProxyServer::Impl::authorized(const httplib::Request& request, httplib::Response& response) {
@@ -179,16 +143,17 @@ bool ProxyServer::Impl::authorized(const httplib::Request& request, httplib::Res
     return false;
 }
 
-void ProxyServer::Impl::add_routes() {
+http::Router ProxyServer::Impl::routes() {
+    http::Router server;
     using Handler = void (*)(Shared&, const httplib::Request&, httplib::Response&);
     auto guarded = [this](Handler handler) {
         return [this, handler](const httplib::Request& request, httplib::Response& response) {
-            if (within_body_limit(request, response) && authorized(request, response)) handler(shared, request, response);
+            if (authorized(request, response)) handler(shared, request, response);
         };
     };
     auto chat = [this](ApiKind api) {
         return [this, api](const httplib::Request& request, httplib::Response& response) {
-            if (within_body_limit(request, response)) handle_chat(shared, api, request, response);
+            handle_chat(shared, api, request, response);
         };
     };
     // Clients whose base URL lacks /v1 call the same endpoints without it.
@@ -210,11 +175,13 @@ void ProxyServer::Impl::add_routes() {
                     make_error(ErrorCode::invalid_argument, "WebSocket is not supported; POST /v1/responses"), "");
         response.status = 405;
     });
-    shared.governance->mount_admin(server); // /admin/... (governance only)
     // Claude Code probes HEAD / before anything else.
     server.Get("/", [](const httplib::Request&, httplib::Response& response) {
         response.set_content("megarouter\n", "text/plain");
     });
+    server.set_blocking(true); // SQLite reads and writes: off the event loop
+    shared.governance->mount_admin(server); // /admin/... (governance only)
+    return server;
 }
 
 Result<int> ProxyServer::bind() {
@@ -223,26 +190,23 @@ Result<int> ProxyServer::bind() {
         return fail(ErrorCode::permission_denied,
                     "refusing to listen on " + impl.host +
                         " without API keys: create a key (megarouter keys create) or pass --insecure-no-auth");
-    int port = impl.requested_port == 0 ? impl.server.bind_to_any_port(impl.host)
-                                        : (impl.server.bind_to_port(impl.host, impl.requested_port) ? impl.requested_port : -1);
-    if (port <= 0)
+    auto port = impl.server->bind(impl.host, impl.requested_port);
+    if (!port)
         return fail(ErrorCode::io, "cannot listen on " + impl.host + ":" + std::to_string(impl.requested_port) +
                                        " (address in use or not available)");
-    if (int fd = impl.listen_fd.load(); fd >= 0) ::listen(fd, k_listen_backlog);
-    impl.bound_port = port;
-    return port;
+    impl.bound_port = *port;
+    return *port;
 }
 
 void ProxyServer::run() {
-    m_impl->server.listen_after_bind();
-    m_impl->shared.upstream_pool->shutdown();
+    m_impl->server->run(m_impl->options.threads);
     m_impl->shared.governance->flush();
 }
 
 void ProxyServer::shutdown(int grace_ms) {
     Impl& impl = *m_impl;
     if (impl.stopping.exchange(true)) return;
-    impl.server.stop();
+    impl.server->stop();
     auto deadline = core::monotonic_us() + std::int64_t{grace_ms} * 1000;
     while (impl.shared.in_flight.load() > 0 && core::monotonic_us() < deadline)
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -273,9 +237,6 @@ int ProxyServer::port() const { return m_impl->bound_port; }
 const std::string& ProxyServer::host() const { return m_impl->host; }
 bool ProxyServer::enforcing_keys() const { return m_impl->shared.governance->enforcing(); }
 
-std::size_t ProxyServer::threads() const {
-    auto* pool = m_impl->pool.load();
-    return (pool ? pool->threads() : 0) + m_impl->shared.upstream_pool->threads();
-}
+std::size_t ProxyServer::loops() const { return m_impl->server->loops(); }
 
 } // namespace megarouter::proxy

@@ -17,7 +17,6 @@
 #include "megarouter/core/paths.hpp"
 #include "megarouter/providers/registry.hpp"
 #include "megarouter/proxy/access_log.hpp"
-#include "megarouter/proxy/task_pool.hpp"
 #include "megarouter/routing/health.hpp"
 #include "megarouter/routing/routing_config.hpp"
 #include "proxy/governance_seam.hpp"
@@ -47,7 +46,6 @@ struct Shared {
     std::unique_ptr<routing::HealthTracker> health;
     std::unique_ptr<Governance> governance;  // never null (a pass-through when keys are off)
     std::unique_ptr<AccessLog> access_log;
-    std::unique_ptr<ElasticTaskPool> upstream_pool; // runs streamed upstream calls
     std::unique_ptr<PromptRecorder> prompts;  // null unless [server] log_prompts was on at start
     std::atomic<int> in_flight{0};
     std::atomic<bool> abort_streams{false};   // shutdown grace is over

@@ -94,7 +94,7 @@ void serve_ui_file(std::string_view path, httplib::Response& response) {
     response.set_content(std::string(file->body), std::string(file->content_type));
 }
 
-void mount_routes(httplib::Server& server, ApiContext context_value) {
+void mount_routes(http::Router& server, ApiContext context_value) {
     auto context = std::make_shared<ApiContext>(std::move(context_value));
     server.Get("/admin/spend", [context](const httplib::Request& request, httplib::Response& response) {
         handle_spend(*context, request, response);
@@ -133,7 +133,7 @@ Result<void> restrict_to_caller(SpendQuery& query, const governance::Principal& 
     return {};
 }
 
-void mount_spend_api(httplib::Server& server, governance::Gate& gate, const std::filesystem::path& database,
+void mount_spend_api(http::Router& server, governance::Gate& gate, const std::filesystem::path& database,
                      const std::string& timezone) {
     mount_routes(
         server,
@@ -141,7 +141,7 @@ void mount_spend_api(httplib::Server& server, governance::Gate& gate, const std:
                    [&gate] { return gate.reserved_by_limit(); }});
 }
 
-void mount_spend_api(httplib::Server& server, Authenticator authenticate, const std::filesystem::path& database,
+void mount_spend_api(http::Router& server, Authenticator authenticate, const std::filesystem::path& database,
                      const std::string& timezone) {
     mount_routes(server, ApiContext{std::move(authenticate), database, timezone, {}});
 }

@@ -3,14 +3,19 @@
 #include <chrono>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include <curl/curl.h>
+#include <sys/epoll.h>
 
-// Each call drives its thread's easy handle through the thread's multi handle
-// so that the loop can wake every few milliseconds to enforce first-byte and
-// idle timeouts and to notice cancellation. Keep-alive connections, DNS
-// answers and TLS sessions are cached per thread (see ThreadSlot).
+#include "megarouter/core/clock.hpp"
+#include "megarouter/io/loop.hpp"
+
+// Each call drives one easy handle through its own multi handle (a Slot),
+// waking at least every tick to enforce first-byte and idle timeouts and to
+// notice cancellation. Keep-alive connections, DNS answers and TLS sessions
+// are cached per slot.
 
 namespace megarouter::upstream {
 
@@ -18,6 +23,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr int k_poll_ms = 20;
+constexpr std::int64_t k_loop_tick_us = 100'000; // on a loop: how often a waiting call checks deadlines and cancel
+constexpr std::size_t k_kept_loop_slots = 64;     // free slots (and their connections) a loop keeps
 constexpr long k_max_cached_connections = 32; // per thread: one or two per upstream host
 
 void global_init() {
@@ -110,22 +117,31 @@ Error transport_error(CURLcode code, const char* detail, const std::string& host
     }
 }
 
-// Each thread keeps one multi + easy handle, whose connection cache holds
-// that thread's keep-alive upstream connections. A proxy worker serves one
-// client connection at a time, so its upstream connection is free whenever
-// it calls again: reuse needs no lock (a curl share object's connection lock
-// made the workers queue on a futex).
-class ThreadSlot {
+// One multi + easy handle pair and the multi's connection cache. A caller
+// uses a slot for one transfer at a time, so reusing its keep-alive
+// connection takes no lock (a curl share object's connection lock made
+// callers queue on a futex).
+//
+// On an event loop (the proxy) a slot's sockets are registered with the
+// loop and the calling fiber parks until curl's sockets or timer need it; the
+// loop keeps free slots for reuse. Elsewhere (the CLI) each thread keeps one
+// slot and waits in curl_multi_poll.
+class Slot {
 public:
-    ThreadSlot() : m_multi(curl_multi_init()), m_easy(curl_easy_init()) {
+    explicit Slot(bool on_loop) : m_multi(curl_multi_init()), m_easy(curl_easy_init()) {
         curl_multi_setopt(m_multi, CURLMOPT_MAXCONNECTS, k_max_cached_connections);
+        if (!on_loop) return;
+        curl_multi_setopt(m_multi, CURLMOPT_SOCKETFUNCTION, &Slot::on_socket);
+        curl_multi_setopt(m_multi, CURLMOPT_SOCKETDATA, this);
+        curl_multi_setopt(m_multi, CURLMOPT_TIMERFUNCTION, &Slot::on_timer);
+        curl_multi_setopt(m_multi, CURLMOPT_TIMERDATA, this);
     }
-    ~ThreadSlot() {
+    ~Slot() {
         curl_easy_cleanup(m_easy);
-        curl_multi_cleanup(m_multi);
+        curl_multi_cleanup(m_multi); // may report sockets removed: m_sockets is still alive
     }
-    ThreadSlot(const ThreadSlot&) = delete;
-    ThreadSlot& operator=(const ThreadSlot&) = delete;
+    Slot(const Slot&) = delete;
+    Slot& operator=(const Slot&) = delete;
 
     CURLM* multi() const { return m_multi; }
     CURL* easy() const { return m_easy; }
@@ -135,13 +151,133 @@ public:
         m_easy = curl_easy_init();
     }
 
+    // Event-loop mode: runs the added transfer until it is done, parking the
+    // fiber between socket events. `stop` is asked at least every tick and
+    // ends the wait with its error.
+    CURLcode drive(const std::function<std::optional<Error>()>& stop, std::optional<Error>& failure);
+
 private:
+    struct Socket {
+        std::unique_ptr<io::Interest> interest;
+        std::uint32_t events = 0;
+        bool level = false; // level-triggered while a transfer runs, edge-triggered when idle
+    };
+    struct ReadySocket {
+        curl_socket_t fd;
+        int action;
+    };
+
+    static int on_socket(CURL*, curl_socket_t fd, int what, void* user, void*);
+    static int on_timer(CURLM*, long timeout_ms, void* user);
+    void arm(bool level);
+
     CURLM* m_multi;
     CURL* m_easy;
+    std::unordered_map<curl_socket_t, Socket> m_sockets;
+    std::vector<ReadySocket> m_ready;
+    std::int64_t m_timer_us = -1; // when curl wants CURL_SOCKET_TIMEOUT; -1: never
+    bool m_active = false;
+    io::Event m_event;
 };
 
-ThreadSlot& thread_slot() {
-    thread_local ThreadSlot slot;
+int Slot::on_socket(CURL*, curl_socket_t fd, int what, void* user, void*) {
+    auto* slot = static_cast<Slot*>(user);
+    if (what == CURL_POLL_REMOVE) {
+        slot->m_sockets.erase(fd);
+        return 0;
+    }
+    std::uint32_t events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    Socket& socket = slot->m_sockets[fd];
+    socket.events = events;
+    socket.level = slot->m_active;
+    std::uint32_t mode = socket.level ? 0u : static_cast<std::uint32_t>(EPOLLET);
+    if (socket.interest) {
+        socket.interest->change(events | mode);
+        return 0;
+    }
+    socket.interest = std::make_unique<io::Interest>(fd, events | mode, [slot, fd](std::uint32_t ready) {
+        if (!slot->m_active) return; // an idle cached connection: seen at the next transfer
+        int action = ((ready & (EPOLLIN | EPOLLHUP | EPOLLRDHUP)) ? CURL_CSELECT_IN : 0) |
+                     ((ready & EPOLLOUT) ? CURL_CSELECT_OUT : 0) | ((ready & EPOLLERR) ? CURL_CSELECT_ERR : 0);
+        slot->m_ready.push_back({fd, action});
+        slot->m_event.notify_all();
+    });
+    return 0;
+}
+
+int Slot::on_timer(CURLM*, long timeout_ms, void* user) {
+    auto* slot = static_cast<Slot*>(user);
+    slot->m_timer_us = timeout_ms < 0 ? -1 : core::monotonic_us() + std::int64_t{timeout_ms} * 1000;
+    return 0;
+}
+
+// Idle sockets are edge-triggered, so a cached connection the server closes
+// wakes the loop once rather than on every turn.
+void Slot::arm(bool level) {
+    for (auto& [fd, socket] : m_sockets) {
+        if (!socket.interest || socket.level == level) continue;
+        socket.level = level;
+        socket.interest->change(socket.events | (level ? 0u : static_cast<std::uint32_t>(EPOLLET)));
+    }
+}
+
+CURLcode Slot::drive(const std::function<std::optional<Error>()>& stop, std::optional<Error>& failure) {
+    m_active = true;
+    m_ready.clear();
+    arm(true);
+    CURLcode result = CURLE_OK;
+    int running = 1;
+    curl_multi_socket_action(m_multi, CURL_SOCKET_TIMEOUT, 0, &running);
+    for (;;) {
+        int queued = 0;
+        bool done = false;
+        while (CURLMsg* msg = curl_multi_info_read(m_multi, &queued))
+            if (msg->msg == CURLMSG_DONE) {
+                result = msg->data.result;
+                done = true;
+            }
+        if (done || running == 0) break;
+        if ((failure = stop())) break;
+        std::int64_t now = core::monotonic_us();
+        std::int64_t wake = now + k_loop_tick_us;
+        if (m_timer_us >= 0) wake = std::min(wake, m_timer_us);
+        if (m_ready.empty() && wake > now) m_event.wait(wake);
+        if (!m_ready.empty()) {
+            std::vector<ReadySocket> ready;
+            ready.swap(m_ready);
+            for (const ReadySocket& socket : ready) curl_multi_socket_action(m_multi, socket.fd, socket.action, &running);
+        }
+        if (m_timer_us >= 0 && core::monotonic_us() >= m_timer_us) {
+            m_timer_us = -1;
+            curl_multi_socket_action(m_multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        }
+    }
+    m_active = false;
+    return result;
+}
+
+// Free slots of this thread's loop; they go with the loop.
+struct LoopSlots {
+    std::vector<std::unique_ptr<Slot>> free;
+    io::Loop* loop = nullptr;
+};
+
+LoopSlots& loop_slots() {
+    thread_local LoopSlots slots;
+    io::Loop* loop = io::Loop::current();
+    if (slots.loop != loop) {
+        slots.free.clear();
+        slots.loop = loop;
+        loop->at_exit([] {
+            slots.free.clear(); // closes the connections while the loop's epoll is open
+            slots.loop = nullptr;
+        });
+    }
+    return slots;
+}
+
+Slot& thread_slot() {
+    thread_local Slot slot(false);
     return slot;
 }
 
@@ -214,7 +350,18 @@ std::optional<Error> check_deadlines(const Transfer& t, const SendOptions& optio
 } // namespace
 
 Result<HttpResponse> UpstreamClient::send(const HttpRequest& request, const SendOptions& options) const {
-    ThreadSlot& slot = thread_slot();
+    const bool on_loop = io::in_fiber();
+    std::unique_ptr<Slot> loop_slot;
+    if (on_loop) {
+        LoopSlots& slots = loop_slots();
+        if (slots.free.empty()) {
+            loop_slot = std::make_unique<Slot>(true);
+        } else {
+            loop_slot = std::move(slots.free.back());
+            slots.free.pop_back();
+        }
+    }
+    Slot& slot = on_loop ? *loop_slot : thread_slot();
     curl_easy_reset(slot.easy());
     Transfer transfer;
     transfer.options = &options;
@@ -228,18 +375,22 @@ Result<HttpResponse> UpstreamClient::send(const HttpRequest& request, const Send
     auto sent = Clock::now();
     std::optional<Error> failure;
     CURLcode result = CURLE_OK;
-    int running = 1;
-    while (running > 0) {
-        if (curl_multi_perform(slot.multi(), &running) != CURLM_OK) {
-            failure = make_error(ErrorCode::internal, "libcurl multi failure");
-            break;
+    if (on_loop) {
+        result = slot.drive([&] { return check_deadlines(transfer, options, sent, host); }, failure);
+    } else {
+        int running = 1;
+        while (running > 0) {
+            if (curl_multi_perform(slot.multi(), &running) != CURLM_OK) {
+                failure = make_error(ErrorCode::internal, "libcurl multi failure");
+                break;
+            }
+            int queued = 0;
+            while (CURLMsg* msg = curl_multi_info_read(slot.multi(), &queued))
+                if (msg->msg == CURLMSG_DONE) result = msg->data.result;
+            if (running == 0) break;
+            if ((failure = check_deadlines(transfer, options, sent, host))) break;
+            curl_multi_poll(slot.multi(), nullptr, 0, k_poll_ms, nullptr);
         }
-        int queued = 0;
-        while (CURLMsg* msg = curl_multi_info_read(slot.multi(), &queued))
-            if (msg->msg == CURLMSG_DONE) result = msg->data.result;
-        if (running == 0) break;
-        if ((failure = check_deadlines(transfer, options, sent, host))) break;
-        curl_multi_poll(slot.multi(), nullptr, 0, k_poll_ms, nullptr);
     }
     curl_multi_remove_handle(slot.multi(), slot.easy());
     curl_slist_free_all(headers);
@@ -250,6 +401,10 @@ Result<HttpResponse> UpstreamClient::send(const HttpRequest& request, const Send
     }
     // A cancelled or timed-out connection may be mid-response: drop it.
     if (failure || result != CURLE_OK) slot.renew_easy();
+    if (loop_slot) {
+        LoopSlots& slots = loop_slots();
+        if (slots.free.size() < k_kept_loop_slots) slots.free.push_back(std::move(loop_slot));
+    }
 
     if (failure) return fail(*failure);
     if (transfer.stopped_by_callback) return fail(ErrorCode::cancelled, "request to " + host + " cancelled");

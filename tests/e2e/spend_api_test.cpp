@@ -73,7 +73,9 @@ TEST_CASE("spend api e2e: /admin/spend scopes figures by role and /ui serves the
     auto gate = governance::Gate::open(file, core::system_clock(), options);
     REQUIRE(gate);
     Served served;
-    reports::mount_spend_api(served.server, **gate, file, "UTC");
+    http::Router routes;
+    reports::mount_spend_api(routes, **gate, file, "UTC");
+    routes.install(served.server);
     served.port = served.server.bind_to_any_port("127.0.0.1");
     REQUIRE(served.port > 0);
     served.thread = std::thread([&] { served.server.listen_after_bind(); });

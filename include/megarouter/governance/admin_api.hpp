@@ -4,6 +4,7 @@
 // on every call by Admin.
 #pragma once
 
+#include "megarouter/http/router.hpp"
 #include <filesystem>
 #include <string>
 
@@ -26,7 +27,7 @@ class Gate;
 //   GET/POST /admin/pools, GET /admin/pools/{name}, POST/DELETE /admin/pools/{name}/members
 //   GET/POST /admin/webhooks, DELETE /admin/webhooks/{id}
 //   GET /admin/alerts, GET /admin/alerts/{id}, POST /admin/alerts/{id}/retry
-void mount_admin_api(httplib::Server& server, Gate& gate, const std::filesystem::path& database,
+void mount_admin_api(http::Router& server, Gate& gate, const std::filesystem::path& database,
                      const std::string& timezone);
 
 } // namespace megarouter::governance

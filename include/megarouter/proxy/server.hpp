@@ -1,6 +1,6 @@
 // `megarouter serve`: the gateway as an HTTP server that OpenAI and Anthropic
-// clients use by changing their base URL. It owns the listener (cpp-httplib on
-// an elastic thread pool), the per-request filter chain, the deployment
+// clients use by changing their base URL. It owns the listener (an event loop
+// per thread, a fiber per connection: src/http), the per-request filter chain, the deployment
 // health, the access log and the link to governance; a SIGHUP-style reload
 // swaps the configuration without closing the listening socket.
 #pragma once
@@ -23,6 +23,7 @@ struct ServeOptions {
     std::optional<std::string> access_log;  // overrides [server] access_log
     std::optional<bool> access_log_json;    // overrides [server] access_log_json
     bool use_governance = true;             // keys, budgets and ledger (false: an open gateway)
+    int threads = 0;                        // event-loop threads (0: one per CPU the process may use)
 };
 
 // Whether `host` is a loopback address or name (127.0.0.0/8, ::1, localhost).
@@ -67,8 +68,8 @@ public:
     const std::string& host() const;
     // Whether requests must carry a key (governance enforcing).
     bool enforcing_keys() const;
-    // Threads alive in the listener pool and the upstream pool (for tests).
-    std::size_t threads() const;
+    // Event loops serving (for tests).
+    std::size_t loops() const;
 
     struct Impl;
 

@@ -4,6 +4,7 @@
 // caller sees is limited to the nodes its roles cover.
 #pragma once
 
+#include "megarouter/http/router.hpp"
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -38,7 +39,7 @@ Result<void> restrict_to_caller(SpendQuery& query, const governance::Principal& 
 // authenticate keys, and for the amounts its requests in flight hold, shown
 // as each budget's "reserved") must outlive the server; `timezone` is the
 // default zone for calendar periods.
-void mount_spend_api(httplib::Server& server, governance::Gate& gate, const std::filesystem::path& database,
+void mount_spend_api(http::Router& server, governance::Gate& gate, const std::filesystem::path& database,
                      const std::string& timezone);
 
 // Checks a presented key ("" when none was sent) and returns its principal;
@@ -47,7 +48,7 @@ using Authenticator = std::function<Result<governance::Principal>(std::string_vi
 
 // The same routes with any authenticator (e.g. the proxy's governance seam);
 // without a gate, budgets show "reserved": null (not known).
-void mount_spend_api(httplib::Server& server, Authenticator authenticate, const std::filesystem::path& database,
+void mount_spend_api(http::Router& server, Authenticator authenticate, const std::filesystem::path& database,
                      const std::string& timezone);
 
 } // namespace megarouter::reports

@@ -1,0 +1,51 @@
+// Parsing an HTTP/1.1 request head (request line and header fields) and the
+// body framing it announces. Pure functions over bytes; the connection code
+// feeds them what it has read.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <httplib.h>
+
+namespace megarouter::http {
+
+enum class HeadStatus {
+    complete,  // `request` is filled; the head took `head_bytes`
+    partial,   // no blank line yet: read more
+    bad,       // not an HTTP/1.x request: 400
+    too_large, // the head is over the limit: 431
+};
+
+struct HeadParse {
+    HeadStatus status = HeadStatus::partial;
+    std::size_t head_bytes = 0; // including the blank line
+};
+
+// Parses the head at the start of `bytes`. Fills request.method, target,
+// path (percent-decoded), params (the query), version and headers.
+HeadParse parse_request_head(std::string_view bytes, std::size_t max_head_bytes, httplib::Request& request);
+
+// How the body of a parsed request is framed.
+struct BodyFraming {
+    enum class Kind { none, length, chunked, bad } kind = Kind::none;
+    std::uint64_t length = 0;
+};
+BodyFraming body_framing(const httplib::Request& request);
+
+// Whether the connection stays open after this request (HTTP/1.1 unless
+// "Connection: close"; HTTP/1.0 only with "Connection: keep-alive").
+bool wants_keep_alive(const httplib::Request& request);
+
+// Decodes chunked transfer coding from the start of `bytes`. Returns the
+// decoded body once the last chunk and trailers are in, with `consumed` set;
+// partial: read more; bad: malformed; too_large: over `max_body`.
+enum class ChunkedStatus { complete, partial, bad, too_large };
+ChunkedStatus decode_chunked(std::string_view bytes, std::size_t max_body, std::string& body, std::size_t& consumed);
+
+// The reason phrase for a status code ("OK", "Not Found", ...).
+const char* reason_phrase(int status);
+
+} // namespace megarouter::http

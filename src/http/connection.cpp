@@ -1,0 +1,293 @@
+// One client connection, served in its own fiber: read a request head and
+// body, run the route, write the response (whole, or chunk by chunk from a
+// content provider), and keep the connection for the next request.
+#include <cstdio>
+#include <cstring>
+#include <strings.h>
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "http/server_impl.hpp"
+#include "megarouter/core/clock.hpp"
+#include "megarouter/http/request_head.hpp"
+
+namespace megarouter::http {
+
+namespace {
+constexpr std::size_t k_read_bytes = 16 * 1024;
+constexpr std::int64_t k_linger_us = 2'000'000;        // draining a refused body before closing
+constexpr std::size_t k_linger_bytes = 64 * 1024 * 1024;
+
+std::int64_t after_ms(int ms) { return core::monotonic_us() + std::int64_t{ms} * 1000; }
+} // namespace
+
+class Connection {
+public:
+    Connection(Server::Impl& server, LoopState& state, int fd) : m_server(server), m_state(state), m_fd(fd), m_watch(fd) {}
+
+    void serve();
+    void interrupt() { m_watch.interrupt(); }
+
+private:
+    enum class Next { keep, close };
+
+    bool fill(std::int64_t deadline_us);
+    bool send_all(std::initializer_list<std::string_view> parts, std::int64_t deadline_us);
+    Next one_request(const Limits& limits);
+    bool read_head(const Limits& limits, httplib::Request& request, HeadParse& parse);
+    bool read_body(const Limits& limits, httplib::Request& request, int& error_status);
+    void dispatch(httplib::Request& request, httplib::Response& response);
+    bool write_response(const httplib::Request& request, httplib::Response& response, bool keep_alive,
+                        const Limits& limits);
+    void refuse(int status, const httplib::Request& request, const Limits& limits);
+    void linger();
+    std::string_view unread() const { return std::string_view(m_in).substr(m_pos); }
+
+    Server::Impl& m_server;
+    LoopState& m_state;
+    int m_fd;
+    io::Watch m_watch;
+    std::string m_in;   // bytes read and not yet consumed start at m_pos
+    std::size_t m_pos = 0;
+};
+
+bool Connection::fill(std::int64_t deadline_us) {
+    if (m_pos == m_in.size()) {
+        m_in.clear();
+        m_pos = 0;
+    } else if (m_pos > 0 && m_pos >= m_in.size() / 2) {
+        m_in.erase(0, m_pos);
+        m_pos = 0;
+    }
+    std::size_t had = m_in.size();
+    m_in.resize(had + k_read_bytes);
+    for (;;) {
+        ssize_t n = ::recv(m_fd, m_in.data() + had, k_read_bytes, 0);
+        if (n > 0) {
+            m_in.resize(had + static_cast<std::size_t>(n));
+            return true;
+        }
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
+            m_watch.wait(EPOLLIN, deadline_us) == io::Ready::yes)
+            continue;
+        m_in.resize(had);
+        return false;
+    }
+}
+
+bool Connection::send_all(std::initializer_list<std::string_view> parts, std::int64_t deadline_us) {
+    iovec vec[4];
+    int count = 0;
+    for (std::string_view part : parts)
+        if (!part.empty() && count < 4) vec[count++] = iovec{const_cast<char*>(part.data()), part.size()};
+    int first = 0;
+    while (first < count) {
+        msghdr message{};
+        message.msg_iov = vec + first;
+        message.msg_iovlen = static_cast<std::size_t>(count - first);
+        ssize_t n = ::sendmsg(m_fd, &message, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if ((errno == EAGAIN || errno == EWOULDBLOCK) && m_watch.wait(EPOLLOUT, deadline_us) == io::Ready::yes) continue;
+            return false;
+        }
+        auto sent = static_cast<std::size_t>(n);
+        while (first < count && sent >= vec[first].iov_len) sent -= vec[first++].iov_len;
+        if (first < count) {
+            vec[first].iov_base = static_cast<char*>(vec[first].iov_base) + sent;
+            vec[first].iov_len -= sent;
+        }
+    }
+    return true;
+}
+
+bool Connection::read_head(const Limits& limits, httplib::Request& request, HeadParse& parse) {
+    for (;;) {
+        parse = parse_request_head(unread(), limits.max_head_bytes, request);
+        if (parse.status != HeadStatus::partial) return true;
+        request = httplib::Request();
+        bool idle = unread().empty(); // between requests: the keep-alive timeout applies
+        if (idle && m_server.stopping.load()) return false;
+        if (idle) m_state.idle.insert(this);
+        bool more = fill(after_ms(idle ? limits.keep_alive_ms : limits.read_timeout_ms));
+        if (idle) m_state.idle.erase(this);
+        if (!more) return false;
+    }
+}
+
+bool Connection::read_body(const Limits& limits, httplib::Request& request, int& error_status) {
+    BodyFraming framing = body_framing(request);
+    if (framing.kind == BodyFraming::Kind::bad) {
+        error_status = 400;
+        return false;
+    }
+    if (framing.kind == BodyFraming::Kind::none) return true;
+    if (framing.kind == BodyFraming::Kind::length && framing.length > limits.max_body_bytes) {
+        error_status = 413;
+        return false;
+    }
+    bool expects_continue = strcasecmp(request.get_header_value("Expect").c_str(), "100-continue") == 0;
+    if (expects_continue && unread().empty() &&
+        !send_all({"HTTP/1.1 100 Continue\r\n\r\n"}, after_ms(limits.write_timeout_ms)))
+        return false;
+    if (framing.kind == BodyFraming::Kind::length) {
+        while (unread().size() < framing.length)
+            if (!fill(after_ms(limits.read_timeout_ms))) return false;
+        request.body.assign(unread().substr(0, framing.length));
+        m_pos += framing.length;
+        return true;
+    }
+    for (;;) {
+        std::size_t consumed = 0;
+        switch (decode_chunked(unread(), limits.max_body_bytes, request.body, consumed)) {
+        case ChunkedStatus::complete: m_pos += consumed; return true;
+        case ChunkedStatus::bad: error_status = 400; return false;
+        case ChunkedStatus::too_large: error_status = 413; return false;
+        case ChunkedStatus::partial:
+            if (!fill(after_ms(limits.read_timeout_ms))) return false;
+        }
+    }
+}
+
+void Connection::dispatch(httplib::Request& request, httplib::Response& response) {
+    const Route* route = m_server.router.find(request);
+    if (!route) {
+        response.status = 404;
+        m_server.error_body(request, response);
+        return;
+    }
+    auto call = [&] {
+        try {
+            route->handler(request, response);
+        } catch (...) {
+            response = httplib::Response();
+            response.status = 500;
+            m_server.error_body(request, response);
+        }
+    };
+    if (route->blocking) io::run_blocking(call);
+    else call();
+    if (response.status == -1) response.status = 200;
+}
+
+bool Connection::write_response(const httplib::Request& request, httplib::Response& response, bool keep_alive,
+                                const Limits& limits) {
+    bool chunked = static_cast<bool>(response.content_provider_) && response.is_chunked_content_provider_;
+    bool head_only = request.method == "HEAD";
+    std::string head;
+    head.reserve(256);
+    head += "HTTP/1.1 ";
+    head += std::to_string(response.status);
+    head += ' ';
+    head += reason_phrase(response.status);
+    head += "\r\n";
+    for (const auto& [name, value] : response.headers) {
+        head += name;
+        head += ": ";
+        head += value;
+        head += "\r\n";
+    }
+    if (chunked) head += "Transfer-Encoding: chunked\r\n";
+    else {
+        head += "Content-Length: ";
+        head += std::to_string(response.body.size());
+        head += "\r\n";
+    }
+    head += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+    if (!chunked) return send_all({head, head_only ? std::string_view() : response.body}, after_ms(limits.write_timeout_ms));
+    if (!send_all({head}, after_ms(limits.write_timeout_ms))) return false;
+    if (head_only) return true;
+
+    bool ok = true;
+    bool done = false;
+    httplib::DataSink sink;
+    sink.write = [&](const char* data, std::size_t length) {
+        if (!ok) return false;
+        if (length == 0) return true;
+        char size[24];
+        int n = std::snprintf(size, sizeof size, "%zx\r\n", length);
+        ok = send_all({std::string_view(size, static_cast<std::size_t>(n)), std::string_view(data, length), "\r\n"},
+                      after_ms(limits.write_timeout_ms));
+        return ok;
+    };
+    sink.is_writable = [&] { return ok; };
+    sink.done = [&] {
+        if (done) return;
+        done = true;
+        if (ok) ok = send_all({"0\r\n\r\n"}, after_ms(limits.write_timeout_ms));
+    };
+    std::size_t offset = 0;
+    while (ok && !done)
+        if (!response.content_provider_(offset, 0, sink)) ok = false;
+    response.content_provider_success_ = ok && done; // the Response's destructor hands this to the releaser
+    return ok && done;
+}
+
+void Connection::refuse(int status, const httplib::Request& request, const Limits& limits) {
+    httplib::Response response;
+    response.status = status;
+    m_server.error_body(request, response);
+    if (write_response(request, response, false, limits)) linger();
+}
+
+// Closing with unread bytes makes the kernel send RST, and the client may lose
+// the response it has not read yet: stop writing, drain for a while, then close.
+void Connection::linger() {
+    ::shutdown(m_fd, SHUT_WR);
+    std::int64_t deadline = core::monotonic_us() + k_linger_us;
+    std::size_t drained = 0;
+    while (drained < k_linger_bytes) {
+        m_in.clear();
+        m_pos = 0;
+        if (!fill(deadline)) return;
+        drained += m_in.size();
+    }
+}
+
+Connection::Next Connection::one_request(const Limits& limits) {
+    httplib::Request request;
+    HeadParse parse;
+    if (!read_head(limits, request, parse)) return Next::close;
+    if (parse.status == HeadStatus::bad) {
+        refuse(400, request, limits);
+        return Next::close;
+    }
+    if (parse.status == HeadStatus::too_large) {
+        refuse(431, request, limits);
+        return Next::close;
+    }
+    m_pos += parse.head_bytes;
+    int error_status = 0;
+    if (!read_body(limits, request, error_status)) {
+        if (error_status != 0) refuse(error_status, request, limits);
+        return Next::close;
+    }
+    httplib::Response response;
+    dispatch(request, response);
+    bool keep_alive = wants_keep_alive(request) && !m_server.stopping.load();
+    if (!write_response(request, response, keep_alive, limits)) return Next::close;
+    return keep_alive ? Next::keep : Next::close;
+}
+
+void Connection::serve() {
+    while (one_request(m_server.limits()) == Next::keep) {
+    }
+}
+
+void interrupt_idle(LoopState& state) {
+    for (Connection* connection : state.idle) connection->interrupt();
+}
+
+void serve_connection(Server::Impl& server, LoopState& state, int fd) {
+    {
+        Connection connection(server, state, fd);
+        connection.serve();
+    } // the Watch goes before the descriptor
+    ::close(fd);
+}
+
+} // namespace megarouter::http

@@ -1,0 +1,164 @@
+#include "megarouter/http/request_head.hpp"
+
+#include <charconv>
+#include <strings.h>
+
+namespace megarouter::http {
+
+namespace {
+
+bool is_token_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+}
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+}
+
+bool parse_request_line(std::string_view line, httplib::Request& request) {
+    auto first = line.find(' ');
+    auto last = line.rfind(' ');
+    if (first == std::string_view::npos || last == first) return false;
+    std::string_view method = line.substr(0, first);
+    std::string_view target = line.substr(first + 1, last - first - 1);
+    std::string_view version = line.substr(last + 1);
+    if (method.empty() || target.empty() || target.find(' ') != std::string_view::npos) return false;
+    for (char c : method)
+        if (!is_token_char(c)) return false;
+    if (version != "HTTP/1.1" && version != "HTTP/1.0") return false;
+    request.method = std::string(method);
+    request.target = std::string(target);
+    request.version = std::string(version);
+    auto query = target.find('?');
+    std::string path(target.substr(0, query));
+    request.path = path.find('%') == std::string::npos ? std::move(path) : httplib::detail::decode_url(path, false);
+    if (query != std::string_view::npos) httplib::detail::parse_query_text(std::string(target.substr(query + 1)), request.params);
+    return true;
+}
+
+} // namespace
+
+HeadParse parse_request_head(std::string_view bytes, std::size_t max_head_bytes, httplib::Request& request) {
+    // Tolerate empty lines before the request line (RFC 9112 section 2.2).
+    std::size_t start = 0;
+    while (start + 1 < bytes.size() && bytes[start] == '\r' && bytes[start + 1] == '\n') start += 2;
+    auto end = bytes.find("\r\n\r\n", start);
+    if (end == std::string_view::npos) {
+        if (bytes.size() - start > max_head_bytes) return {HeadStatus::too_large, 0};
+        return {HeadStatus::partial, 0};
+    }
+    std::size_t head_bytes = end + 4;
+    if (head_bytes - start > max_head_bytes) return {HeadStatus::too_large, 0};
+    std::string_view head = bytes.substr(start, end - start);
+    auto line_end = head.find("\r\n");
+    if (!parse_request_line(head.substr(0, line_end), request)) return {HeadStatus::bad, 0};
+    std::size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
+    while (pos < head.size()) {
+        auto next = head.find("\r\n", pos);
+        std::string_view line = head.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
+        pos = next == std::string_view::npos ? head.size() : next + 2;
+        auto colon = line.find(':');
+        if (colon == 0 || colon == std::string_view::npos) return {HeadStatus::bad, 0};
+        std::string_view name = line.substr(0, colon);
+        for (char c : name)
+            if (!is_token_char(c)) return {HeadStatus::bad, 0}; // also refuses obsolete line folding
+        request.headers.emplace(std::string(name), std::string(trim(line.substr(colon + 1))));
+    }
+    return {HeadStatus::complete, head_bytes};
+}
+
+BodyFraming body_framing(const httplib::Request& request) {
+    auto te = request.headers.find("Transfer-Encoding");
+    if (te != request.headers.end()) {
+        if (!iequals(trim(te->second), "chunked")) return {BodyFraming::Kind::bad, 0};
+        return {BodyFraming::Kind::chunked, 0};
+    }
+    auto count = request.headers.count("Content-Length");
+    if (count == 0) return {BodyFraming::Kind::none, 0};
+    if (count > 1) return {BodyFraming::Kind::bad, 0};
+    std::string_view value = trim(request.headers.find("Content-Length")->second);
+    std::uint64_t length = 0;
+    auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+    if (ec != std::errc() || ptr != value.data() + value.size() || value.empty()) return {BodyFraming::Kind::bad, 0};
+    return {length == 0 ? BodyFraming::Kind::none : BodyFraming::Kind::length, length};
+}
+
+bool wants_keep_alive(const httplib::Request& request) {
+    std::string connection = request.get_header_value("Connection");
+    if (request.version == "HTTP/1.0") return strcasestr(connection.c_str(), "keep-alive") != nullptr;
+    return strcasestr(connection.c_str(), "close") == nullptr;
+}
+
+ChunkedStatus decode_chunked(std::string_view bytes, std::size_t max_body, std::string& body, std::size_t& consumed) {
+    std::string out;
+    std::size_t pos = 0;
+    for (;;) {
+        auto line_end = bytes.find("\r\n", pos);
+        if (line_end == std::string_view::npos) return bytes.size() - pos > 1024 ? ChunkedStatus::bad : ChunkedStatus::partial;
+        std::string_view size_text = bytes.substr(pos, line_end - pos);
+        size_text = size_text.substr(0, size_text.find(';')); // chunk extensions are ignored
+        size_text = trim(size_text);
+        std::uint64_t size = 0;
+        auto [ptr, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
+        if (size_text.empty() || ec != std::errc() || ptr != size_text.data() + size_text.size()) return ChunkedStatus::bad;
+        if (size > max_body || out.size() + size > max_body) return ChunkedStatus::too_large;
+        pos = line_end + 2;
+        if (size == 0) {
+            // Trailer fields, then a blank line.
+            for (;;) {
+                auto end = bytes.find("\r\n", pos);
+                if (end == std::string_view::npos) return ChunkedStatus::partial;
+                bool blank = end == pos;
+                pos = end + 2;
+                if (blank) break;
+            }
+            body = std::move(out);
+            consumed = pos;
+            return ChunkedStatus::complete;
+        }
+        if (bytes.size() < pos + size + 2) return ChunkedStatus::partial;
+        out.append(bytes.substr(pos, size));
+        if (bytes.substr(pos + size, 2) != "\r\n") return ChunkedStatus::bad;
+        pos += size + 2;
+    }
+}
+
+const char* reason_phrase(int status) {
+    switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 301: return "Moved Permanently";
+    case 302: return "Found";
+    case 304: return "Not Modified";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 402: return "Payment Required";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 409: return "Conflict";
+    case 413: return "Payload Too Large";
+    case 422: return "Unprocessable Entity";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 529: return "Overloaded";
+    default: return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
+    }
+}
+
+} // namespace megarouter::http

@@ -1,0 +1,32 @@
+#include "megarouter/http/router.hpp"
+
+namespace megarouter::http {
+
+void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
+    std::size_t index = m_routes.size();
+    m_routes.push_back(Route{method, pattern, std::move(handler), m_blocking});
+    if (pattern.find('(') == std::string::npos) m_exact.emplace(method + " " + pattern, index);
+    else m_patterns.emplace_back(std::regex(pattern), index);
+}
+
+const Route* Router::find(httplib::Request& request) const {
+    const std::string& method = request.method == "HEAD" ? std::string("GET") : request.method;
+    if (auto it = m_exact.find(method + " " + request.path); it != m_exact.end()) return &m_routes[it->second];
+    for (const auto& [regex, index] : m_patterns) {
+        if (m_routes[index].method != method) continue;
+        if (std::regex_match(request.path, request.matches, regex)) return &m_routes[index];
+    }
+    return nullptr;
+}
+
+void Router::install(httplib::Server& server) const {
+    for (const Route& route : m_routes) {
+        if (route.method == "GET") server.Get(route.pattern, route.handler);
+        else if (route.method == "POST") server.Post(route.pattern, route.handler);
+        else if (route.method == "PUT") server.Put(route.pattern, route.handler);
+        else if (route.method == "PATCH") server.Patch(route.pattern, route.handler);
+        else if (route.method == "DELETE") server.Delete(route.pattern, route.handler);
+    }
+}
+
+} // namespace megarouter::http

@@ -1,0 +1,130 @@
+// The listener and the loop threads: each loop accepts from the shared
+// listening socket (EPOLLEXCLUSIVE wakes one loop per connection) and runs a
+// fiber per connection.
+#include "megarouter/http/server.hpp"
+
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "http/server_impl.hpp"
+
+namespace megarouter::http {
+
+namespace {
+constexpr int k_backlog = 4096;
+constexpr int k_accepts_per_wake = 64;
+
+int usable_cpus() {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+} // namespace
+
+Server::Server(Router router, std::function<Limits()> limits, ErrorBody error_body) : m_impl(std::make_unique<Impl>()) {
+    m_impl->router = std::move(router);
+    m_impl->limits = std::move(limits);
+    m_impl->error_body = std::move(error_body);
+}
+
+Server::~Server() {
+    if (m_impl->listen_fd >= 0) ::close(m_impl->listen_fd);
+}
+
+Result<int> Server::bind(const std::string& host, int port) {
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+    addrinfo* found = nullptr;
+    std::string name = host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+    if (::getaddrinfo(name.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || !found)
+        return fail(ErrorCode::io, "cannot resolve listen address " + host);
+    int fd = -1;
+    for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
+        fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
+        if (fd < 0) continue;
+        int on = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on); // inherited by accepted sockets
+        if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, k_backlog) != 0) {
+            ::close(fd);
+            fd = -1;
+        }
+    }
+    ::freeaddrinfo(found);
+    if (fd < 0) return fail(ErrorCode::io, "cannot listen on " + host + ":" + std::to_string(port));
+    sockaddr_storage bound{};
+    socklen_t length = sizeof bound;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
+    int bound_port = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                                 : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+    m_impl->listen_fd = fd;
+    return bound_port;
+}
+
+void Server::Impl::accept_ready(LoopState& state) {
+    for (int i = 0; i < k_accepts_per_wake && !stopping.load(std::memory_order_relaxed); ++i) {
+        int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) return; // EAGAIN: another loop took it, or the queue is empty
+        state.loop->spawn([this, &state, fd] { serve_connection(*this, state, fd); });
+    }
+}
+
+void Server::Impl::stop_loop(LoopState& state) {
+    state.accept.reset();
+    interrupt_idle(state); // they see `stopping` and close
+}
+
+void Server::Impl::serve_loop() {
+    auto loop = io::Loop::create();
+    if (!loop) return;
+    LoopState state;
+    state.loop = loop->get();
+    state.accept = std::make_unique<io::Interest>(listen_fd, EPOLLIN | EPOLLEXCLUSIVE,
+                                                  [this, &state](std::uint32_t) { accept_ready(state); });
+    {
+        std::lock_guard lock(loops_mutex);
+        loops.push_back(&state);
+    }
+    if (stopping.load()) stop_loop(state);
+    (*loop)->run([this, &state] { return stopping.load() && state.loop->fibers() == 0; });
+    {
+        std::lock_guard lock(loops_mutex);
+        std::erase(loops, &state);
+    }
+    state.accept.reset();
+}
+
+void Server::run(int threads) {
+    int count = threads > 0 ? threads : usable_cpus();
+    std::vector<std::thread> helpers;
+    for (int i = 1; i < count; ++i) helpers.emplace_back([this] { m_impl->serve_loop(); });
+    m_impl->serve_loop();
+    for (auto& helper : helpers) helper.join();
+}
+
+void Server::stop() {
+    if (m_impl->stopping.exchange(true)) return;
+    std::lock_guard lock(m_impl->loops_mutex);
+    for (LoopState* state : m_impl->loops) {
+        Impl* impl = m_impl.get();
+        state->loop->post([impl, state] { impl->stop_loop(*state); });
+    }
+}
+
+std::size_t Server::loops() const {
+    std::lock_guard lock(m_impl->loops_mutex);
+    return m_impl->loops.size();
+}
+
+} // namespace megarouter::http
