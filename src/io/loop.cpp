@@ -1,5 +1,5 @@
 // The loop: epoll, a run queue of ready fibers, a timer map, and an eventfd
-// for posts from other threads. Fibers switch with ucontext on stacks of
+// for posts from other threads. Fibers switch (io/context) on stacks of
 // their own (mmap'd with a guard page, a few kept for reuse).
 #include "megarouter/io/loop.hpp"
 
@@ -12,7 +12,6 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
-#include <ucontext.h>
 #include <unistd.h>
 
 #include "io/fiber_switch.hpp"
@@ -69,14 +68,15 @@ void Loop::Impl::trampoline() {
     self->body = nullptr;
     self->done = true;
     fiber_leave_forever(impl.main_switch);
-    ::setcontext(&impl.main_context); // never returns
+    Context finished;
+    switch_context(finished, impl.main_context); // never comes back: resume() frees this stack
 }
 
 void Loop::Impl::resume(Fiber* fiber) {
     running = fiber;
     fiber->queued = false;
     enter_fiber(main_switch, fiber->stack_base + k_guard_bytes, k_stack_bytes);
-    ::swapcontext(&main_context, &fiber->context);
+    switch_context(main_context, fiber->context);
     returned_to_main(main_switch);
     running = nullptr;
     if (fiber->done) {
@@ -92,7 +92,7 @@ Ready Loop::Impl::park(std::int64_t deadline_us) {
     self->timed_out = false;
     if (deadline_us > 0) self->timer = timers.emplace(deadline_us, self);
     fiber_park(self->switch_state, main_switch);
-    ::swapcontext(&self->context, &main_context);
+    switch_context(self->context, main_context);
     fiber_resumed(self->switch_state, main_switch);
     return self->timed_out ? Ready::timeout : Ready::yes;
 }
@@ -148,11 +148,7 @@ void Loop::spawn(std::function<void()> body) {
     auto* fiber = new Fiber();
     fiber->body = std::move(body);
     fiber->stack_base = static_cast<char*>(stack);
-    ::getcontext(&fiber->context);
-    fiber->context.uc_stack.ss_sp = fiber->stack_base + k_guard_bytes;
-    fiber->context.uc_stack.ss_size = k_stack_bytes;
-    fiber->context.uc_link = nullptr;
-    ::makecontext(&fiber->context, &Impl::trampoline, 0);
+    make_context(fiber->context, fiber->stack_base + k_guard_bytes, k_stack_bytes, &Impl::trampoline);
     ++impl.live;
     fiber->queued = true;
     impl.ready.push_back(fiber);

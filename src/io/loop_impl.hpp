@@ -8,8 +8,7 @@
 #include <optional>
 #include <vector>
 
-#include <ucontext.h>
-
+#include "io/context.hpp"
 #include "io/fiber_switch.hpp"
 #include "megarouter/io/loop.hpp"
 
@@ -26,7 +25,7 @@ struct PostSource final : Source {
 };
 
 struct Fiber {
-    ucontext_t context{};
+    Context context;
     char* stack_base = nullptr;
     std::function<void()> body;
     bool done = false;
@@ -42,7 +41,7 @@ struct Loop::Impl {
     int epoll_fd = -1;
     int event_fd = -1;
     PostSource post_source;
-    ucontext_t main_context{};
+    Context main_context;
     MainSwitch main_switch;
     Fiber* running = nullptr;
     std::deque<Fiber*> ready;

@@ -137,6 +137,7 @@ public:
         curl_multi_setopt(m_multi, CURLMOPT_TIMERDATA, this);
     }
     ~Slot() {
+        curl_slist_free_all(m_header_list);
         curl_easy_cleanup(m_easy);
         curl_multi_cleanup(m_multi); // may report sockets removed: m_sockets is still alive
     }
@@ -149,7 +150,12 @@ public:
     void renew_easy() {
         curl_easy_cleanup(m_easy);
         m_easy = curl_easy_init();
+        m_fresh = true;
     }
+    // Whether the easy handle still lacks the options every call shares.
+    bool take_fresh() { return std::exchange(m_fresh, false); }
+    // The header list for `headers`; the previous call's when they are the same.
+    curl_slist* header_list(const std::vector<std::pair<std::string, std::string>>& headers);
 
     // Event-loop mode: runs the added transfer until it is done, parking the
     // fiber between socket events. `stop` is asked at least every tick and
@@ -173,12 +179,25 @@ private:
 
     CURLM* m_multi;
     CURL* m_easy;
+    bool m_fresh = true;
+    std::vector<std::pair<std::string, std::string>> m_header_values;
+    curl_slist* m_header_list = nullptr;
     std::unordered_map<curl_socket_t, Socket> m_sockets;
     std::vector<ReadySocket> m_ready;
     std::int64_t m_timer_us = -1; // when curl wants CURL_SOCKET_TIMEOUT; -1: never
     bool m_active = false;
     io::Event m_event;
 };
+
+curl_slist* Slot::header_list(const std::vector<std::pair<std::string, std::string>>& headers) {
+    if (m_header_list && headers == m_header_values) return m_header_list;
+    curl_slist_free_all(m_header_list);
+    m_header_list = nullptr;
+    for (const auto& [name, value] : headers) m_header_list = curl_slist_append(m_header_list, (name + ": " + value).c_str());
+    m_header_list = curl_slist_append(m_header_list, "Expect:"); // no 100-continue round trip for large bodies
+    m_header_values = headers;
+    return m_header_list;
+}
 
 int Slot::on_socket(CURL*, curl_socket_t fd, int what, void* user, void*) {
     auto* slot = static_cast<Slot*>(user);
@@ -294,39 +313,37 @@ UpstreamClient& UpstreamClient::shared() {
 
 namespace {
 
-curl_slist* build_headers(const HttpRequest& request) {
-    curl_slist* list = nullptr;
-    for (const auto& [name, value] : request.headers) list = curl_slist_append(list, (name + ": " + value).c_str());
-    list = curl_slist_append(list, "Expect:"); // no 100-continue round trip for large bodies
-    return list;
-}
-
-void configure(CURL* easy, const HttpRequest& request, const SendOptions& options, Transfer& transfer,
-               curl_slist* headers, char* error_buffer) {
-    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
+// Options every call shares, set once per easy handle.
+void set_constants(CURL* easy) {
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(easy, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
+}
+
+// Options of this call; every one a previous call may have set is set again
+// (the handle is reused without curl_easy_reset, which cost more than the call's own setup).
+void configure(CURL* easy, const HttpRequest& request, const SendOptions& options, Transfer& transfer,
+               curl_slist* headers, char* error_buffer) {
+    curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, error_buffer);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, &transfer);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer);
-    if (options.timeouts.connect_ms > 0)
-        curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.timeouts.connect_ms));
-    if (options.timeouts.total_ms > 0)
-        curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeouts.total_ms));
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::max(0, options.timeouts.connect_ms)));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, static_cast<long>(std::max(0, options.timeouts.total_ms)));
     if (request.method == "GET") {
         curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, nullptr);
     } else {
         curl_easy_setopt(easy, CURLOPT_POST, 1L);
         curl_easy_setopt(easy, CURLOPT_POSTFIELDS, request.body.data());
         curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-        if (request.method != "POST") curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, request.method == "POST" ? nullptr : request.method.c_str());
     }
 }
 
@@ -362,12 +379,12 @@ Result<HttpResponse> UpstreamClient::send(const HttpRequest& request, const Send
         }
     }
     Slot& slot = on_loop ? *loop_slot : thread_slot();
-    curl_easy_reset(slot.easy());
+    if (slot.take_fresh()) set_constants(slot.easy());
     Transfer transfer;
     transfer.options = &options;
     transfer.easy = slot.easy();
     char error_buffer[CURL_ERROR_SIZE] = {0};
-    curl_slist* headers = build_headers(request);
+    curl_slist* headers = slot.header_list(request.headers);
     configure(slot.easy(), request, options, transfer, headers, error_buffer);
     const std::string host = host_of(request.url);
 
@@ -393,7 +410,6 @@ Result<HttpResponse> UpstreamClient::send(const HttpRequest& request, const Send
         }
     }
     curl_multi_remove_handle(slot.multi(), slot.easy());
-    curl_slist_free_all(headers);
     if (!failure && !transfer.status_known) {
         long status = 0;
         curl_easy_getinfo(slot.easy(), CURLINFO_RESPONSE_CODE, &status);
