@@ -50,12 +50,14 @@ HeadParse parse_request_head(std::string_view bytes, std::size_t max_head_bytes,
     std::size_t start = 0;
     while (start + 1 < bytes.size() && bytes[start] == '\r' && bytes[start + 1] == '\n') start += 2;
     auto end = bytes.find("\r\n\r\n", start);
+    // Leading blank lines count against the limit too: the reader keeps
+    // reading while this says partial.
     if (end == std::string_view::npos) {
-        if (bytes.size() - start > max_head_bytes) return {HeadStatus::too_large, 0};
+        if (bytes.size() > max_head_bytes) return {HeadStatus::too_large, 0};
         return {HeadStatus::partial, 0};
     }
     std::size_t head_bytes = end + 4;
-    if (head_bytes - start > max_head_bytes) return {HeadStatus::too_large, 0};
+    if (head_bytes > max_head_bytes) return {HeadStatus::too_large, 0};
     std::string_view head = bytes.substr(start, end - start);
     auto line_end = head.find("\r\n");
     if (!parse_request_line(head.substr(0, line_end), request)) return {HeadStatus::bad, 0};
@@ -111,10 +113,13 @@ ChunkedStatus decode_chunked(std::string_view bytes, std::size_t max_body, std::
         if (size > max_body || out.size() + size > max_body) return ChunkedStatus::too_large;
         pos = line_end + 2;
         if (size == 0) {
-            // Trailer fields, then a blank line.
+            // Trailer fields, then a blank line; a field line is bounded like a size line.
+            std::size_t trailers_start = pos;
             for (;;) {
                 auto end = bytes.find("\r\n", pos);
-                if (end == std::string_view::npos) return ChunkedStatus::partial;
+                if (end == std::string_view::npos)
+                    return bytes.size() - pos > 1024 ? ChunkedStatus::bad : ChunkedStatus::partial;
+                if (end - trailers_start > 64 * 1024) return ChunkedStatus::bad;
                 bool blank = end == pos;
                 pos = end + 2;
                 if (blank) break;

@@ -11,6 +11,7 @@
 
 #include "megarouter/core/clock.hpp"
 #include "megarouter/io/loop.hpp"
+#include "upstream/plain_http.hpp"
 
 // Each call drives one easy handle through its own multi handle (a Slot),
 // waking at least every tick to enforce first-byte and idle timeouts and to
@@ -367,6 +368,7 @@ std::optional<Error> check_deadlines(const Transfer& t, const SendOptions& optio
 } // namespace
 
 Result<HttpResponse> UpstreamClient::send(const HttpRequest& request, const SendOptions& options) const {
+    if (plain::handles(request.url)) return plain::send(request, options);
     const bool on_loop = io::in_fiber();
     std::unique_ptr<Slot> loop_slot;
     if (on_loop) {

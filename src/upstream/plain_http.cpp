@@ -1,0 +1,499 @@
+#include "upstream/plain_http.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "megarouter/core/clock.hpp"
+#include "megarouter/io/loop.hpp"
+#include "upstream/chunked_decoder.hpp"
+
+namespace megarouter::upstream::plain {
+
+namespace {
+
+constexpr std::int64_t k_tick_us = 100'000;        // how often a waiting call looks at `cancel`
+constexpr std::size_t k_max_head_bytes = 64 * 1024;
+constexpr std::size_t k_read_bytes = 16 * 1024;
+constexpr std::size_t k_idle_per_host = 64;         // pooled keep-alive connections per host
+constexpr std::int64_t k_dns_ttl_us = 60'000'000;
+
+struct Target {
+    std::string host;        // as written, without brackets
+    std::string port = "80";
+    std::string authority;   // for the Host header and error messages
+    std::string path;        // with the query
+};
+
+bool parse_url(const std::string& url, Target& target) {
+    if (url.rfind("http://", 0) != 0) return false;
+    std::string_view rest = std::string_view(url).substr(7);
+    auto slash = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, slash);
+    target.path = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+    if (target.path.front() == '?') target.path.insert(0, "/");
+    if (auto hash = target.path.find('#'); hash != std::string::npos) target.path.resize(hash);
+    if (authority.empty() || authority.find('@') != std::string_view::npos) return false; // userinfo: leave to libcurl
+    target.authority = std::string(authority);
+    if (authority.front() == '[') {
+        auto close = authority.find(']');
+        if (close == std::string_view::npos) return false;
+        target.host = std::string(authority.substr(1, close - 1));
+        if (close + 1 < authority.size()) {
+            if (authority[close + 1] != ':') return false;
+            target.port = std::string(authority.substr(close + 2));
+        }
+    } else {
+        auto colon = authority.find(':');
+        target.host = std::string(authority.substr(0, colon));
+        if (colon != std::string_view::npos) target.port = std::string(authority.substr(colon + 1));
+    }
+    return !target.host.empty() && !target.port.empty() &&
+           target.port.find_first_not_of("0123456789") == std::string::npos;
+}
+
+bool proxy_configured() {
+    for (const char* name : {"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"})
+        if (const char* value = std::getenv(name); value && *value) return true;
+    return false;
+}
+
+bool native_enabled() {
+    static const bool enabled = [] {
+        const char* choice = std::getenv("MEGAROUTER_UPSTREAM");
+        return !(choice && std::strcmp(choice, "curl") == 0) && !proxy_configured();
+    }();
+    return enabled;
+}
+
+// A connection and its registration with the loop, kept together while pooled.
+struct Connection {
+    int fd = -1;
+    std::unique_ptr<io::Watch> watch;
+    explicit Connection(int socket) : fd(socket), watch(std::make_unique<io::Watch>(socket)) {}
+    ~Connection() {
+        watch.reset(); // deregister before the descriptor goes
+        ::close(fd);
+    }
+};
+
+struct Resolved {
+    std::vector<sockaddr_storage> addresses;
+    std::vector<socklen_t> lengths;
+    std::int64_t until_us = 0;
+};
+
+// What one loop keeps: idle connections per host:port, and resolved names.
+struct LoopPool {
+    io::Loop* loop = nullptr;
+    std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle;
+    std::unordered_map<std::string, Resolved> names;
+};
+
+LoopPool& loop_pool() {
+    thread_local LoopPool pool;
+    io::Loop* loop = io::Loop::current();
+    if (pool.loop != loop) {
+        pool.idle.clear();
+        pool.names.clear();
+        pool.loop = loop;
+        loop->at_exit([] {
+            pool.idle.clear(); // while the loop's epoll is still open
+            pool.loop = nullptr;
+        });
+    }
+    return pool;
+}
+
+Error unreachable(const Target& target, const std::string& what) {
+    return make_error(ErrorCode::upstream_unavailable, "cannot reach " + target.authority + ": " + what, true);
+}
+
+Result<const Resolved*> resolve(const Target& target) {
+    LoopPool& pool = loop_pool();
+    std::string key = target.host + ":" + target.port;
+    auto& entry = pool.names[key];
+    if (!entry.addresses.empty() && entry.until_us > core::monotonic_us()) return &entry;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+    addrinfo* found = nullptr;
+    int rc = ::getaddrinfo(target.host.c_str(), target.port.c_str(), &hints, &found);
+    if (rc != 0) { // a name: resolving may block, so it runs off the loop
+        hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+        io::run_blocking([&] { rc = ::getaddrinfo(target.host.c_str(), target.port.c_str(), &hints, &found); });
+    }
+    if (rc != 0 || !found) return std::unexpected(unreachable(target, "cannot resolve host"));
+    Resolved resolved;
+    for (addrinfo* a = found; a; a = a->ai_next) {
+        sockaddr_storage address{};
+        std::memcpy(&address, a->ai_addr, a->ai_addrlen);
+        resolved.addresses.push_back(address);
+        resolved.lengths.push_back(a->ai_addrlen);
+    }
+    ::freeaddrinfo(found);
+    resolved.until_us = core::monotonic_us() + k_dns_ttl_us;
+    entry = std::move(resolved);
+    return &entry;
+}
+
+Result<std::unique_ptr<Connection>> connect_to(const Target& target, const SendOptions& options, std::int64_t deadline) {
+    auto resolved = resolve(target);
+    if (!resolved) return std::unexpected(resolved.error());
+    std::string last = "connection refused";
+    for (std::size_t i = 0; i < (*resolved)->addresses.size(); ++i) {
+        const auto& address = (*resolved)->addresses[i];
+        int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0) return std::unexpected(unreachable(target, std::strerror(errno)));
+        int on = 1;
+        ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+        ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+        auto connection = std::make_unique<Connection>(fd);
+        int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), (*resolved)->lengths[i]);
+        if (rc != 0 && errno == EINPROGRESS) {
+            std::int64_t until = deadline;
+            if (options.timeouts.connect_ms > 0)
+                until = std::min(until, core::monotonic_us() + std::int64_t{options.timeouts.connect_ms} * 1000);
+            if (connection->watch->wait(EPOLLOUT, until) == io::Ready::timeout)
+                return fail(ErrorCode::upstream_timeout, "timed out talking to " + target.authority + ": connect", true);
+            int error = 0;
+            socklen_t length = sizeof error;
+            ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+            rc = error == 0 ? 0 : -1;
+            errno = error;
+        }
+        if (rc == 0) return connection;
+        last = std::strerror(errno);
+    }
+    return std::unexpected(unreachable(target, last));
+}
+
+std::string request_head(const HttpRequest& request, const Target& target) {
+    std::string head;
+    head.reserve(256 + request.headers.size() * 64);
+    head += request.method;
+    head += ' ';
+    head += target.path;
+    head += " HTTP/1.1\r\nHost: ";
+    head += target.authority;
+    head += "\r\n";
+    for (const auto& [name, value] : request.headers) {
+        if (strcasecmp(name.c_str(), "Host") == 0 || strcasecmp(name.c_str(), "Content-Length") == 0 ||
+            strcasecmp(name.c_str(), "Connection") == 0 || strcasecmp(name.c_str(), "Transfer-Encoding") == 0 ||
+            strcasecmp(name.c_str(), "Expect") == 0)
+            continue;
+        head += name;
+        head += ": ";
+        head += value;
+        head += "\r\n";
+    }
+    if (request.method != "GET" || !request.body.empty()) {
+        head += "Content-Length: ";
+        head += std::to_string(request.body.size());
+        head += "\r\n";
+    }
+    head += "\r\n";
+    return head;
+}
+
+// One exchange on one connection. `fresh` tells whether the connection was
+// just opened: a pooled one the server has closed in the meantime fails
+// before any answer byte, and the caller then retries on a new connection.
+class Call {
+public:
+    Call(const HttpRequest& request, const SendOptions& options, const Target& target, Connection& connection)
+        : m_request(request), m_options(options), m_target(target), m_connection(connection) {}
+
+    enum class Outcome { done, stale, failed };
+    Outcome run(std::int64_t sent_us, std::int64_t total_deadline);
+
+    HttpResponse response;
+    std::optional<Error> error;
+    bool reusable = false;
+
+private:
+    bool write_request(std::int64_t deadline);
+    // Reads more bytes into m_in; false on end of stream, error or deadline (error set).
+    bool read_more();
+    std::optional<Error> check_deadlines() const;
+    bool parse_head(std::size_t end);
+    bool deliver(std::string_view bytes);
+    Outcome fail_with(Error e) {
+        error = std::move(e);
+        return Outcome::failed;
+    }
+
+    const HttpRequest& m_request;
+    const SendOptions& m_options;
+    const Target& m_target;
+    Connection& m_connection;
+    std::string m_in;
+    bool m_any_byte = false;
+    bool m_eof = false;
+    bool m_stopped = false;
+    bool m_too_large = false;
+    bool m_streaming = false;
+    std::int64_t m_sent_us = 0;
+    std::int64_t m_last_byte_us = 0;
+    std::int64_t m_total_deadline = 0;
+};
+
+bool Call::write_request(std::int64_t deadline) {
+    std::string head = request_head(m_request, m_target);
+    iovec parts[2] = {{head.data(), head.size()}, {const_cast<char*>(m_request.body.data()), m_request.body.size()}};
+    int first = 0;
+    int count = m_request.body.empty() ? 1 : 2;
+    while (first < count) {
+        msghdr message{};
+        message.msg_iov = parts + first;
+        message.msg_iovlen = static_cast<std::size_t>(count - first);
+        ssize_t n = ::sendmsg(m_connection.fd, &message, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
+                m_connection.watch->wait(EPOLLOUT, deadline) == io::Ready::yes)
+                continue;
+            return false;
+        }
+        auto sent = static_cast<std::size_t>(n);
+        while (first < count && sent >= parts[first].iov_len) sent -= parts[first++].iov_len;
+        if (first < count) {
+            parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + sent;
+            parts[first].iov_len -= sent;
+        }
+    }
+    return true;
+}
+
+std::optional<Error> Call::check_deadlines() const {
+    std::int64_t now = core::monotonic_us();
+    const Timeouts& t = m_options.timeouts;
+    if (m_options.cancel && m_options.cancel->load(std::memory_order_relaxed))
+        return make_error(ErrorCode::cancelled, "request to " + m_target.authority + " cancelled");
+    if (!m_any_byte && t.first_byte_ms > 0 && now - m_sent_us > std::int64_t{t.first_byte_ms} * 1000)
+        return make_error(ErrorCode::upstream_timeout,
+                          "no answer from " + m_target.authority + " within " + std::to_string(t.first_byte_ms) + " ms",
+                          true);
+    if (m_any_byte && t.idle_ms > 0 && now - m_last_byte_us > std::int64_t{t.idle_ms} * 1000)
+        return make_error(ErrorCode::upstream_timeout,
+                          m_target.authority + " went silent for more than " + std::to_string(t.idle_ms) + " ms", true);
+    if (m_total_deadline > 0 && now >= m_total_deadline)
+        return make_error(ErrorCode::upstream_timeout,
+                          "timed out talking to " + m_target.authority + ": more than " +
+                              std::to_string(t.total_ms) + " ms",
+                          true);
+    return std::nullopt;
+}
+
+bool Call::read_more() {
+    std::size_t had = m_in.size();
+    m_in.resize(had + k_read_bytes);
+    for (;;) {
+        ssize_t n = ::recv(m_connection.fd, m_in.data() + had, k_read_bytes, 0);
+        if (n > 0) {
+            m_in.resize(had + static_cast<std::size_t>(n));
+            m_any_byte = true;
+            m_last_byte_us = core::monotonic_us();
+            return true;
+        }
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            m_in.resize(had);
+            m_eof = true;
+            return false;
+        }
+        if (errno == EINTR) continue;
+        if ((error = check_deadlines())) {
+            m_in.resize(had);
+            return false;
+        }
+        std::int64_t wake = core::monotonic_us() + k_tick_us;
+        m_connection.watch->wait(EPOLLIN, wake);
+    }
+}
+
+bool Call::parse_head(std::size_t end) {
+    std::string_view head(m_in.data(), end);
+    auto line_end = head.find("\r\n");
+    std::string_view status_line = head.substr(0, line_end);
+    if (!status_line.starts_with("HTTP/1.") || status_line.size() < 12) return false;
+    response.http_version = std::string(status_line.substr(5, 3));
+    int status = 0;
+    for (char c : status_line.substr(9, 3)) {
+        if (c < '0' || c > '9') return false;
+        status = status * 10 + (c - '0');
+    }
+    response.status = status;
+    response.headers.clear();
+    std::size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
+    while (pos < head.size()) {
+        auto next = head.find("\r\n", pos);
+        std::string_view line = head.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
+        pos = next == std::string_view::npos ? head.size() : next + 2;
+        auto colon = line.find(':');
+        if (colon == std::string_view::npos) continue;
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+        response.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    }
+    return true;
+}
+
+bool Call::deliver(std::string_view bytes) {
+    if (bytes.empty()) return true;
+    if (m_streaming) {
+        if (!(*m_options.on_chunk)(bytes)) {
+            m_stopped = true;
+            return false;
+        }
+        return true;
+    }
+    if (response.body.size() + bytes.size() > m_options.max_response_bytes) {
+        m_too_large = true;
+        return false;
+    }
+    response.body.append(bytes);
+    return true;
+}
+
+Call::Outcome Call::run(std::int64_t sent_us, std::int64_t total_deadline) {
+    m_sent_us = sent_us;
+    m_total_deadline = total_deadline;
+    std::int64_t write_deadline = total_deadline > 0 ? total_deadline : 0;
+    if (!write_request(write_deadline)) return Outcome::stale;
+
+    // The head (skipping 1xx interim answers).
+    std::size_t head_end = 0;
+    for (;;) {
+        auto end = m_in.find("\r\n\r\n");
+        if (end != std::string::npos) {
+            if (!parse_head(end)) return fail_with(unreachable(m_target, "malformed HTTP answer"));
+            m_in.erase(0, end + 4);
+            if (response.status >= 100 && response.status < 200) continue;
+            head_end = 1;
+            break;
+        }
+        if (m_in.size() > k_max_head_bytes) return fail_with(unreachable(m_target, "answer headers too large"));
+        if (!read_more()) {
+            if (error) return Outcome::failed;
+            return m_any_byte ? fail_with(unreachable(m_target, "connection closed before the answer's headers"))
+                              : Outcome::stale;
+        }
+    }
+    (void)head_end;
+    m_streaming = m_options.on_chunk != nullptr && response.status >= 200 && response.status < 300;
+    auto connection_header = header_value(response.headers, "Connection").value_or("");
+    bool keep_alive = response.http_version == "1.1" ? strcasestr(connection_header.c_str(), "close") == nullptr
+                                                     : strcasestr(connection_header.c_str(), "keep-alive") != nullptr;
+    auto transfer_encoding = header_value(response.headers, "Transfer-Encoding");
+    auto content_length = header_value(response.headers, "Content-Length");
+    bool no_body = m_request.method == "HEAD" || response.status == 204 || response.status == 304;
+
+    auto ended_early = [&] {
+        if (error) return Outcome::failed;
+        Error e = unreachable(m_target, "connection closed mid-answer");
+        e.upstream_status = response.status;
+        return fail_with(e);
+    };
+    auto stopped = [&] {
+        if (m_stopped) return fail_with(make_error(ErrorCode::cancelled, "request to " + m_target.authority + " cancelled"));
+        return fail_with(make_error(ErrorCode::payload_too_large, "answer from " + m_target.authority + " is too large"));
+    };
+
+    if (no_body) {
+        reusable = keep_alive && m_in.empty();
+        return Outcome::done;
+    }
+    if (transfer_encoding && strcasestr(transfer_encoding->c_str(), "chunked")) {
+        ChunkedDecoder decoder;
+        for (;;) {
+            auto fed = decoder.feed(m_in, [&](std::string_view bytes) { return deliver(bytes); });
+            if (fed.status == ChunkedDecoder::Status::bad) return fail_with(unreachable(m_target, "malformed chunked answer"));
+            if (fed.status == ChunkedDecoder::Status::stopped) return stopped();
+            m_in.erase(0, fed.consumed);
+            if (fed.status == ChunkedDecoder::Status::done) {
+                reusable = keep_alive && m_in.empty();
+                return Outcome::done;
+            }
+            if (!read_more()) return ended_early();
+        }
+    }
+    if (content_length) {
+        std::uint64_t left = std::strtoull(content_length->c_str(), nullptr, 10);
+        for (;;) {
+            std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(left, m_in.size()));
+            if (!deliver(std::string_view(m_in).substr(0, take))) return stopped();
+            m_in.erase(0, take);
+            left -= take;
+            if (left == 0) {
+                reusable = keep_alive && m_in.empty();
+                return Outcome::done;
+            }
+            if (!read_more()) return ended_early();
+        }
+    }
+    // Delimited by the end of the connection.
+    for (;;) {
+        if (!deliver(m_in)) return stopped();
+        m_in.clear();
+        if (!read_more()) {
+            if (error) return Outcome::failed;
+            return Outcome::done;
+        }
+    }
+}
+
+} // namespace
+
+bool handles(const std::string& url) {
+    return url.rfind("http://", 0) == 0 && io::in_fiber() && native_enabled();
+}
+
+Result<HttpResponse> send(const HttpRequest& request, const SendOptions& options) {
+    Target target;
+    if (!parse_url(request.url, target)) return fail(ErrorCode::config, "bad upstream URL: " + request.url);
+    std::int64_t sent_us = core::monotonic_us();
+    std::int64_t total_deadline = options.timeouts.total_ms > 0 ? sent_us + std::int64_t{options.timeouts.total_ms} * 1000 : 0;
+    std::string key = target.host + ":" + target.port;
+    // A pooled connection first; if the server closed it meanwhile, one new connection.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        std::unique_ptr<Connection> connection;
+        auto& idle = loop_pool().idle[key];
+        bool pooled = attempt == 0 && !idle.empty();
+        if (pooled) {
+            connection = std::move(idle.back());
+            idle.pop_back();
+        } else {
+            auto opened = connect_to(target, options, total_deadline);
+            if (!opened) return std::unexpected(opened.error());
+            connection = std::move(*opened);
+        }
+        Call call(request, options, target, *connection);
+        auto outcome = call.run(sent_us, total_deadline);
+        if (outcome == Call::Outcome::stale) {
+            if (pooled) continue;
+            return fail(unreachable(target, "connection closed before an answer"));
+        }
+        if (outcome == Call::Outcome::failed) return fail(*call.error);
+        if (call.reusable) {
+            auto& pool = loop_pool().idle[key];
+            if (pool.size() < k_idle_per_host) pool.push_back(std::move(connection));
+        }
+        return std::move(call.response);
+    }
+    return fail(unreachable(target, "connection closed before an answer"));
+}
+
+} // namespace megarouter::upstream::plain
