@@ -68,6 +68,7 @@ Result<void> read_core_settings(Config& c) {
                       read(c, "/server/idle_stream_timeout_s", s.idle_stream_timeout_s),
                       read(c, "/server/connect_timeout_s", s.connect_timeout_s),
                       read(c, "/server/max_concurrent", s.max_concurrent),
+                      read(c, "/server/threads", s.threads),
                       read(c, "/server/shutdown_grace_s", s.shutdown_grace_s),
                       read(c, "/server/access_log", s.access_log),
                       read(c, "/server/access_log_json", s.access_log_json),
@@ -78,6 +79,8 @@ Result<void> read_core_settings(Config& c) {
     if (s.port < 0 || s.port > 65535) return std::unexpected(config_error(c, "/server/port", "port must be 0..65535"));
     if (s.max_body_bytes <= 0) return std::unexpected(config_error(c, "/server/max_body_bytes", "must be positive"));
     if (s.max_concurrent <= 0) return std::unexpected(config_error(c, "/server/max_concurrent", "must be positive"));
+    if (s.threads < 0 || s.threads > 1024)
+        return std::unexpected(config_error(c, "/server/threads", "must be 0 (one per CPU) to 1024"));
     static const char* modes[] = {"balanced", "cost", "latency", "availability"};
     if (std::find(std::begin(modes), std::end(modes), c.default_mode) == std::end(modes))
         return std::unexpected(config_error(c, "/defaults/mode", "unknown mode '" + c.default_mode +
@@ -172,7 +175,7 @@ std::string describe_config(const Config& c) {
     const ServerSettings& s = c.server;
     out << "[server]\nhost = \"" << s.host << "\"\nport = " << s.port << "\nmax_body_bytes = " << s.max_body_bytes
         << "\nrequest_timeout_s = " << s.request_timeout_s << "\nidle_stream_timeout_s = " << s.idle_stream_timeout_s
-        << "\nmax_concurrent = " << s.max_concurrent << "\nrequire_keys = " << (s.require_keys ? "true" : "false")
+        << "\nmax_concurrent = " << s.max_concurrent << "\nthreads = " << s.threads << "\nrequire_keys = " << (s.require_keys ? "true" : "false")
         << "\nlog_prompts = " << (s.log_prompts ? "true" : "false") << "\n";
     for (const auto& [name, p] : c.providers) {
         out << "\n[providers." << name << "]\n";
@@ -198,10 +201,11 @@ std::string starter_config() {
 # request_timeout_s = 600
 # idle_stream_timeout_s = 300
 # max_concurrent = 1024
+# threads = 0             # event-loop threads serving the proxy; 0 = one per CPU it may run on
 # access_log = ""         # "" stderr, "-" stdout, a file path, or "off"
 # access_log_json = false
 # log_prompts = false     # also keep the proxy's prompts and answers in the log (`megarouter logs`)
-# SIGHUP reloads this file; host, port, access_log and switching log_prompts on take a restart.
+# SIGHUP reloads this file; host, port, threads, access_log and switching log_prompts on take a restart.
 
 # Provider credentials come from the usual variables (OPENAI_API_KEY,
 # ANTHROPIC_API_KEY, GEMINI_API_KEY, ...) or from here. base_url overrides the

@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include <malloc.h>
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -24,6 +25,7 @@ namespace {
 constexpr std::size_t k_stack_bytes = 512 * 1024; // what the thread-per-connection workers had
 constexpr std::size_t k_guard_bytes = 4096;
 constexpr std::size_t k_kept_stacks = 64;          // reused; beyond that, unmapped
+constexpr int k_idle_trim_ms = 1000;
 thread_local Loop* t_loop = nullptr;
 
 int timeout_ms_until(std::int64_t deadline_us) {
@@ -56,6 +58,15 @@ void Loop::Impl::give_stack(void* base) {
     ::munmap(base, k_stack_bytes + k_guard_bytes);
 }
 
+// After a burst (a second with nothing to do once fibers have ended), hand
+// freed heap and the pages of kept stacks back to the system, so an idle
+// gateway returns near its starting footprint.
+void Loop::Impl::release_memory() {
+    trim_pending = false;
+    for (void* base : free_stacks) ::madvise(static_cast<char*>(base) + k_guard_bytes, k_stack_bytes, MADV_DONTNEED);
+    ::malloc_trim(0);
+}
+
 void Loop::Impl::trampoline() {
     Loop::Impl& impl = t_loop->impl();
     Fiber* self = impl.running;
@@ -83,6 +94,7 @@ void Loop::Impl::resume(Fiber* fiber) {
         give_stack(fiber->stack_base);
         delete fiber;
         --live;
+        trim_pending = true;
     }
 }
 
@@ -188,7 +200,10 @@ void Loop::run(const std::function<bool()>& until) {
         int timeout = -1;
         if (!impl.ready.empty()) timeout = 0;
         else if (!impl.timers.empty()) timeout = timeout_ms_until(impl.timers.begin()->first);
+        bool may_trim = impl.trim_pending && (timeout < 0 || timeout > k_idle_trim_ms);
+        if (may_trim) timeout = k_idle_trim_ms;
         int count = ::epoll_wait(impl.epoll_fd, events, 256, timeout);
+        if (count == 0 && may_trim) impl.release_memory();
         bool posted = false;
         for (int i = 0; i < count; ++i) {
             auto* source = static_cast<Source*>(events[i].data.ptr);

@@ -50,6 +50,7 @@ struct Loop::Impl {
     std::vector<std::function<void()>> posted;
     std::vector<void*> free_stacks;
     std::size_t live = 0;
+    bool trim_pending = false; // fibers ended since memory was last handed back
     std::vector<std::function<void()>> exit_tasks;
 
     void* take_stack();
@@ -59,6 +60,7 @@ struct Loop::Impl {
     Ready park(std::int64_t deadline_us);                      // the running fiber waits
     void wake(Fiber* fiber, std::uint64_t generation, bool timed_out);
     void run_posted();
+    void release_memory();
 };
 
 struct Watch::State final : Source {

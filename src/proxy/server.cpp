@@ -199,7 +199,7 @@ Result<int> ProxyServer::bind() {
 }
 
 void ProxyServer::run() {
-    m_impl->server->run(m_impl->options.threads);
+    m_impl->server->run(m_impl->shared.snapshot()->config.server.threads);
     m_impl->shared.governance->flush();
 }
 
@@ -223,6 +223,7 @@ Result<std::vector<std::string>> ProxyServer::reload(core::Config config) {
     // --host/--port/--access-log flags override the file: only compare what the file decides.
     changed(!m_impl->options.host && after.host != before.host, "host");
     changed(!m_impl->options.port && after.port != before.port, "port");
+    changed(after.threads != before.threads, "threads");
     changed(!m_impl->options.access_log && (after.access_log != before.access_log), "access_log");
     changed(!m_impl->options.access_log_json && after.access_log_json != before.access_log_json, "access_log_json");
     changed(after.log_prompts && !m_impl->shared.prompts, "log_prompts (switched on)");

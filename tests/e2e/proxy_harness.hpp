@@ -119,6 +119,8 @@ struct ProxyFixture {
                                       "--grace", "5"};
         argv.insert(argv.end(), extra_args.begin(), extra_args.end());
         std::vector<std::string> env{"MEGAROUTER_HOME=" + home.string(), "PATH=/usr/bin:/bin", "HOME=" + home.string()};
+        // The [curl] copies of the proxy tests force the libcurl upstream path.
+        if (const char* upstream = std::getenv("MEGAROUTER_UPSTREAM")) env.push_back(std::string("MEGAROUTER_UPSTREAM=") + upstream);
         proxy = std::make_unique<Child>(argv, env, (home / "serve.log").string());
         auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
         while (std::chrono::steady_clock::now() < deadline) {

@@ -32,6 +32,7 @@ struct ServerSettings {
     int idle_stream_timeout_s = 300;  // silence allowed on an upstream stream
     int connect_timeout_s = 10;
     int max_concurrent = 1024;        // in-flight requests before 503
+    int threads = 0;                  // event-loop threads (0: one per CPU the process may use)
     int shutdown_grace_s = 20;
     std::string access_log;           // "" = stderr, "-" = stdout, else a file, "off"
     bool access_log_json = false;

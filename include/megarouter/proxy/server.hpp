@@ -23,7 +23,6 @@ struct ServeOptions {
     std::optional<std::string> access_log;  // overrides [server] access_log
     std::optional<bool> access_log_json;    // overrides [server] access_log_json
     bool use_governance = true;             // keys, budgets and ledger (false: an open gateway)
-    int threads = 0;                        // event-loop threads (0: one per CPU the process may use)
 };
 
 // Whether `host` is a loopback address or name (127.0.0.0/8, ::1, localhost).
@@ -59,8 +58,8 @@ public:
     // size, deadlines, max_concurrent) apply to the next request. The
     // listening socket stays open and requests in flight finish with the
     // config they started with. Returns one line per changed setting that
-    // only a restart applies (host, port, access log, log_prompts switched
-    // on, a body limit above the start-up one). Fails with config; the old
+    // only a restart applies (host, port, threads, access log, log_prompts
+    // switched on, a body limit above the start-up one). Fails with config; the old
     // config then stays. Thread-safe.
     Result<std::vector<std::string>> reload(core::Config config);
 

@@ -88,6 +88,15 @@ TEST_CASE("core: config file values, types and line numbers in errors") {
         CHECK(c.error().message.find("m.toml:2") == 0);
         CHECK(c.error().message.find("fastest") != std::string::npos);
     }
+    SUBCASE("server threads: 0 means one per CPU, negative is refused") {
+        auto c = core::parse_config("[server]\nthreads = 3\n", "t.toml");
+        REQUIRE(c);
+        CHECK(c->server.threads == 3);
+        CHECK(core::parse_config("", "t.toml")->server.threads == 0);
+        auto bad = core::parse_config("[server]\nthreads = -1\n", "t.toml");
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().message.find("t.toml:2") == 0);
+    }
     SUBCASE("a base_url must be http(s)") {
         auto c = core::parse_config("[providers.openai]\nbase_url = \"ftp://x\"\n", "u.toml");
         REQUIRE_FALSE(c);
