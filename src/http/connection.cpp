@@ -7,12 +7,12 @@
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "http/server_impl.hpp"
 #include "megarouter/core/clock.hpp"
 #include "megarouter/http/request_head.hpp"
+#include "megarouter/io/send_all.hpp"
 
 namespace megarouter::http {
 
@@ -36,11 +36,12 @@ private:
 
     bool fill(std::int64_t deadline_us);
     bool send_all(std::initializer_list<std::string_view> parts, std::int64_t deadline_us);
-    Next one_request(const Limits& limits);
+    Next one_request();
     bool read_head(const Limits& limits, httplib::Request& request, HeadParse& parse);
     bool read_body(const Limits& limits, httplib::Request& request, int& error_status);
     void dispatch(httplib::Request& request, httplib::Response& response);
-    bool write_response(const httplib::Request& request, httplib::Response& response, bool keep_alive,
+    // Writes the response; may turn `keep_alive` off (a stream to an HTTP/1.0 client).
+    bool write_response(const httplib::Request& request, httplib::Response& response, bool& keep_alive,
                         const Limits& limits);
     void refuse(int status, const httplib::Request& request, const Limits& limits);
     void linger();
@@ -80,29 +81,7 @@ bool Connection::fill(std::int64_t deadline_us) {
 }
 
 bool Connection::send_all(std::initializer_list<std::string_view> parts, std::int64_t deadline_us) {
-    iovec vec[4];
-    int count = 0;
-    for (std::string_view part : parts)
-        if (!part.empty() && count < 4) vec[count++] = iovec{const_cast<char*>(part.data()), part.size()};
-    int first = 0;
-    while (first < count) {
-        msghdr message{};
-        message.msg_iov = vec + first;
-        message.msg_iovlen = static_cast<std::size_t>(count - first);
-        ssize_t n = ::sendmsg(m_fd, &message, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if ((errno == EAGAIN || errno == EWOULDBLOCK) && m_watch.wait(EPOLLOUT, deadline_us) == io::Ready::yes) continue;
-            return false;
-        }
-        auto sent = static_cast<std::size_t>(n);
-        while (first < count && sent >= vec[first].iov_len) sent -= vec[first++].iov_len;
-        if (first < count) {
-            vec[first].iov_base = static_cast<char*>(vec[first].iov_base) + sent;
-            vec[first].iov_len -= sent;
-        }
-    }
-    return true;
+    return io::send_all(m_watch, parts, deadline_us);
 }
 
 bool Connection::read_head(const Limits& limits, httplib::Request& request, HeadParse& parse) {
@@ -111,10 +90,11 @@ bool Connection::read_head(const Limits& limits, httplib::Request& request, Head
         if (parse.status != HeadStatus::partial) return true;
         request = httplib::Request();
         bool idle = unread().empty(); // between requests: the keep-alive timeout applies
-        if (idle && m_server.stopping.load()) return false;
-        if (idle) m_state.idle.insert(this);
+        // Once the server stops, no new request starts; stop() wakes the waiting ones.
+        if (m_server.stopping.load()) return false;
+        m_state.reading.insert(this);
         bool more = fill(after_ms(idle ? limits.keep_alive_ms : limits.read_timeout_ms));
-        if (idle) m_state.idle.erase(this);
+        m_state.reading.erase(this);
         if (!more) return false;
     }
 }
@@ -174,9 +154,12 @@ void Connection::dispatch(httplib::Request& request, httplib::Response& response
     if (response.status == -1) response.status = 200;
 }
 
-bool Connection::write_response(const httplib::Request& request, httplib::Response& response, bool keep_alive,
+bool Connection::write_response(const httplib::Request& request, httplib::Response& response, bool& keep_alive,
                                 const Limits& limits) {
-    bool chunked = static_cast<bool>(response.content_provider_) && response.is_chunked_content_provider_;
+    bool streamed = static_cast<bool>(response.content_provider_) && response.is_chunked_content_provider_;
+    // HTTP/1.0 has no chunked coding: a stream is then delimited by closing the connection.
+    bool chunked = streamed && request.version != "HTTP/1.0";
+    if (streamed && !chunked) keep_alive = false;
     bool head_only = request.method == "HEAD";
     std::string head;
     head.reserve(256);
@@ -186,28 +169,38 @@ bool Connection::write_response(const httplib::Request& request, httplib::Respon
     head += reason_phrase(response.status);
     head += "\r\n";
     for (const auto& [name, value] : response.headers) {
+        // The framing is the server's to decide.
+        if (strcasecmp(name.c_str(), "Content-Length") == 0 || strcasecmp(name.c_str(), "Transfer-Encoding") == 0 ||
+            strcasecmp(name.c_str(), "Connection") == 0)
+            continue;
         head += name;
         head += ": ";
         head += value;
         head += "\r\n";
     }
     if (chunked) head += "Transfer-Encoding: chunked\r\n";
-    else {
+    else if (!streamed) {
         head += "Content-Length: ";
         head += std::to_string(response.body.size());
         head += "\r\n";
     }
     head += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-    if (!chunked) return send_all({head, head_only ? std::string_view() : response.body}, after_ms(limits.write_timeout_ms));
+    if (!streamed) return send_all({head, head_only ? std::string_view() : response.body}, after_ms(limits.write_timeout_ms));
     if (!send_all({head}, after_ms(limits.write_timeout_ms))) return false;
     if (head_only) return true;
 
     bool ok = true;
     bool done = false;
+    std::size_t offset = 0; // bytes written so far, handed to the provider as httplib does
     httplib::DataSink sink;
     sink.write = [&](const char* data, std::size_t length) {
         if (!ok) return false;
         if (length == 0) return true;
+        offset += length;
+        if (!chunked) {
+            ok = send_all({std::string_view(data, length)}, after_ms(limits.write_timeout_ms));
+            return ok;
+        }
         char size[24];
         int n = std::snprintf(size, sizeof size, "%zx\r\n", length);
         ok = send_all({std::string_view(size, static_cast<std::size_t>(n)), std::string_view(data, length), "\r\n"},
@@ -218,9 +211,8 @@ bool Connection::write_response(const httplib::Request& request, httplib::Respon
     sink.done = [&] {
         if (done) return;
         done = true;
-        if (ok) ok = send_all({"0\r\n\r\n"}, after_ms(limits.write_timeout_ms));
+        if (ok && chunked) ok = send_all({"0\r\n\r\n"}, after_ms(limits.write_timeout_ms));
     };
-    std::size_t offset = 0;
     while (ok && !done)
         if (!response.content_provider_(offset, 0, sink)) ok = false;
     response.content_provider_success_ = ok && done; // the Response's destructor hands this to the releaser
@@ -231,7 +223,8 @@ void Connection::refuse(int status, const httplib::Request& request, const Limit
     httplib::Response response;
     response.status = status;
     m_server.error_body(request, response);
-    if (write_response(request, response, false, limits)) linger();
+    bool keep_alive = false;
+    if (write_response(request, response, keep_alive, limits)) linger();
 }
 
 // Closing with unread bytes makes the kernel send RST, and the client may lose
@@ -248,10 +241,12 @@ void Connection::linger() {
     }
 }
 
-Connection::Next Connection::one_request(const Limits& limits) {
+Connection::Next Connection::one_request() {
     httplib::Request request;
     HeadParse parse;
-    if (!read_head(limits, request, parse)) return Next::close;
+    if (!read_head(m_server.limits(), request, parse)) return Next::close;
+    // Asked again: the connection may have waited idle while the limits changed.
+    const Limits limits = m_server.limits();
     if (parse.status == HeadStatus::bad) {
         refuse(400, request, limits);
         return Next::close;
@@ -274,12 +269,12 @@ Connection::Next Connection::one_request(const Limits& limits) {
 }
 
 void Connection::serve() {
-    while (one_request(m_server.limits()) == Next::keep) {
+    while (one_request() == Next::keep) {
     }
 }
 
-void interrupt_idle(LoopState& state) {
-    for (Connection* connection : state.idle) connection->interrupt();
+void interrupt_reading(LoopState& state) {
+    for (Connection* connection : state.reading) connection->interrupt();
 }
 
 void serve_connection(Server::Impl& server, LoopState& state, int fd) {

@@ -76,13 +76,13 @@ void Server::Impl::accept_ready(LoopState& state) {
     for (int i = 0; i < k_accepts_per_wake && !stopping.load(std::memory_order_relaxed); ++i) {
         int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) return; // EAGAIN: another loop took it, or the queue is empty
-        state.loop->spawn([this, &state, fd] { serve_connection(*this, state, fd); });
+        if (!state.loop->spawn([this, &state, fd] { serve_connection(*this, state, fd); })) ::close(fd);
     }
 }
 
 void Server::Impl::stop_loop(LoopState& state) {
     state.accept.reset();
-    interrupt_idle(state); // they see `stopping` and close
+    interrupt_reading(state);
 }
 
 void Server::Impl::serve_loop() {

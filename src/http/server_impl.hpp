@@ -18,7 +18,7 @@ class Connection;
 struct LoopState {
     io::Loop* loop = nullptr;
     std::unique_ptr<io::Interest> accept;      // the listening socket, while accepting
-    std::unordered_set<Connection*> idle;      // connections waiting for their next request
+    std::unordered_set<Connection*> reading;   // connections waiting for (the rest of) a request head
 };
 
 struct Server::Impl {
@@ -35,8 +35,9 @@ struct Server::Impl {
     void serve_loop();                         // one loop on the calling thread
 };
 
-// Wakes the connections of `state` that wait for a next request.
-void interrupt_idle(LoopState& state);
+// Wakes the connections of `state` that wait for a request head; they see
+// `stopping` and close.
+void interrupt_reading(LoopState& state);
 
 // Serves one accepted socket in the calling fiber until it closes, then
 // closes the descriptor.

@@ -153,10 +153,10 @@ void Loop::at_exit(std::function<void()> task) { m_impl->exit_tasks.push_back(st
 
 std::size_t Loop::fibers() const { return m_impl->live; }
 
-void Loop::spawn(std::function<void()> body) {
+bool Loop::spawn(std::function<void()> body) {
     Impl& impl = *m_impl;
     void* stack = impl.take_stack();
-    if (!stack) return; // out of address space: the caller's connection closes with its fiber unstarted
+    if (!stack) return false; // out of address space
     auto* fiber = new Fiber();
     fiber->body = std::move(body);
     fiber->stack_base = static_cast<char*>(stack);
@@ -164,13 +164,15 @@ void Loop::spawn(std::function<void()> body) {
     ++impl.live;
     fiber->queued = true;
     impl.ready.push_back(fiber);
+    return true;
 }
 
 void Loop::post(std::function<void()> task) {
-    {
-        std::lock_guard lock(m_impl->post_mutex);
-        m_impl->posted.push_back(std::move(task));
-    }
+    // The wake-up is written under the lock: once the task may run, this
+    // thread no longer touches the loop (run_blocking's task may end the
+    // fiber, and with it the loop's last reason to live).
+    std::lock_guard lock(m_impl->post_mutex);
+    m_impl->posted.push_back(std::move(task));
     std::uint64_t one = 1;
     [[maybe_unused]] auto n = ::write(m_impl->event_fd, &one, sizeof one);
 }

@@ -41,7 +41,7 @@ void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, 
             const std::string& method) {
     auto relay = std::make_shared<StreamRelay>();
     auto job_token = std::make_shared<InFlight>(std::move(token));
-    io::Loop::current()->spawn([exchange, relay, &shared, job_token, method] {
+    bool started = io::Loop::current()->spawn([exchange, relay, &shared, job_token, method] {
         auto result = call_with_failover(*exchange, shared, relay.get());
         if (result) {
             exchange->status = 200;
@@ -57,6 +57,12 @@ void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, 
         relay->close();
         finish(*exchange, shared, method);
     });
+    if (!started) { // no stack for the upstream fiber
+        Error busy = make_error(ErrorCode::overloaded, "megarouter cannot start more streams now; retry shortly", true);
+        busy.retry_after_seconds = 1;
+        answer_failure(*exchange, shared, busy, response, method);
+        return;
+    }
     if (relay->wait_decision() == StreamRelay::Decision::failed) {
         write_error(response, client_format(exchange->api), relay->error(), exchange->request_id);
         set_outcome_headers(*exchange, response, false);

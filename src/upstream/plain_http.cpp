@@ -12,11 +12,11 @@
 #include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "megarouter/core/clock.hpp"
 #include "megarouter/io/loop.hpp"
+#include "megarouter/io/send_all.hpp"
 #include "upstream/chunked_decoder.hpp"
 
 namespace megarouter::upstream::plain {
@@ -252,29 +252,7 @@ private:
 
 bool Call::write_request(std::int64_t deadline) {
     std::string head = request_head(m_request, m_target);
-    iovec parts[2] = {{head.data(), head.size()}, {const_cast<char*>(m_request.body.data()), m_request.body.size()}};
-    int first = 0;
-    int count = m_request.body.empty() ? 1 : 2;
-    while (first < count) {
-        msghdr message{};
-        message.msg_iov = parts + first;
-        message.msg_iovlen = static_cast<std::size_t>(count - first);
-        ssize_t n = ::sendmsg(m_connection.fd, &message, MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            if ((errno == EAGAIN || errno == EWOULDBLOCK) &&
-                m_connection.watch->wait(EPOLLOUT, deadline) == io::Ready::yes)
-                continue;
-            return false;
-        }
-        auto sent = static_cast<std::size_t>(n);
-        while (first < count && sent >= parts[first].iov_len) sent -= parts[first++].iov_len;
-        if (first < count) {
-            parts[first].iov_base = static_cast<char*>(parts[first].iov_base) + sent;
-            parts[first].iov_len -= sent;
-        }
-    }
-    return true;
+    return io::send_all(*m_connection.watch, {head, m_request.body}, deadline);
 }
 
 std::optional<Error> Call::check_deadlines() const {

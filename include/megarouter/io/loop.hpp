@@ -38,8 +38,9 @@ public:
     Loop& operator=(const Loop&) = delete;
 
     // Starts `body` in a new fiber; it first runs on the next turn of the loop.
-    // Exceptions escaping `body` are caught and dropped. Loop thread only.
-    void spawn(std::function<void()> body);
+    // Exceptions escaping `body` are caught and dropped. Returns false, with
+    // `body` not run, when no stack can be mapped. Loop thread only.
+    bool spawn(std::function<void()> body);
 
     // Runs fibers, timers and events until `until()` is true at the end of a
     // turn with no fiber left ready. `until` is checked after every turn.

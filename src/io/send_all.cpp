@@ -1,0 +1,37 @@
+#include "megarouter/io/send_all.hpp"
+
+#include <cerrno>
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+namespace megarouter::io {
+
+bool send_all(Watch& watch, std::initializer_list<std::string_view> parts, std::int64_t deadline_us) {
+    iovec vec[4];
+    int count = 0;
+    for (std::string_view part : parts)
+        if (!part.empty() && count < 4) vec[count++] = iovec{const_cast<char*>(part.data()), part.size()};
+    int first = 0;
+    while (first < count) {
+        msghdr message{};
+        message.msg_iov = vec + first;
+        message.msg_iovlen = static_cast<std::size_t>(count - first);
+        ssize_t n = ::sendmsg(watch.fd(), &message, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            if ((errno == EAGAIN || errno == EWOULDBLOCK) && watch.wait(EPOLLOUT, deadline_us) == Ready::yes) continue;
+            return false;
+        }
+        auto sent = static_cast<std::size_t>(n);
+        while (first < count && sent >= vec[first].iov_len) sent -= vec[first++].iov_len;
+        if (first < count) {
+            vec[first].iov_base = static_cast<char*>(vec[first].iov_base) + sent;
+            vec[first].iov_len -= sent;
+        }
+    }
+    return true;
+}
+
+} // namespace megarouter::io
