@@ -11,6 +11,7 @@
 
 #include "http/server_impl.hpp"
 #include "megarouter/core/clock.hpp"
+#include "megarouter/http/chunked_decoder.hpp"
 #include "megarouter/http/request_head.hpp"
 #include "megarouter/io/send_all.hpp"
 
@@ -121,13 +122,31 @@ bool Connection::read_body(const Limits& limits, httplib::Request& request, int&
         m_pos += framing.length;
         return true;
     }
+    // Chunked: decoded as it arrives. The coding may not be more than twice
+    // the body plus 64 KiB (tiny chunks with long extensions would otherwise
+    // let a client send far more than max_body_bytes).
+    ChunkedDecoder decoder(limits.max_body_bytes);
+    const std::uint64_t max_encoded = 2 * std::uint64_t{limits.max_body_bytes} + 64 * 1024;
+    std::uint64_t encoded = 0;
+    auto append = [&](std::string_view part) {
+        if (request.body.size() + part.size() > limits.max_body_bytes) return false;
+        request.body.append(part);
+        return true;
+    };
     for (;;) {
-        std::size_t consumed = 0;
-        switch (decode_chunked(unread(), limits.max_body_bytes, request.body, consumed)) {
-        case ChunkedStatus::complete: m_pos += consumed; return true;
-        case ChunkedStatus::bad: error_status = 400; return false;
-        case ChunkedStatus::too_large: error_status = 413; return false;
-        case ChunkedStatus::partial:
+        auto fed = decoder.feed(unread(), append);
+        m_pos += fed.consumed;
+        encoded += fed.consumed;
+        switch (fed.status) {
+        case ChunkedDecoder::Status::done: return true;
+        case ChunkedDecoder::Status::bad: error_status = 400; return false;
+        case ChunkedDecoder::Status::stopped:
+        case ChunkedDecoder::Status::too_large: error_status = 413; return false;
+        case ChunkedDecoder::Status::more:
+            if (encoded > max_encoded) {
+                error_status = 413;
+                return false;
+            }
             if (!fill(after_ms(limits.read_timeout_ms))) return false;
         }
     }

@@ -98,43 +98,6 @@ bool wants_keep_alive(const httplib::Request& request) {
     return strcasestr(connection.c_str(), "close") == nullptr;
 }
 
-ChunkedStatus decode_chunked(std::string_view bytes, std::size_t max_body, std::string& body, std::size_t& consumed) {
-    std::string out;
-    std::size_t pos = 0;
-    for (;;) {
-        auto line_end = bytes.find("\r\n", pos);
-        if (line_end == std::string_view::npos) return bytes.size() - pos > 1024 ? ChunkedStatus::bad : ChunkedStatus::partial;
-        std::string_view size_text = bytes.substr(pos, line_end - pos);
-        size_text = size_text.substr(0, size_text.find(';')); // chunk extensions are ignored
-        size_text = trim(size_text);
-        std::uint64_t size = 0;
-        auto [ptr, ec] = std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
-        if (size_text.empty() || ec != std::errc() || ptr != size_text.data() + size_text.size()) return ChunkedStatus::bad;
-        if (size > max_body || out.size() + size > max_body) return ChunkedStatus::too_large;
-        pos = line_end + 2;
-        if (size == 0) {
-            // Trailer fields, then a blank line; a field line is bounded like a size line.
-            std::size_t trailers_start = pos;
-            for (;;) {
-                auto end = bytes.find("\r\n", pos);
-                if (end == std::string_view::npos)
-                    return bytes.size() - pos > 1024 ? ChunkedStatus::bad : ChunkedStatus::partial;
-                if (end - trailers_start > 64 * 1024) return ChunkedStatus::bad;
-                bool blank = end == pos;
-                pos = end + 2;
-                if (blank) break;
-            }
-            body = std::move(out);
-            consumed = pos;
-            return ChunkedStatus::complete;
-        }
-        if (bytes.size() < pos + size + 2) return ChunkedStatus::partial;
-        out.append(bytes.substr(pos, size));
-        if (bytes.substr(pos + size, 2) != "\r\n") return ChunkedStatus::bad;
-        pos += size + 2;
-    }
-}
-
 const char* reason_phrase(int status) {
     switch (status) {
     case 100: return "Continue";

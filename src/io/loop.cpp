@@ -278,6 +278,10 @@ Ready Watch::wait(std::uint32_t events, std::int64_t deadline_us) {
     return ready;
 }
 
+bool Watch::readable_seen() const { return !m_state->registered || m_state->readable; }
+
+void Watch::forget_readable() { m_state->readable = false; }
+
 void Watch::interrupt() {
     if (!m_state->registered) return;
     Loop::Impl& impl = m_state->loop->impl();

@@ -1,14 +1,22 @@
 #include "megarouter/io/send_all.hpp"
 
+#include <algorithm>
 #include <cerrno>
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include "megarouter/core/clock.hpp"
+
 namespace megarouter::io {
 
-bool send_all(Watch& watch, std::initializer_list<std::string_view> parts, std::int64_t deadline_us) {
+namespace {
+constexpr std::int64_t k_tick_us = 100'000;
+}
+
+bool send_all(Watch& watch, std::initializer_list<std::string_view> parts, std::int64_t deadline_us,
+              const std::function<bool()>& keep_waiting) {
     iovec vec[4];
     int count = 0;
     for (std::string_view part : parts)
@@ -21,8 +29,16 @@ bool send_all(Watch& watch, std::initializer_list<std::string_view> parts, std::
         ssize_t n = ::sendmsg(watch.fd(), &message, MSG_NOSIGNAL);
         if (n < 0) {
             if (errno == EINTR) continue;
-            if ((errno == EAGAIN || errno == EWOULDBLOCK) && watch.wait(EPOLLOUT, deadline_us) == Ready::yes) continue;
-            return false;
+            if (errno != EAGAIN && errno != EWOULDBLOCK) return false;
+            if (!keep_waiting) {
+                if (watch.wait(EPOLLOUT, deadline_us) == Ready::yes) continue;
+                return false;
+            }
+            std::int64_t now = core::monotonic_us();
+            if (deadline_us > 0 && now >= deadline_us) return false;
+            std::int64_t wake = deadline_us > 0 ? std::min(deadline_us, now + k_tick_us) : now + k_tick_us;
+            if (watch.wait(EPOLLOUT, wake) == Ready::timeout && !keep_waiting()) return false;
+            continue;
         }
         auto sent = static_cast<std::size_t>(n);
         while (first < count && sent >= vec[first].iov_len) sent -= vec[first++].iov_len;

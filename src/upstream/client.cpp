@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <curl/curl.h>
+#include <strings.h>
 #include <sys/epoll.h>
 
 #include "megarouter/core/clock.hpp"
@@ -194,7 +195,14 @@ curl_slist* Slot::header_list(const std::vector<std::pair<std::string, std::stri
     if (m_header_list && headers == m_header_values) return m_header_list;
     curl_slist_free_all(m_header_list);
     m_header_list = nullptr;
-    for (const auto& [name, value] : headers) m_header_list = curl_slist_append(m_header_list, (name + ": " + value).c_str());
+    for (const auto& [name, value] : headers) {
+        // Framing is libcurl's to write, as the native path's (plain_http.cpp).
+        if (strcasecmp(name.c_str(), "Host") == 0 || strcasecmp(name.c_str(), "Content-Length") == 0 ||
+            strcasecmp(name.c_str(), "Connection") == 0 || strcasecmp(name.c_str(), "Transfer-Encoding") == 0 ||
+            strcasecmp(name.c_str(), "Expect") == 0)
+            continue;
+        m_header_list = curl_slist_append(m_header_list, (name + ": " + value).c_str());
+    }
     m_header_list = curl_slist_append(m_header_list, "Expect:"); // no 100-continue round trip for large bodies
     m_header_values = headers;
     return m_header_list;

@@ -17,7 +17,7 @@
 #include "megarouter/core/clock.hpp"
 #include "megarouter/io/loop.hpp"
 #include "megarouter/io/send_all.hpp"
-#include "upstream/chunked_decoder.hpp"
+#include "megarouter/http/chunked_decoder.hpp"
 
 namespace megarouter::upstream::plain {
 
@@ -164,10 +164,19 @@ Result<std::unique_ptr<Connection>> connect_to(const Target& target, const SendO
         int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), (*resolved)->lengths[i]);
         if (rc != 0 && errno == EINPROGRESS) {
             std::int64_t until = deadline;
-            if (options.timeouts.connect_ms > 0)
-                until = std::min(until, core::monotonic_us() + std::int64_t{options.timeouts.connect_ms} * 1000);
-            if (connection->watch->wait(EPOLLOUT, until) == io::Ready::timeout)
-                return fail(ErrorCode::upstream_timeout, "timed out talking to " + target.authority + ": connect", true);
+            if (options.timeouts.connect_ms > 0) {
+                std::int64_t connect_until = core::monotonic_us() + std::int64_t{options.timeouts.connect_ms} * 1000;
+                until = until > 0 ? std::min(until, connect_until) : connect_until;
+            }
+            for (;;) { // in ticks, so that `cancel` is seen while connecting
+                std::int64_t now = core::monotonic_us();
+                if (options.cancel && options.cancel->load(std::memory_order_relaxed))
+                    return fail(ErrorCode::cancelled, "request to " + target.authority + " cancelled");
+                if (until > 0 && now >= until)
+                    return fail(ErrorCode::upstream_timeout, "timed out talking to " + target.authority + ": connect", true);
+                std::int64_t wake = until > 0 ? std::min(until, now + k_tick_us) : now + k_tick_us;
+                if (connection->watch->wait(EPOLLOUT, wake) == io::Ready::yes) break;
+            }
             int error = 0;
             socklen_t length = sizeof error;
             ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
@@ -224,7 +233,7 @@ public:
     bool reusable = false;
 
 private:
-    bool write_request(std::int64_t deadline);
+    Outcome write_request(); // done, stale (peer gone) or failed (error set)
     // Reads more bytes into m_in; false on end of stream, error or deadline (error set).
     bool read_more();
     std::optional<Error> check_deadlines() const;
@@ -250,9 +259,13 @@ private:
     std::int64_t m_total_deadline = 0;
 };
 
-bool Call::write_request(std::int64_t deadline) {
+Call::Outcome Call::write_request() {
     std::string head = request_head(m_request, m_target);
-    return io::send_all(*m_connection.watch, {head, m_request.body}, deadline);
+    // Writing a large body counts against the first-byte, total and cancel
+    // checks like the wait for the answer does.
+    if (io::send_all(*m_connection.watch, {head, m_request.body}, 0, [this] { return !(error = check_deadlines()); }))
+        return Outcome::done;
+    return error ? Outcome::failed : Outcome::stale;
 }
 
 std::optional<Error> Call::check_deadlines() const {
@@ -349,8 +362,7 @@ bool Call::deliver(std::string_view bytes) {
 Call::Outcome Call::run(std::int64_t sent_us, std::int64_t total_deadline) {
     m_sent_us = sent_us;
     m_total_deadline = total_deadline;
-    std::int64_t write_deadline = total_deadline > 0 ? total_deadline : 0;
-    if (!write_request(write_deadline)) return Outcome::stale;
+    if (Outcome written = write_request(); written != Outcome::done) return written;
 
     // The head (skipping 1xx interim answers).
     std::size_t head_end = 0;
@@ -395,13 +407,14 @@ Call::Outcome Call::run(std::int64_t sent_us, std::int64_t total_deadline) {
         return Outcome::done;
     }
     if (transfer_encoding && strcasestr(transfer_encoding->c_str(), "chunked")) {
-        ChunkedDecoder decoder;
+        http::ChunkedDecoder decoder;
         for (;;) {
             auto fed = decoder.feed(m_in, [&](std::string_view bytes) { return deliver(bytes); });
-            if (fed.status == ChunkedDecoder::Status::bad) return fail_with(unreachable(m_target, "malformed chunked answer"));
-            if (fed.status == ChunkedDecoder::Status::stopped) return stopped();
+            if (fed.status == http::ChunkedDecoder::Status::bad || fed.status == http::ChunkedDecoder::Status::too_large)
+                return fail_with(unreachable(m_target, "malformed chunked answer"));
+            if (fed.status == http::ChunkedDecoder::Status::stopped) return stopped();
             m_in.erase(0, fed.consumed);
-            if (fed.status == ChunkedDecoder::Status::done) {
+            if (fed.status == http::ChunkedDecoder::Status::done) {
                 reusable = keep_alive && m_in.empty();
                 return Outcome::done;
             }
@@ -433,6 +446,21 @@ Call::Outcome Call::run(std::int64_t sent_us, std::int64_t total_deadline) {
     }
 }
 
+// A pooled connection whose peer has not spoken since its last answer: one
+// that got bytes (a late 408, say) or an end of stream while idle is closed.
+std::unique_ptr<Connection> take_pooled(const std::string& key) {
+    auto& idle = loop_pool().idle[key];
+    while (!idle.empty()) {
+        std::unique_ptr<Connection> connection = std::move(idle.back());
+        idle.pop_back();
+        if (!connection->watch->readable_seen()) return connection;
+        char byte;
+        ssize_t n = ::recv(connection->fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return connection; // an old event: still quiet
+    }
+    return nullptr;
+}
+
 } // namespace
 
 bool handles(const std::string& url) {
@@ -447,13 +475,9 @@ Result<HttpResponse> send(const HttpRequest& request, const SendOptions& options
     std::string key = target.host + ":" + target.port;
     // A pooled connection first; if the server closed it meanwhile, one new connection.
     for (int attempt = 0; attempt < 2; ++attempt) {
-        std::unique_ptr<Connection> connection;
-        auto& idle = loop_pool().idle[key];
-        bool pooled = attempt == 0 && !idle.empty();
-        if (pooled) {
-            connection = std::move(idle.back());
-            idle.pop_back();
-        } else {
+        std::unique_ptr<Connection> connection = attempt == 0 ? take_pooled(key) : nullptr;
+        bool pooled = connection != nullptr;
+        if (!pooled) {
             auto opened = connect_to(target, options, total_deadline);
             if (!opened) return std::unexpected(opened.error());
             connection = std::move(*opened);
@@ -467,6 +491,7 @@ Result<HttpResponse> send(const HttpRequest& request, const SendOptions& options
         if (outcome == Call::Outcome::failed) return fail(*call.error);
         if (call.reusable) {
             auto& pool = loop_pool().idle[key];
+            connection->watch->forget_readable(); // from now on, readable means the peer spoke or left
             if (pool.size() < k_idle_per_host) pool.push_back(std::move(connection));
         }
         return std::move(call.response);

@@ -1155,3 +1155,73 @@ TEST_CASE("http server: 200 concurrent connections each doing a request all succ
     for (auto& thread : threads) thread.join();
     CHECK(client_ok == 200);
 }
+
+TEST_CASE("http server: a stream to an HTTP/1.0 client is not chunked and ends with the connection") {
+    http::Router router;
+    router.Get("/stream", [](const httplib::Request&, httplib::Response& response) {
+        response.set_chunked_content_provider("text/plain", [](std::size_t, httplib::DataSink& sink) {
+            for (int i = 0; i < 3; ++i) {
+                std::string part = "part" + std::to_string(i) + ";";
+                if (!sink.write(part.data(), part.size())) return false;
+            }
+            sink.done();
+            return true;
+        });
+    });
+    TestServer server(std::move(router));
+    Raw old(server.port());
+    REQUIRE(old.send("GET /stream HTTP/1.0\r\n\r\n"));
+    auto response = old.read_response(); // no length, no chunks: read to the end
+    REQUIRE(response);
+    CHECK(response->status == 200);
+    CHECK(response->header("Transfer-Encoding").empty());
+    CHECK(strcasecmp(response->header("Connection").c_str(), "close") == 0);
+    CHECK(response->body == "part0;part1;part2;");
+}
+
+TEST_CASE("http server: framing headers a handler sets are the server's to send, once") {
+    http::Router router;
+    router.Get("/framed", [](const httplib::Request&, httplib::Response& response) {
+        response.set_header("Content-Length", "999");
+        response.set_header("Connection", "close");
+        response.set_header("Transfer-Encoding", "gzip");
+        response.set_content("four", "text/plain");
+    });
+    TestServer server(std::move(router));
+    Raw raw(server.port());
+    REQUIRE(raw.send(get("/framed")));
+    auto response = raw.read_response();
+    REQUIRE(response);
+    CHECK(response->count("Content-Length") == 1);
+    CHECK(response->header("Content-Length") == "4");
+    CHECK(response->count("Transfer-Encoding") == 0);
+    CHECK(response->count("Connection") == 1);
+    CHECK(response->body == "four");
+    REQUIRE(raw.send(get("/framed"))); // the connection was kept
+    CHECK(raw.read_response().has_value());
+}
+
+TEST_CASE("http server: a chunked body's coding is bounded too, not only its decoded size") {
+    Routes routes;
+    http::Limits limits = test_limits();
+    limits.max_body_bytes = 1024;
+    TestServer server(routes.make(), 1, limits);
+    // 1-byte chunks, each with a 900-byte extension: 300 bytes of body in
+    // about 270 KB of coding, past twice the limit plus 64 KiB.
+    std::string chunk = "1;pad=" + std::string(900, 'x') + "\r\na\r\n";
+    std::string body;
+    for (int i = 0; i < 300; ++i) body += chunk;
+    Raw raw(server.port());
+    REQUIRE(raw.send("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n" + body + "0\r\n\r\n"));
+    auto response = raw.read_response();
+    REQUIRE(response);
+    CHECK(response->status == 413);
+    CHECK(routes.echo_calls == 0);
+
+    // A chunk size past the limit is refused as soon as its size line arrives.
+    Raw big(server.port());
+    REQUIRE(big.send("POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n100000\r\n"));
+    auto refused = big.read_response();
+    REQUIRE(refused);
+    CHECK(refused->status == 413);
+}

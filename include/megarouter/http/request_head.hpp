@@ -39,12 +39,6 @@ BodyFraming body_framing(const httplib::Request& request);
 // "Connection: close"; HTTP/1.0 only with "Connection: keep-alive").
 bool wants_keep_alive(const httplib::Request& request);
 
-// Decodes chunked transfer coding from the start of `bytes`. Returns the
-// decoded body once the last chunk and trailers are in, with `consumed` set;
-// partial: read more; bad: malformed; too_large: over `max_body`.
-enum class ChunkedStatus { complete, partial, bad, too_large };
-ChunkedStatus decode_chunked(std::string_view bytes, std::size_t max_body, std::string& body, std::size_t& consumed);
-
 // The reason phrase for a status code ("OK", "Not Found", ...).
 const char* reason_phrase(int status);
 

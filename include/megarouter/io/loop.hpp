@@ -87,6 +87,12 @@ public:
     Ready wait(std::uint32_t events, std::int64_t deadline_us);
     // Wakes a fiber parked in wait() as if its deadline had passed. Loop thread.
     void interrupt();
+    // Whether the descriptor became readable (data, end of stream, error)
+    // since the last wait() or forget_readable(): a pooled connection uses it
+    // to notice that its peer spoke or closed while it sat idle. Always true
+    // without a loop (nothing is watched).
+    bool readable_seen() const;
+    void forget_readable();
 
     int fd() const { return m_fd; }
     struct State;

@@ -1,10 +1,11 @@
 // The pure parsing functions behind the HTTP server: parse_request_head,
-// body_framing, wants_keep_alive, decode_chunked and reason_phrase.
+// body_framing, wants_keep_alive, chunked request bodies and reason_phrase.
 #include <doctest/doctest.h>
 
 #include <string>
 #include <string_view>
 
+#include "megarouter/http/chunked_decoder.hpp"
 #include "megarouter/http/request_head.hpp"
 
 using namespace megarouter::http;
@@ -32,6 +33,10 @@ httplib::Request with_headers(const std::string& version, std::initializer_list<
     return request;
 }
 
+// A request body in chunked coding, decoded the way the server's connection
+// does it (http::ChunkedDecoder, the body bounded by max_body).
+enum class ChunkedStatus { complete, partial, bad, too_large };
+
 struct Decoded {
     ChunkedStatus status;
     std::string body;
@@ -40,7 +45,22 @@ struct Decoded {
 
 Decoded decode(std::string_view bytes, std::size_t max_body = 1 << 20) {
     Decoded out{ChunkedStatus::partial, "<untouched>", 12345};
-    out.status = decode_chunked(bytes, max_body, out.body, out.consumed);
+    ChunkedDecoder decoder(max_body);
+    std::string body;
+    auto fed = decoder.feed(bytes, [&](std::string_view part) {
+        if (body.size() + part.size() > max_body) return false;
+        body.append(part);
+        return true;
+    });
+    switch (fed.status) {
+    case ChunkedDecoder::Status::done:
+        out = {ChunkedStatus::complete, body, fed.consumed};
+        break;
+    case ChunkedDecoder::Status::more: out.status = ChunkedStatus::partial; break;
+    case ChunkedDecoder::Status::bad: out.status = ChunkedStatus::bad; break;
+    case ChunkedDecoder::Status::stopped:
+    case ChunkedDecoder::Status::too_large: out.status = ChunkedStatus::too_large; break;
+    }
     return out;
 }
 
