@@ -139,7 +139,7 @@ awk -v d="$mtd" -v g="$mtg" 'BEGIN {printf "TTFB 50-chunk stream: direct %.3f ms
 if [[ -n "$GATEWAY_PID" ]]; then
   echo "RSS idle at start: $((IDLE_RSS / 1024)) MB; after the load: $(( $(rss_kib "$GATEWAY_PID") / 1024 )) MB"
   sleep 7
-  echo "RSS 7 s after the load (idle threads exited): $(( $(rss_kib "$GATEWAY_PID") / 1024 )) MB"
+  echo "RSS 7 s after the load: $(( $(rss_kib "$GATEWAY_PID") / 1024 )) MB"
 fi
 
 # 1,000 concurrent streams of 20 s against an asyncio upstream that can hold them.
