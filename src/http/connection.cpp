@@ -19,6 +19,7 @@ namespace megarouter::http {
 
 namespace {
 constexpr std::size_t k_read_bytes = 16 * 1024;
+constexpr std::size_t k_kept_buffer = 64 * 1024;
 constexpr std::int64_t k_linger_us = 2'000'000;        // draining a refused body before closing
 constexpr std::size_t k_linger_bytes = 64 * 1024 * 1024;
 
@@ -58,6 +59,7 @@ private:
 
 bool Connection::fill(std::int64_t deadline_us) {
     if (m_pos == m_in.size()) {
+        if (m_in.capacity() > k_kept_buffer) std::string().swap(m_in); // a large body is not kept for the connection's life
         m_in.clear();
         m_pos = 0;
     } else if (m_pos > 0 && m_pos >= m_in.size() / 2) {
