@@ -238,6 +238,12 @@ private:
     bool read_more();
     std::optional<Error> check_deadlines() const;
     bool parse_head(std::size_t end);
+    Outcome read_answer_head();
+    Outcome read_chunked_body();
+    Outcome read_sized_body(std::uint64_t left);
+    Outcome read_body_to_close();
+    Outcome ended_early();      // the connection ended before the body did
+    Outcome delivery_stopped(); // the chunk callback said stop, or the body is too large
     bool deliver(std::string_view bytes);
     Outcome fail_with(Error e) {
         error = std::move(e);
@@ -363,17 +369,36 @@ Call::Outcome Call::run(std::int64_t sent_us, std::int64_t total_deadline) {
     m_sent_us = sent_us;
     m_total_deadline = total_deadline;
     if (Outcome written = write_request(); written != Outcome::done) return written;
+    if (Outcome head = read_answer_head(); head != Outcome::done) return head;
+    m_streaming = m_options.on_chunk != nullptr && response.status >= 200 && response.status < 300;
+    auto connection_header = header_value(response.headers, "Connection").value_or("");
+    bool keep_alive = response.http_version == "1.1" ? strcasestr(connection_header.c_str(), "close") == nullptr
+                                                     : strcasestr(connection_header.c_str(), "keep-alive") != nullptr;
+    auto transfer_encoding = header_value(response.headers, "Transfer-Encoding");
+    auto content_length = header_value(response.headers, "Content-Length");
+    Outcome body = Outcome::done;
+    if (m_request.method == "HEAD" || response.status == 204 || response.status == 304) {
+        // no body
+    } else if (transfer_encoding && strcasestr(transfer_encoding->c_str(), "chunked")) {
+        body = read_chunked_body();
+    } else if (content_length) {
+        body = read_sized_body(std::strtoull(content_length->c_str(), nullptr, 10));
+    } else {
+        return read_body_to_close(); // the connection ends with it
+    }
+    reusable = body == Outcome::done && keep_alive && m_in.empty();
+    return body;
+}
 
-    // The head (skipping 1xx interim answers).
-    std::size_t head_end = 0;
+// The status line and headers, skipping 1xx interim answers.
+Call::Outcome Call::read_answer_head() {
     for (;;) {
         auto end = m_in.find("\r\n\r\n");
         if (end != std::string::npos) {
             if (!parse_head(end)) return fail_with(unreachable(m_target, "malformed HTTP answer"));
             m_in.erase(0, end + 4);
             if (response.status >= 100 && response.status < 200) continue;
-            head_end = 1;
-            break;
+            return Outcome::done;
         }
         if (m_in.size() > k_max_head_bytes) return fail_with(unreachable(m_target, "answer headers too large"));
         if (!read_more()) {
@@ -382,67 +407,49 @@ Call::Outcome Call::run(std::int64_t sent_us, std::int64_t total_deadline) {
                               : Outcome::stale;
         }
     }
-    (void)head_end;
-    m_streaming = m_options.on_chunk != nullptr && response.status >= 200 && response.status < 300;
-    auto connection_header = header_value(response.headers, "Connection").value_or("");
-    bool keep_alive = response.http_version == "1.1" ? strcasestr(connection_header.c_str(), "close") == nullptr
-                                                     : strcasestr(connection_header.c_str(), "keep-alive") != nullptr;
-    auto transfer_encoding = header_value(response.headers, "Transfer-Encoding");
-    auto content_length = header_value(response.headers, "Content-Length");
-    bool no_body = m_request.method == "HEAD" || response.status == 204 || response.status == 304;
+}
 
-    auto ended_early = [&] {
-        if (error) return Outcome::failed;
-        Error e = unreachable(m_target, "connection closed mid-answer");
-        e.upstream_status = response.status;
-        return fail_with(e);
-    };
-    auto stopped = [&] {
-        if (m_stopped) return fail_with(make_error(ErrorCode::cancelled, "request to " + m_target.authority + " cancelled"));
-        return fail_with(make_error(ErrorCode::payload_too_large, "answer from " + m_target.authority + " is too large"));
-    };
+Call::Outcome Call::ended_early() {
+    if (error) return Outcome::failed;
+    Error e = unreachable(m_target, "connection closed mid-answer");
+    e.upstream_status = response.status;
+    return fail_with(e);
+}
 
-    if (no_body) {
-        reusable = keep_alive && m_in.empty();
-        return Outcome::done;
-    }
-    if (transfer_encoding && strcasestr(transfer_encoding->c_str(), "chunked")) {
-        http::ChunkedDecoder decoder;
-        for (;;) {
-            auto fed = decoder.feed(m_in, [&](std::string_view bytes) { return deliver(bytes); });
-            if (fed.status == http::ChunkedDecoder::Status::bad || fed.status == http::ChunkedDecoder::Status::too_large)
-                return fail_with(unreachable(m_target, "malformed chunked answer"));
-            if (fed.status == http::ChunkedDecoder::Status::stopped) return stopped();
-            m_in.erase(0, fed.consumed);
-            if (fed.status == http::ChunkedDecoder::Status::done) {
-                reusable = keep_alive && m_in.empty();
-                return Outcome::done;
-            }
-            if (!read_more()) return ended_early();
-        }
-    }
-    if (content_length) {
-        std::uint64_t left = std::strtoull(content_length->c_str(), nullptr, 10);
-        for (;;) {
-            std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(left, m_in.size()));
-            if (!deliver(std::string_view(m_in).substr(0, take))) return stopped();
-            m_in.erase(0, take);
-            left -= take;
-            if (left == 0) {
-                reusable = keep_alive && m_in.empty();
-                return Outcome::done;
-            }
-            if (!read_more()) return ended_early();
-        }
-    }
-    // Delimited by the end of the connection.
+Call::Outcome Call::delivery_stopped() {
+    if (m_stopped) return fail_with(make_error(ErrorCode::cancelled, "request to " + m_target.authority + " cancelled"));
+    return fail_with(make_error(ErrorCode::payload_too_large, "answer from " + m_target.authority + " is too large"));
+}
+
+Call::Outcome Call::read_chunked_body() {
+    http::ChunkedDecoder decoder;
     for (;;) {
-        if (!deliver(m_in)) return stopped();
+        auto fed = decoder.feed(m_in, [&](std::string_view bytes) { return deliver(bytes); });
+        if (fed.status == http::ChunkedDecoder::Status::bad || fed.status == http::ChunkedDecoder::Status::too_large)
+            return fail_with(unreachable(m_target, "malformed chunked answer"));
+        if (fed.status == http::ChunkedDecoder::Status::stopped) return delivery_stopped();
+        m_in.erase(0, fed.consumed);
+        if (fed.status == http::ChunkedDecoder::Status::done) return Outcome::done;
+        if (!read_more()) return ended_early();
+    }
+}
+
+Call::Outcome Call::read_sized_body(std::uint64_t left) {
+    for (;;) {
+        std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(left, m_in.size()));
+        if (!deliver(std::string_view(m_in).substr(0, take))) return delivery_stopped();
+        m_in.erase(0, take);
+        left -= take;
+        if (left == 0) return Outcome::done;
+        if (!read_more()) return ended_early();
+    }
+}
+
+Call::Outcome Call::read_body_to_close() {
+    for (;;) {
+        if (!deliver(m_in)) return delivery_stopped();
         m_in.clear();
-        if (!read_more()) {
-            if (error) return Outcome::failed;
-            return Outcome::done;
-        }
+        if (!read_more()) return error ? Outcome::failed : Outcome::done;
     }
 }
 
