@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -1224,4 +1225,53 @@ TEST_CASE("http server: a chunked body's coding is bounded too, not only its dec
     auto refused = big.read_response();
     REQUIRE(refused);
     CHECK(refused->status == 413);
+}
+
+TEST_CASE("http server: mutated and truncated requests never take it down") {
+    Routes routes;
+    http::Limits limits = test_limits();
+    limits.read_timeout_ms = 200; // truncated requests end quickly
+    TestServer server(routes.make(), 1, limits);
+    const std::string body = R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})";
+    const std::string plain = post("/echo", body, "Content-Type: application/json\r\n");
+    const std::string chunked = "POST /echo HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n" +
+                                body.substr(0, 16) + "\r\n" + [&] {
+                                    char size[16];
+                                    std::snprintf(size, sizeof size, "%zx", body.size() - 16);
+                                    return std::string(size);
+                                }() + "\r\n" + body.substr(16) + "\r\n0\r\n\r\n";
+    std::mt19937 random(20261126);
+    auto below = [&](std::size_t n) { return static_cast<std::size_t>(random() % n); };
+    for (int i = 0; i < 400; ++i) {
+        std::string bytes = below(2) ? plain : chunked;
+        switch (below(4)) {
+        case 0: // a few bytes changed
+            for (std::size_t k = 0, n = 1 + below(8); k < n; ++k) bytes[below(bytes.size())] = static_cast<char>(below(256));
+            break;
+        case 1: // cut short
+            bytes.resize(below(bytes.size()));
+            break;
+        case 2: // bytes inserted
+            bytes.insert(below(bytes.size()), std::string(1 + below(64), static_cast<char>(below(256))));
+            break;
+        default: // noise
+            bytes.assign(1 + below(400), '\0');
+            for (char& c : bytes) c = static_cast<char>(below(256));
+        }
+        Raw raw(server.port());
+        raw.send(bytes);
+        ::shutdown(raw.fd(), SHUT_WR);
+        raw.read_response(); // whatever comes back, if anything
+    }
+    // Still serving, on a new connection and with both body framings.
+    Raw after(server.port());
+    REQUIRE(after.send(plain));
+    auto echoed = after.read_response();
+    REQUIRE(echoed);
+    CHECK(echoed->status == 200);
+    CHECK(echoed->body == body);
+    REQUIRE(after.send(chunked));
+    auto chunked_echo = after.read_response();
+    REQUIRE(chunked_echo);
+    CHECK(chunked_echo->body == body);
 }
