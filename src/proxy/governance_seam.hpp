@@ -9,18 +9,14 @@
 #include <optional>
 #include <string_view>
 
-#include "megarouter/http/router.hpp"
 #include "megarouter/core/clock.hpp"
 #include "megarouter/core/config.hpp"
 #include "megarouter/core/error.hpp"
 #include "megarouter/core/paths.hpp"
 #include "megarouter/governance/gate.hpp"
 #include "megarouter/governance/ledger.hpp"
+#include "megarouter/http/router.hpp"
 #include "megarouter/routing/health.hpp"
-
-namespace httplib {
-class Server;
-}
 
 namespace megarouter::proxy {
 

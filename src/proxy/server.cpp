@@ -3,15 +3,13 @@
 // drain, reload).
 #include "megarouter/proxy/server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <thread>
 
-#include "megarouter/http/server.hpp"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "megarouter/core/clock.hpp"
+#include "megarouter/http/server.hpp"
 #include "proxy/handlers.hpp"
 #include "proxy/serve_lock.hpp"
 #include "proxy/state.hpp"

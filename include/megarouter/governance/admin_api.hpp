@@ -4,13 +4,10 @@
 // on every call by Admin.
 #pragma once
 
-#include "megarouter/http/router.hpp"
 #include <filesystem>
 #include <string>
 
-namespace httplib {
-class Server;
-}
+#include "megarouter/http/router.hpp"
 
 namespace megarouter::governance {
 

@@ -1,8 +1,9 @@
 // `megarouter serve`: the gateway as an HTTP server that OpenAI and Anthropic
-// clients use by changing their base URL. It owns the listener (an event loop
-// per thread, a fiber per connection: src/http), the per-request filter chain, the deployment
-// health, the access log and the link to governance; a SIGHUP-style reload
-// swaps the configuration without closing the listening socket.
+// clients use by changing their base URL. It owns the listener (an event
+// loop per thread, a fiber per connection: src/http), the per-request filter
+// chain, the deployment health, the access log and the link to governance; a
+// SIGHUP-style reload swaps the configuration without closing the listening
+// socket.
 #pragma once
 
 #include <memory>
@@ -59,8 +60,8 @@ public:
     // listening socket stays open and requests in flight finish with the
     // config they started with. Returns one line per changed setting that
     // only a restart applies (host, port, threads, access log, log_prompts
-    // switched on, a body limit above the start-up one). Fails with config; the old
-    // config then stays. Thread-safe.
+    // switched on, a body limit above the start-up one). Fails with config;
+    // the old config then stays. Thread-safe.
     Result<std::vector<std::string>> reload(core::Config config);
 
     int port() const;

@@ -4,7 +4,6 @@
 // caller sees is limited to the nodes its roles cover.
 #pragma once
 
-#include "megarouter/http/router.hpp"
 #include <filesystem>
 #include <functional>
 #include <string>
@@ -13,11 +12,8 @@
 
 #include "megarouter/core/error.hpp"
 #include "megarouter/governance/gate.hpp"
+#include "megarouter/http/router.hpp"
 #include "megarouter/reports/spend.hpp"
-
-namespace httplib {
-class Server;
-}
 
 namespace megarouter::reports {
 
