@@ -190,10 +190,7 @@ bool Connection::write_response(const httplib::Request& request, httplib::Respon
     head += reason_phrase(response.status);
     head += "\r\n";
     for (const auto& [name, value] : response.headers) {
-        // The framing is the server's to decide.
-        if (strcasecmp(name.c_str(), "Content-Length") == 0 || strcasecmp(name.c_str(), "Transfer-Encoding") == 0 ||
-            strcasecmp(name.c_str(), "Connection") == 0)
-            continue;
+        if (is_framing_header(name)) continue; // the framing is the server's to decide
         head += name;
         head += ": ";
         head += value;

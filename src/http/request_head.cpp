@@ -98,6 +98,12 @@ bool wants_keep_alive(const httplib::Request& request) {
     return strcasestr(connection.c_str(), "close") == nullptr;
 }
 
+bool is_framing_header(std::string_view name) {
+    for (std::string_view framing : {"Content-Length", "Transfer-Encoding", "Connection", "Host", "Expect"})
+        if (iequals(name, framing)) return true;
+    return false;
+}
+
 const char* reason_phrase(int status) {
     switch (status) {
     case 100: return "Continue";

@@ -11,6 +11,7 @@
 #include <sys/epoll.h>
 
 #include "megarouter/core/clock.hpp"
+#include "megarouter/http/request_head.hpp"
 #include "megarouter/io/loop.hpp"
 #include "upstream/plain_http.hpp"
 
@@ -196,11 +197,7 @@ curl_slist* Slot::header_list(const std::vector<std::pair<std::string, std::stri
     curl_slist_free_all(m_header_list);
     m_header_list = nullptr;
     for (const auto& [name, value] : headers) {
-        // Framing is libcurl's to write, as the native path's (plain_http.cpp).
-        if (strcasecmp(name.c_str(), "Host") == 0 || strcasecmp(name.c_str(), "Content-Length") == 0 ||
-            strcasecmp(name.c_str(), "Connection") == 0 || strcasecmp(name.c_str(), "Transfer-Encoding") == 0 ||
-            strcasecmp(name.c_str(), "Expect") == 0)
-            continue;
+        if (http::is_framing_header(name)) continue; // libcurl's to write, as on the native path
         m_header_list = curl_slist_append(m_header_list, (name + ": " + value).c_str());
     }
     m_header_list = curl_slist_append(m_header_list, "Expect:"); // no 100-continue round trip for large bodies

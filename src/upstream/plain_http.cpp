@@ -18,6 +18,7 @@
 #include "megarouter/io/loop.hpp"
 #include "megarouter/io/send_all.hpp"
 #include "megarouter/http/chunked_decoder.hpp"
+#include "megarouter/http/request_head.hpp"
 
 namespace megarouter::upstream::plain {
 
@@ -199,10 +200,7 @@ std::string request_head(const HttpRequest& request, const Target& target) {
     head += target.authority;
     head += "\r\n";
     for (const auto& [name, value] : request.headers) {
-        if (strcasecmp(name.c_str(), "Host") == 0 || strcasecmp(name.c_str(), "Content-Length") == 0 ||
-            strcasecmp(name.c_str(), "Connection") == 0 || strcasecmp(name.c_str(), "Transfer-Encoding") == 0 ||
-            strcasecmp(name.c_str(), "Expect") == 0)
-            continue;
+        if (http::is_framing_header(name)) continue;
         head += name;
         head += ": ";
         head += value;

@@ -39,6 +39,12 @@ BodyFraming body_framing(const httplib::Request& request);
 // "Connection: close"; HTTP/1.0 only with "Connection: keep-alive").
 bool wants_keep_alive(const httplib::Request& request);
 
+// Whether a header decides how a message is framed or routed on its
+// connection (Content-Length, Transfer-Encoding, Connection, Host, Expect):
+// such headers are written by whoever writes the message, never copied from
+// a handler or a caller.
+bool is_framing_header(std::string_view name);
+
 // The reason phrase for a status code ("OK", "Not Found", ...).
 const char* reason_phrase(int status);
 

@@ -343,3 +343,10 @@ TEST_CASE("reason phrases") {
     CHECK(std::string(reason_phrase(418)) == "Client Error");
     CHECK(std::string(reason_phrase(599)) == "Server Error");
 }
+
+TEST_CASE("framing headers are recognised in any case") {
+    for (const char* name : {"Content-Length", "content-length", "TRANSFER-ENCODING", "Connection", "host", "Expect"})
+        CHECK(is_framing_header(name));
+    for (const char* name : {"Content-Type", "Authorization", "x-api-key", "Hostname", "Connection-Id", ""})
+        CHECK_FALSE(is_framing_header(name));
+}
