@@ -5,12 +5,12 @@
 
 namespace megarouter::http {
 
-namespace {
-
 bool is_token_char(char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
            std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
 }
+
+namespace {
 
 std::string_view trim(std::string_view s) {
     while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
@@ -61,18 +61,11 @@ HeadParse parse_request_head(std::string_view bytes, std::size_t max_head_bytes,
     std::string_view head = bytes.substr(start, end - start);
     auto line_end = head.find("\r\n");
     if (!parse_request_line(head.substr(0, line_end), request)) return {HeadStatus::bad, 0};
-    std::size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
-    while (pos < head.size()) {
-        auto next = head.find("\r\n", pos);
-        std::string_view line = head.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
-        pos = next == std::string_view::npos ? head.size() : next + 2;
-        auto colon = line.find(':');
-        if (colon == 0 || colon == std::string_view::npos) return {HeadStatus::bad, 0};
-        std::string_view name = line.substr(0, colon);
-        for (char c : name)
-            if (!is_token_char(c)) return {HeadStatus::bad, 0}; // also refuses obsolete line folding
-        request.headers.emplace(std::string(name), std::string(trim(line.substr(colon + 1))));
-    }
+    std::string_view fields = line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
+    bool ok = for_each_header_field(fields, [&](std::string_view name, std::string_view value) {
+        request.headers.emplace(std::string(name), std::string(value));
+    });
+    if (!ok) return {HeadStatus::bad, 0};
     return {HeadStatus::complete, head_bytes};
 }
 

@@ -331,19 +331,10 @@ bool Call::parse_head(std::size_t end) {
     }
     response.status = status;
     response.headers.clear();
-    std::size_t pos = line_end == std::string_view::npos ? head.size() : line_end + 2;
-    while (pos < head.size()) {
-        auto next = head.find("\r\n", pos);
-        std::string_view line = head.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
-        pos = next == std::string_view::npos ? head.size() : next + 2;
-        auto colon = line.find(':');
-        if (colon == std::string_view::npos) continue;
-        std::string_view value = line.substr(colon + 1);
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-        response.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
-    }
-    return true;
+    std::string_view fields = line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
+    return http::for_each_header_field(fields, [&](std::string_view name, std::string_view value) {
+        response.headers.emplace_back(std::string(name), std::string(value));
+    });
 }
 
 bool Call::deliver(std::string_view bytes) {

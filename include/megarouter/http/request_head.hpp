@@ -24,6 +24,35 @@ struct HeadParse {
     std::size_t head_bytes = 0; // including the blank line
 };
 
+// Whether `c` may appear in a header name (an RFC 9110 token character).
+bool is_token_char(char c);
+
+// Calls `field(name, value)` for each header field of `lines` (the CRLF
+// separated lines after a start line, without the blank line), the value
+// trimmed of blanks. Stops and returns false at a line that is not a field:
+// no colon, an empty name, or a name with other than token characters (which
+// also refuses obsolete line folding). Shared by request heads (server) and
+// answer heads (upstream client).
+template <typename Field>
+bool for_each_header_field(std::string_view lines, Field&& field) {
+    std::size_t pos = 0;
+    while (pos < lines.size()) {
+        auto next = lines.find("\r\n", pos);
+        std::string_view line = lines.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
+        pos = next == std::string_view::npos ? lines.size() : next + 2;
+        auto colon = line.find(':');
+        if (colon == 0 || colon == std::string_view::npos) return false;
+        std::string_view name = line.substr(0, colon);
+        for (char c : name)
+            if (!is_token_char(c)) return false;
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t' || value.back() == '\r')) value.remove_suffix(1);
+        field(name, value);
+    }
+    return true;
+}
+
 // Parses the head at the start of `bytes`. Fills request.method, target,
 // path (percent-decoded), params (the query), version and headers.
 HeadParse parse_request_head(std::string_view bytes, std::size_t max_head_bytes, httplib::Request& request);

@@ -365,3 +365,19 @@ TEST_CASE("plain http: max_response_bytes") {
     REQUIRE_MESSAGE(stream.ok(), stream.error().message);
     CHECK(streamed == std::string(1000, 'z'));
 }
+
+TEST_CASE("plain http: an answer head with a line that is not a header field is refused") {
+    // The same field grammar as the server's request heads (http::for_each_header_field).
+    TestServer server([](Conn& conn) {
+        if (!conn.read_request()) return;
+        conn.send("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nnot a header line\r\n\r\nok");
+        conn.wait_closed();
+    });
+    Call call;
+    REQUIRE(run_fiber([&] { call.make(get(server.url("/bad-head"))); }));
+    check_native(call);
+    if (!curl_forced()) {
+        check_failed(call, ErrorCode::upstream_unavailable);
+        CHECK(call.error().message.find("malformed HTTP answer") != std::string::npos);
+    }
+}
