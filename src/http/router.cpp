@@ -5,13 +5,15 @@ namespace megarouter::http {
 void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
     std::size_t index = m_routes.size();
     m_routes.push_back(Route{method, pattern, std::move(handler), m_blocking});
-    if (pattern.find('(') == std::string::npos) m_exact.emplace(method + " " + pattern, index);
+    if (pattern.find('(') == std::string::npos) m_exact[pattern].emplace_back(method, index);
     else m_patterns.emplace_back(std::regex(pattern), index);
 }
 
 const Route* Router::find(httplib::Request& request) const {
-    const std::string& method = request.method == "HEAD" ? std::string("GET") : request.method;
-    if (auto it = m_exact.find(method + " " + request.path); it != m_exact.end()) return &m_routes[it->second];
+    std::string_view method = request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
+    if (auto it = m_exact.find(request.path); it != m_exact.end())
+        for (const auto& [route_method, index] : it->second)
+            if (route_method == method) return &m_routes[index];
     for (const auto& [regex, index] : m_patterns) {
         if (m_routes[index].method != method) continue;
         if (std::regex_match(request.path, request.matches, regex)) return &m_routes[index];

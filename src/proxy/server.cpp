@@ -236,6 +236,5 @@ int ProxyServer::port() const { return m_impl->bound_port; }
 const std::string& ProxyServer::host() const { return m_impl->host; }
 bool ProxyServer::enforcing_keys() const { return m_impl->shared.governance->enforcing(); }
 
-std::size_t ProxyServer::loops() const { return m_impl->server->loops(); }
 
 } // namespace megarouter::proxy

@@ -254,9 +254,7 @@ private:
     Connection& m_connection;
     std::string m_in;
     bool m_any_byte = false;
-    bool m_eof = false;
     bool m_stopped = false;
-    bool m_too_large = false;
     bool m_streaming = false;
     std::int64_t m_sent_us = 0;
     std::int64_t m_last_byte_us = 0;
@@ -305,8 +303,7 @@ bool Call::read_more() {
         }
         if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
             m_in.resize(had);
-            m_eof = true;
-            return false;
+            return false; // end of stream or reset
         }
         if (errno == EINTR) continue;
         if ((error = check_deadlines())) {
@@ -346,10 +343,7 @@ bool Call::deliver(std::string_view bytes) {
         }
         return true;
     }
-    if (response.body.size() + bytes.size() > m_options.max_response_bytes) {
-        m_too_large = true;
-        return false;
-    }
+    if (response.body.size() + bytes.size() > m_options.max_response_bytes) return false; // too large
     response.body.append(bytes);
     return true;
 }

@@ -52,7 +52,8 @@ private:
     void add(const std::string& method, const std::string& pattern, Handler handler);
 
     std::vector<Route> m_routes;
-    std::unordered_map<std::string, std::size_t> m_exact;       // "METHOD path" -> index
+    // path -> (method, index): looked up with the request's own path string, no key built per request
+    std::unordered_map<std::string, std::vector<std::pair<std::string, std::size_t>>> m_exact;
     std::vector<std::pair<std::regex, std::size_t>> m_patterns; // in the order added
     bool m_blocking = false;
 };

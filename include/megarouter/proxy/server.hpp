@@ -68,8 +68,6 @@ public:
     const std::string& host() const;
     // Whether requests must carry a key (governance enforcing).
     bool enforcing_keys() const;
-    // Event loops serving (for tests).
-    std::size_t loops() const;
 
     struct Impl;
 
