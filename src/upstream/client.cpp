@@ -1,6 +1,5 @@
 #include "megarouter/upstream/client.hpp"
 
-#include <chrono>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -13,6 +12,7 @@
 #include "megarouter/core/clock.hpp"
 #include "megarouter/http/request_head.hpp"
 #include "megarouter/io/loop.hpp"
+#include "upstream/deadlines.hpp"
 #include "upstream/plain_http.hpp"
 
 // Each call drives one easy handle through its own multi handle (a Slot),
@@ -24,7 +24,6 @@ namespace megarouter::upstream {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 constexpr int k_poll_ms = 20;
 constexpr std::int64_t k_loop_tick_us = 100'000; // on a loop: how often a waiting call checks deadlines and cancel
 constexpr std::size_t k_kept_loop_slots = 64;     // free slots (and their connections) a loop keeps
@@ -51,16 +50,15 @@ struct Transfer {
     bool status_known = false;
     bool stopped_by_callback = false;
     bool too_large = false;
-    bool any_byte = false;
-    Clock::time_point last_byte;
+    CallClock clock;
 };
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
     std::size_t length = size * count;
     std::string_view line(data, length);
-    t->any_byte = true;
-    t->last_byte = Clock::now();
+    t->clock.any_byte = true;
+    t->clock.last_byte_us = core::monotonic_us();
     if (line.starts_with("HTTP/")) {
         t->response.headers.clear(); // a new response (after 100 Continue)
         auto space = line.find(' ');
@@ -79,8 +77,8 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
     auto* t = static_cast<Transfer*>(user);
     std::size_t length = size * count;
-    t->any_byte = true;
-    t->last_byte = Clock::now();
+    t->clock.any_byte = true;
+    t->clock.last_byte_us = core::monotonic_us();
     if (!t->status_known) {
         long status = 0;
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
@@ -353,23 +351,6 @@ void configure(CURL* easy, const HttpRequest& request, const SendOptions& option
     }
 }
 
-// Our own deadlines, checked between polls: first byte and idle silence.
-std::optional<Error> check_deadlines(const Transfer& t, const SendOptions& options, Clock::time_point sent,
-                                     const std::string& host) {
-    auto now = Clock::now();
-    auto ms = [](auto d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); };
-    if (options.cancel && options.cancel->load(std::memory_order_relaxed))
-        return make_error(ErrorCode::cancelled, "request to " + host + " cancelled");
-    if (!t.any_byte && options.timeouts.first_byte_ms > 0 && ms(now - sent) > options.timeouts.first_byte_ms)
-        return make_error(ErrorCode::upstream_timeout,
-                          "no answer from " + host + " within " + std::to_string(options.timeouts.first_byte_ms) + " ms",
-                          true);
-    if (t.any_byte && options.timeouts.idle_ms > 0 && ms(now - t.last_byte) > options.timeouts.idle_ms)
-        return make_error(ErrorCode::upstream_timeout,
-                          host + " went silent for more than " + std::to_string(options.timeouts.idle_ms) + " ms", true);
-    return std::nullopt;
-}
-
 } // namespace
 
 Result<HttpResponse> UpstreamClient::send(const HttpRequest& request, const SendOptions& options) const {
@@ -396,11 +377,11 @@ Result<HttpResponse> UpstreamClient::send(const HttpRequest& request, const Send
     const std::string host = host_of(request.url);
 
     curl_multi_add_handle(slot.multi(), slot.easy());
-    auto sent = Clock::now();
+    transfer.clock.sent_us = core::monotonic_us();
     std::optional<Error> failure;
     CURLcode result = CURLE_OK;
     if (on_loop) {
-        result = slot.drive([&] { return check_deadlines(transfer, options, sent, host); }, failure);
+        result = slot.drive([&] { return call_deadline(options, host, transfer.clock); }, failure);
     } else {
         int running = 1;
         while (running > 0) {
@@ -412,7 +393,7 @@ Result<HttpResponse> UpstreamClient::send(const HttpRequest& request, const Send
             while (CURLMsg* msg = curl_multi_info_read(slot.multi(), &queued))
                 if (msg->msg == CURLMSG_DONE) result = msg->data.result;
             if (running == 0) break;
-            if ((failure = check_deadlines(transfer, options, sent, host))) break;
+            if ((failure = call_deadline(options, host, transfer.clock))) break;
             curl_multi_poll(slot.multi(), nullptr, 0, k_poll_ms, nullptr);
         }
     }

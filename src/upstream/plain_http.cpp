@@ -17,6 +17,7 @@
 #include "megarouter/core/clock.hpp"
 #include "megarouter/io/loop.hpp"
 #include "megarouter/io/send_all.hpp"
+#include "upstream/deadlines.hpp"
 #include "megarouter/http/chunked_decoder.hpp"
 #include "megarouter/http/request_head.hpp"
 
@@ -253,12 +254,9 @@ private:
     const Target& m_target;
     Connection& m_connection;
     std::string m_in;
-    bool m_any_byte = false;
     bool m_stopped = false;
     bool m_streaming = false;
-    std::int64_t m_sent_us = 0;
-    std::int64_t m_last_byte_us = 0;
-    std::int64_t m_total_deadline = 0;
+    CallClock m_clock;
 };
 
 Call::Outcome Call::write_request() {
@@ -271,23 +269,7 @@ Call::Outcome Call::write_request() {
 }
 
 std::optional<Error> Call::check_deadlines() const {
-    std::int64_t now = core::monotonic_us();
-    const Timeouts& t = m_options.timeouts;
-    if (m_options.cancel && m_options.cancel->load(std::memory_order_relaxed))
-        return make_error(ErrorCode::cancelled, "request to " + m_target.authority + " cancelled");
-    if (!m_any_byte && t.first_byte_ms > 0 && now - m_sent_us > std::int64_t{t.first_byte_ms} * 1000)
-        return make_error(ErrorCode::upstream_timeout,
-                          "no answer from " + m_target.authority + " within " + std::to_string(t.first_byte_ms) + " ms",
-                          true);
-    if (m_any_byte && t.idle_ms > 0 && now - m_last_byte_us > std::int64_t{t.idle_ms} * 1000)
-        return make_error(ErrorCode::upstream_timeout,
-                          m_target.authority + " went silent for more than " + std::to_string(t.idle_ms) + " ms", true);
-    if (m_total_deadline > 0 && now >= m_total_deadline)
-        return make_error(ErrorCode::upstream_timeout,
-                          "timed out talking to " + m_target.authority + ": more than " +
-                              std::to_string(t.total_ms) + " ms",
-                          true);
-    return std::nullopt;
+    return call_deadline(m_options, m_target.authority, m_clock);
 }
 
 bool Call::read_more() {
@@ -297,8 +279,8 @@ bool Call::read_more() {
         ssize_t n = ::recv(m_connection.fd, m_in.data() + had, k_read_bytes, 0);
         if (n > 0) {
             m_in.resize(had + static_cast<std::size_t>(n));
-            m_any_byte = true;
-            m_last_byte_us = core::monotonic_us();
+            m_clock.any_byte = true;
+            m_clock.last_byte_us = core::monotonic_us();
             return true;
         }
         if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -349,8 +331,8 @@ bool Call::deliver(std::string_view bytes) {
 }
 
 Call::Outcome Call::run(std::int64_t sent_us, std::int64_t total_deadline) {
-    m_sent_us = sent_us;
-    m_total_deadline = total_deadline;
+    m_clock.sent_us = sent_us;
+    m_clock.total_deadline_us = total_deadline;
     if (Outcome written = write_request(); written != Outcome::done) return written;
     if (Outcome head = read_answer_head(); head != Outcome::done) return head;
     m_streaming = m_options.on_chunk != nullptr && response.status >= 200 && response.status < 300;
@@ -386,7 +368,7 @@ Call::Outcome Call::read_answer_head() {
         if (m_in.size() > k_max_head_bytes) return fail_with(unreachable(m_target, "answer headers too large"));
         if (!read_more()) {
             if (error) return Outcome::failed;
-            return m_any_byte ? fail_with(unreachable(m_target, "connection closed before the answer's headers"))
+            return m_clock.any_byte ? fail_with(unreachable(m_target, "connection closed before the answer's headers"))
                               : Outcome::stale;
         }
     }
