@@ -73,7 +73,14 @@ Result<void> read_core_settings(Config& c) {
                       read(c, "/server/access_log", s.access_log),
                       read(c, "/server/access_log_json", s.access_log_json),
                       read(c, "/server/require_keys", s.require_keys),
-                      read(c, "/server/log_prompts", s.log_prompts)}) {
+                      read(c, "/server/log_prompts", s.log_prompts),
+                      read(c, "/server/max_connections", s.max_connections),
+                      read(c, "/server/head_timeout_s", s.head_timeout_s),
+                      read(c, "/server/min_body_rate", s.min_body_rate),
+                      read(c, "/server/max_json_depth", s.max_json_depth),
+                      read(c, "/server/blocking_workers", s.blocking_workers),
+                      read(c, "/server/allowed_hosts", s.allowed_hosts),
+                      read(c, "/server/cors_origins", s.cors_origins)}) {
         if (!step) return step;
     }
     if (s.port < 0 || s.port > 65535) return std::unexpected(config_error(c, "/server/port", "port must be 0..65535"));
@@ -81,6 +88,13 @@ Result<void> read_core_settings(Config& c) {
     if (s.max_concurrent <= 0) return std::unexpected(config_error(c, "/server/max_concurrent", "must be positive"));
     if (s.threads < 0 || s.threads > 1024)
         return std::unexpected(config_error(c, "/server/threads", "must be 0 (one per CPU) to 1024"));
+    if (s.max_connections < 0) return std::unexpected(config_error(c, "/server/max_connections", "must be 0 (sized to the fd limit) or positive"));
+    if (s.head_timeout_s <= 0) return std::unexpected(config_error(c, "/server/head_timeout_s", "must be positive"));
+    if (s.min_body_rate < 0) return std::unexpected(config_error(c, "/server/min_body_rate", "must be 0 (off) or positive"));
+    if (s.max_json_depth < 2 || s.max_json_depth > 10000)
+        return std::unexpected(config_error(c, "/server/max_json_depth", "must be 2 to 10000"));
+    if (s.blocking_workers < 1 || s.blocking_workers > 256)
+        return std::unexpected(config_error(c, "/server/blocking_workers", "must be 1 to 256"));
     static const char* modes[] = {"balanced", "cost", "latency", "availability"};
     if (std::find(std::begin(modes), std::end(modes), c.default_mode) == std::end(modes))
         return std::unexpected(config_error(c, "/defaults/mode", "unknown mode '" + c.default_mode +
@@ -205,6 +219,13 @@ std::string starter_config() {
 # access_log = ""         # "" stderr, "-" stdout, a file path, or "off"
 # access_log_json = false
 # log_prompts = false     # also keep the proxy's prompts and answers in the log (`megarouter logs`)
+# max_connections = 0     # open client connections before a fast 503; 0 = sized to the fd limit
+# head_timeout_s = 30     # a request head must arrive whole within this
+# min_body_rate = 1024    # bytes/s a request body must keep up after its first 10 s (0 = off)
+# max_json_depth = 64     # nesting limit of JSON bodies (400 beyond)
+# blocking_workers = 8    # threads for the admin and spend API
+# allowed_hosts = []      # Host names accepted besides localhost/127.0.0.1/[::1] (e.g. "gateway.internal")
+# cors_origins = []       # browser origins allowed to call the API, e.g. ["http://localhost:5173"]
 # SIGHUP reloads this file; host, port, threads, access_log and switching log_prompts on take a restart.
 
 # Provider credentials come from the usual variables (OPENAI_API_KEY,

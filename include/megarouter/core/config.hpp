@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -38,6 +39,14 @@ struct ServerSettings {
     bool access_log_json = false;
     bool require_keys = false;
     bool log_prompts = false;
+    // Security limits (docs/security.md).
+    int max_connections = 0;          // open client connections; 0 = sized to the fd limit
+    int head_timeout_s = 30;          // deadline for a whole request head
+    int min_body_rate = 1024;         // bytes/s a request body must keep up after its first 10 s
+    int max_json_depth = 64;          // nesting limit of every JSON body the proxy or admin API reads
+    int blocking_workers = 8;         // threads running admin/spend routes (after authentication)
+    std::vector<std::string> allowed_hosts; // Host names accepted besides the loopback ones
+    std::vector<std::string> cors_origins;  // browser origins allowed to call the API ("*" = any)
 };
 
 struct Config {
