@@ -21,6 +21,9 @@ Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& database, 
     auto db = store::Database::open(database);
     if (!db) return std::unexpected(db.error());
     impl->check_db.emplace(std::move(*db));
+    // Requests check the store on the event loop: never wait long on a lock there
+    // (WAL readers do not wait for writers; this bounds the rare recovery case).
+    if (auto bounded = impl->check_db->exec("PRAGMA busy_timeout = 100"); !bounded) return std::unexpected(bounded.error());
     {
         // Reservations live only in memory, so a crashed process left none
         // behind: start-up begins with every reservation released.
@@ -82,7 +85,20 @@ bool same_secret(std::string_view a, std::string_view b) {
 
 } // namespace
 
+Result<void> Gate::refresh() {
+    auto snap = m_impl->current();
+    if (!snap) return std::unexpected(snap.error());
+    return {};
+}
+
+bool Gate::enforcing() const { return m_impl->options.require_keys || m_impl->any_keys.load(); }
+
 Result<Principal> Gate::authenticate(std::string_view presented) {
+    if (auto fresh = refresh(); !fresh) return std::unexpected(fresh.error());
+    return authenticate_cached(presented);
+}
+
+Result<Principal> Gate::authenticate_cached(std::string_view presented) const {
     if (presented.empty()) return fail(ErrorCode::unauthenticated, "missing API key (send Authorization: Bearer mr-...)");
     if (!m_impl->options.master_key.empty() && same_secret(presented, m_impl->options.master_key)) {
         Principal master;
@@ -91,10 +107,10 @@ Result<Principal> Gate::authenticate(std::string_view presented) {
         master.grants.push_back({Role::owner, ""});
         return master;
     }
-    auto snap = m_impl->current();
-    if (!snap) return std::unexpected(snap.error());
-    auto it = (*snap)->keys_by_hash.find(crypto::sha256_hex(presented));
-    if (it == (*snap)->keys_by_hash.end()) return fail(ErrorCode::unauthenticated, "invalid API key");
+    std::shared_ptr<const Snapshot> snap = m_impl->last();
+    if (!snap) return fail(ErrorCode::storage, "the key store has not been loaded");
+    auto it = snap->keys_by_hash.find(crypto::sha256_hex(presented));
+    if (it == snap->keys_by_hash.end()) return fail(ErrorCode::unauthenticated, "invalid API key");
     const KeyRecord& key = it->second;
     if (key.revoked_ms) return fail(ErrorCode::unauthenticated, "API key " + key.prefix + " has been revoked");
     core::Millis now = m_impl->clock->now_ms();
@@ -106,11 +122,11 @@ Result<Principal> Gate::authenticate(std::string_view presented) {
     principal.key_prefix = key.prefix;
     principal.owner = key.owner;
     fill_paths(principal);
-    if (auto grants = (*snap)->grants_by_subject.find(key.owner); grants != (*snap)->grants_by_subject.end())
-        principal.grants = grants->second;
-    principal.grants.push_back({key.role, key.owner});
+    principal.grants = key.grants;
     principal.policy = key.policy;
     return principal;
 }
+
+const GateOptions& Gate::options() const { return m_impl->options; }
 
 } // namespace megarouter::governance

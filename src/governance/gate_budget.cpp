@@ -28,12 +28,12 @@ Result<Guardrails> Gate::precheck(const Principal& principal) {
     if (!principal.master && !grants_allow(principal.grants, Permission::call_models, principal.owner))
         return fail(ErrorCode::permission_denied,
                     "key " + principal.key_prefix + " has no role that may call models on '" + principal.owner + "'");
-    auto snap = m_impl->current();
-    if (!snap) return std::unexpected(snap.error());
+    std::shared_ptr<const Snapshot> snap = m_impl->last();
+    if (!snap) return fail(ErrorCode::storage, "the governance settings have not been loaded");
     core::Millis now = m_impl->clock->now_ms();
-    if (auto admitted = m_impl->rate_limiter.admit(m_impl->rate_rules(**snap, principal), now); !admitted)
+    if (auto admitted = m_impl->rate_limiter.admit(m_impl->rate_rules(*snap, principal), now); !admitted)
         return std::unexpected(admitted.error());
-    std::vector<std::int64_t> ids = m_impl->limits_for(**snap, principal, nullptr);
+    std::vector<std::int64_t> ids = m_impl->limits_for(*snap, principal, nullptr);
     Guardrails guard;
     int worst_pct = -1;
     std::vector<QueuedEvent> events;
@@ -69,8 +69,8 @@ Result<Guardrails> Gate::precheck(const Principal& principal) {
 }
 
 Result<Reservation> Gate::reserve(const Principal& principal, Nanos estimated_max_cost, std::int64_t estimated_tokens) {
-    auto snap = m_impl->current();
-    if (!snap) return std::unexpected(snap.error());
+    std::shared_ptr<const Snapshot> snap = m_impl->last();
+    if (!snap) return fail(ErrorCode::storage, "the governance settings have not been loaded");
     Reservation reservation;
     reservation.key_id = principal.key_id;
     reservation.org = principal.org;
@@ -81,7 +81,7 @@ Result<Reservation> Gate::reserve(const Principal& principal, Nanos estimated_ma
     reservation.key_tpm = principal.policy.tpm;
     reservation.amount = std::max<Nanos>(0, estimated_max_cost);
     reservation.tokens = std::max<std::int64_t>(0, estimated_tokens);
-    std::vector<std::int64_t> ids = m_impl->limits_for(**snap, principal, &reservation.pools);
+    std::vector<std::int64_t> ids = m_impl->limits_for(*snap, principal, &reservation.pools);
     core::Millis now = m_impl->clock->now_ms();
     std::vector<QueuedEvent> events;
     std::optional<Error> refused;
@@ -179,8 +179,8 @@ void Gate::settle(const Reservation& reservation, const LedgerEntry& entry_in) {
         who.policy.tpm = reservation.key_tpm;
         who.user = reservation.user;
         who.team = reservation.team;
-        if (auto snap = m_impl->current(); snap)
-            m_impl->rate_limiter.add_tokens(m_impl->rate_rules(**snap, who), tokens, now);
+        if (auto snap = m_impl->last())
+            m_impl->rate_limiter.add_tokens(m_impl->rate_rules(*snap, who), tokens, now);
     }
     item.row = std::move(entry);
     m_impl->enqueue(std::move(item));

@@ -1,24 +1,45 @@
 // How the gate keeps its in-memory view coherent with the store, which the
 // CLI and other gateway processes write while this one runs: every request
-// reads SQLite's `PRAGMA data_version` (cheap; it moves when any other
-// connection commits) and only then the gov_version change counter, which
-// triggers bump on every settings write. A moved counter reloads the whole
-// snapshot, so a revocation holds from the next request on.
+// reads SQLite's `PRAGMA data_version` on an open connection (it moves when
+// any other connection commits; a read of the WAL index in shared memory)
+// and only then the gov_version change counter, which triggers bump on every
+// settings write. A moved counter reloads the whole snapshot, so a key
+// created or revoked by the CLI holds from the next request on. A change
+// that cannot be loaded fails the request (closed), never serves the old view.
 #include "gate_impl.hpp"
 #include "sql.hpp"
 
 namespace megarouter::governance {
+
+namespace {
+
+// The grants of every key: its owner's grants and its own role at its owner
+// node, bound to the key's ceiling when it was minted by a principal.
+void resolve_key_grants(Snapshot& snap, const std::unordered_map<std::string, std::vector<Grant>>& ceilings,
+                        const std::unordered_map<std::string, bool>& bounded) {
+    for (auto& [hash, key] : snap.keys_by_hash) {
+        if (auto it = snap.grants_by_subject.find(key.owner); it != snap.grants_by_subject.end()) key.grants = it->second;
+        key.grants.push_back({key.role, key.owner});
+        if (auto b = bounded.find(key.id); b == bounded.end() || !b->second) continue;
+        auto ceiling = ceilings.find(key.id);
+        key.grants = ceiling == ceilings.end() ? std::vector<Grant>{} : bound_grants(key.grants, ceiling->second);
+    }
+}
+
+} // namespace
 
 Result<std::shared_ptr<const Snapshot>> load_snapshot(store::Database& db) {
     auto snap = std::make_shared<Snapshot>();
     auto version = sql::each(db, "SELECT version FROM gov_version WHERE id = 1",
                              [&](const store::Statement& s) { snap->version = s.int64(0); });
     if (!version) return std::unexpected(version.error());
-    auto keys = sql::each(db, "SELECT hash, id, prefix, owner, role, expires_ms, revoked_ms, policy FROM gov_keys",
+    std::unordered_map<std::string, bool> bounded;
+    auto keys = sql::each(db, "SELECT hash, id, prefix, owner, role, expires_ms, revoked_ms, policy, bounded FROM gov_keys",
                           [&](const store::Statement& s) {
                               KeyRecord key{s.text(1), s.text(2), s.text(3), parse_role(s.text(4)).value_or(Role::member),
                                             sql::optional_int(s, 5), sql::optional_int(s, 6),
-                                            policy_from_json(nlohmann::json::parse(s.text(7), nullptr, false))};
+                                            policy_from_json(nlohmann::json::parse(s.text(7), nullptr, false)), {}};
+                              bounded[key.id] = s.int64(8) != 0;
                               snap->keys_by_hash.emplace(s.text(0), std::move(key));
                           });
     if (!keys) return std::unexpected(keys.error());
@@ -27,6 +48,13 @@ Result<std::shared_ptr<const Snapshot>> load_snapshot(store::Database& db) {
         snap->grants_by_subject[s.text(0)].push_back({parse_role(s.text(1)).value_or(Role::viewer), s.text(2)});
     });
     if (!grants) return std::unexpected(grants.error());
+    std::unordered_map<std::string, std::vector<Grant>> ceilings;
+    auto bounds = sql::each(db, "SELECT key_id, role, scope FROM gov_key_ceilings", [&](const store::Statement& s) {
+        // An unknown role in a ceiling grants nothing (viewer carries no manage_roles).
+        ceilings[s.text(0)].push_back({parse_role(s.text(1)).value_or(Role::viewer), s.text(2)});
+    });
+    if (!bounds) return std::unexpected(bounds.error());
+    resolve_key_grants(*snap, ceilings, bounded);
     auto nodes = sql::each(db, "SELECT path, rpm, tpm FROM gov_nodes WHERE rpm IS NOT NULL OR tpm IS NOT NULL",
                            [&](const store::Statement& s) {
                                snap->node_limits[s.text(0)] = {sql::optional_int(s, 1), sql::optional_int(s, 2)};
@@ -61,33 +89,50 @@ Result<std::shared_ptr<const Snapshot>> Gate::Impl::load_snapshot(store::Databas
     return governance::load_snapshot(db);
 }
 
-Result<void> Gate::Impl::refresh_settings() {
-    auto pragma = check_db->prepare("PRAGMA data_version");
-    if (!pragma) return std::unexpected(pragma.error());
-    auto row = pragma->step();
+// Steps a cached one-integer query and resets it at once: a statement left
+// stepped would hold its read transaction (and an old view) open.
+Result<std::int64_t> Gate::Impl::read_counter(std::optional<store::Statement>& query, const char* text) {
+    if (!query) {
+        auto prepared = check_db->prepare(text);
+        if (!prepared) return std::unexpected(prepared.error());
+        query.emplace(std::move(*prepared));
+    }
+    auto row = query->step();
+    std::int64_t value = row && *row ? query->int64(0) : -1;
+    query->reset();
     if (!row) return std::unexpected(row.error());
-    std::int64_t current_version = pragma->int64(0);
-    if (current_version == data_version && snapshot) return {};
-    data_version = current_version;
-    std::int64_t settings_version = -1;
-    auto counter = sql::each(*check_db, "SELECT version FROM gov_version WHERE id = 1",
-                             [&](const store::Statement& s) { settings_version = s.int64(0); });
-    if (!counter) return std::unexpected(counter.error());
-    if (snapshot && settings_version == snapshot->version) return {};
+    if (value < 0) return fail(ErrorCode::storage, std::string("no value from ") + text);
+    return value;
+}
+
+Result<void> Gate::Impl::refresh_settings() {
+    auto current_version = read_counter(data_version_query, "PRAGMA data_version");
+    if (!current_version) return std::unexpected(current_version.error());
+    if (*current_version == data_version && snapshot) return {};
+    auto settings_version = read_counter(settings_version_query, "SELECT version FROM gov_version WHERE id = 1");
+    if (!settings_version) return std::unexpected(settings_version.error());
+    if (snapshot && *settings_version == snapshot->version) {
+        data_version = *current_version; // another connection wrote spend, not settings
+        return {};
+    }
+    // One read transaction: the snapshot is one consistent state of the store.
+    if (auto begun = check_db->exec("BEGIN"); !begun) return begun;
     auto loaded = load_snapshot(*check_db);
-    if (!loaded) return std::unexpected(loaded.error());
+    (void)check_db->exec("COMMIT");
+    if (!loaded) return std::unexpected(loaded.error()); // data_version kept: the next request retries
     sync_limits(**loaded, *check_db);
     snapshot = *loaded;
+    published.store(snapshot);
     any_keys = snapshot->any_keys;
+    data_version = *current_version;
     return {};
 }
 
 Result<std::shared_ptr<const Snapshot>> Gate::Impl::current() {
     std::lock_guard lock(check_mutex);
-    if (auto refreshed = refresh_settings(); !refreshed) {
-        if (!snapshot) return std::unexpected(refreshed.error());
-        // A busy or failing store must not stop traffic: keep the last view.
-    }
+    // Fail closed: a change that cannot be loaded must not be served from
+    // the old view (a revoked key would still pass).
+    if (auto refreshed = refresh_settings(); !refreshed) return std::unexpected(refreshed.error());
     return snapshot;
 }
 

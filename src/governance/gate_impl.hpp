@@ -21,6 +21,9 @@ struct KeyRecord {
     Role role = Role::member;
     std::optional<core::Millis> expires_ms, revoked_ms;
     KeyPolicy policy;
+    // What the key carries: its owner's grants plus its own role at `owner`,
+    // bound to its ceiling when it has one (computed when the snapshot loads).
+    std::vector<Grant> grants;
 };
 
 struct NodeLimits {
@@ -74,11 +77,18 @@ struct Gate::Impl {
     GateOptions options;
     TimeZone zone = TimeZone::fixed(0, "UTC");
 
-    // Settings: checked per request on `check_db` (data_version, then gov_version).
+    // Settings: checked per request on `check_db` (data_version, then
+    // gov_version), under check_mutex. The statements are declared after the
+    // connection so that they are finalized before it closes.
     std::mutex check_mutex;
     std::optional<store::Database> check_db;
+    std::optional<store::Statement> data_version_query;
+    std::optional<store::Statement> settings_version_query;
     std::int64_t data_version = -1;
     std::shared_ptr<const Snapshot> snapshot;
+    // The last loaded snapshot for readers that must not wait for check_mutex
+    // (authenticate_cached, precheck, reserve).
+    std::atomic<std::shared_ptr<const Snapshot>> published;
     std::atomic<bool> any_keys{false};
 
     // Budgets.
@@ -104,7 +114,9 @@ struct Gate::Impl {
     std::thread delivery;
 
     Result<void> refresh_settings();             // caller holds check_mutex
-    Result<std::shared_ptr<const Snapshot>> current();
+    Result<std::int64_t> read_counter(std::optional<store::Statement>& query, const char* sql);
+    Result<std::shared_ptr<const Snapshot>> current(); // refreshed first; fails closed
+    std::shared_ptr<const Snapshot> last() const { return published.load(); }
     Result<std::shared_ptr<const Snapshot>> load_snapshot(store::Database& db);
     void sync_limits(const Snapshot& snapshot, store::Database& db);
     void roll_period(std::int64_t id, LimitState& state, core::Millis now, std::vector<QueuedEvent>& events);

@@ -15,14 +15,21 @@ public:
     GateGovernance(std::unique_ptr<governance::Gate> gate, std::filesystem::path database, std::string timezone)
         : m_gate(std::move(gate)), m_database(std::move(database)), m_timezone(std::move(timezone)) {}
 
-    bool enforcing() const override { return m_gate->require_keys() || m_gate->keys_exist(); }
+    // Fresh on every call: keys the CLI created a moment ago are enforced.
+    // When the store cannot be read, enforce (fail closed).
+    bool enforcing() const override {
+        if (!m_gate->refresh()) return true;
+        return m_gate->enforcing();
+    }
 
+    // One refresh per request (a data_version read), then memory only.
     Result<Caller> authenticate(std::string_view key) override {
-        if (!enforcing()) return Caller{};
+        if (auto fresh = m_gate->refresh(); !fresh) return std::unexpected(fresh.error());
+        if (!m_gate->enforcing()) return Caller{};
         if (key.empty())
             return fail(ErrorCode::unauthenticated,
                         "an API key is required: send it as 'Authorization: Bearer <key>' or 'x-api-key'");
-        auto principal = m_gate->authenticate(key);
+        auto principal = m_gate->authenticate_cached(key);
         if (!principal) return std::unexpected(principal.error());
         return Caller{.principal = std::move(*principal)};
     }

@@ -100,6 +100,10 @@ struct GateOptions {
     int ledger_batch_rows = 512;           // rows per writer transaction at most
     int ledger_flush_ms = 50;              // writer wakes at least this often
     bool deliver_alerts = true;            // run the webhook delivery worker
+    // [governance] allow_private_webhooks: let webhooks target loopback,
+    // link-local and private addresses (refused by default, at creation and
+    // again at delivery).
+    bool allow_private_webhooks = false;
 };
 
 class Gate {
@@ -115,16 +119,40 @@ public:
     Gate(const Gate&) = delete;
     Gate& operator=(const Gate&) = delete;
 
-    // Whether any key exists (revoked keys count); the proxy enforces keys
-    // once this is true or when require_keys is set. Thread-safe, cheap.
+    // Brings the gate's view of keys, grants and budgets up to date with the
+    // store: one `PRAGMA data_version` read on an open connection (about a
+    // microsecond; see docs/governance.md, Consistency) and, only when
+    // another connection changed settings, a reload. So a key created or
+    // revoked by the CLI or another process holds from the next call on.
+    // Fails with storage when a change could not be loaded: callers must fail
+    // closed (refuse the request), never serve the old view. Thread-safe;
+    // safe on the event loop (it never waits more than 100 ms on a lock).
+    Result<void> refresh();
+
+    // Whether any key exists (revoked keys count) in the view of the last
+    // refresh(). Thread-safe, cheap, no SQLite.
     bool keys_exist() const;
     bool require_keys() const;
+    // require_keys() || keys_exist(): whether callers must present a key.
+    // Call refresh() first to see other processes' keys. Thread-safe, no SQLite.
+    bool enforcing() const;
 
-    // The caller of a presented key ("Bearer" already stripped). Fails with
-    // unauthenticated for an unknown, revoked or expired key.
-    // Sees revocations made by other processes on the very next call (it
-    // checks SQLite's data_version, then a change counter). Thread-safe.
+    // The caller of a presented key ("Bearer" already stripped): refresh(),
+    // then authenticate_cached(). Fails with unauthenticated for an unknown,
+    // revoked or expired key, and with storage when the view could not be
+    // brought up to date. Thread-safe.
     Result<Principal> authenticate(std::string_view presented_key);
+
+    // The same check against the view of the last refresh(), in memory only:
+    // no SQLite, no lock held across work (an atomic snapshot load and a hash
+    // lookup). Meant for an admission check on the event loop before blocking
+    // work is queued; the blocking work then calls authenticate() for the
+    // authoritative answer, since a key created by another process after the
+    // last refresh() is unknown here. Thread-safe.
+    Result<Principal> authenticate_cached(std::string_view presented_key) const;
+
+    // The options the gate was opened with.
+    const GateOptions& options() const;
 
     // Whether `principal`'s key policy allows this model/vendor/provider/mode.
     // Names compare case-insensitively. With `expand`, models compare by
@@ -140,7 +168,8 @@ public:
     // Whether the key may call models (permission_denied if its roles do not
     // carry call_models), rate limits (rpm counts this request) and the
     // strictest guardrail over every budget and pool on the path (block beats
-    // downgrade; among downgrades the lowest price ceiling wins). Fails with
+    // downgrade; among downgrades the lowest price ceiling wins), in the view
+    // of the last refresh() (authenticate() made it; no SQLite here). Fails with
     // permission_denied, rate_limited (with
     // retry_after_seconds) or budget_exceeded (message names the budget, its
     // period and when it resets; not retryable). Thread-safe.
@@ -148,8 +177,9 @@ public:
 
     // Holds `estimated_max_cost` (and tokens for token pools) against every
     // budget and pool on the path, atomically: admitted only if each is still
-    // below its block threshold (usage >= threshold blocks). Fails with
-    // budget_exceeded. Thread-safe.
+    // below its block threshold (usage >= threshold blocks), in the view of
+    // the last refresh() (no SQLite here). Fails with budget_exceeded.
+    // Thread-safe.
     Result<Reservation> reserve(const Principal& principal, Nanos estimated_max_cost, std::int64_t estimated_tokens);
 
     // Releases `reservation`, adds the real cost and tokens of `entry` to each
@@ -201,7 +231,8 @@ struct Config;
 namespace megarouter::governance {
 
 // Gate options from the config's [governance] table (timezone,
-// downgrade_price_ceiling_usd_per_mtok, ledger_flush_ms), [server]
+// downgrade_price_ceiling_usd_per_mtok, ledger_flush_ms,
+// allow_private_webhooks), [server]
 // require_keys and MEGAROUTER_MASTER_KEY. Unknown or bad values fall back to
 // the defaults.
 GateOptions gate_options_from(const core::Config& config, const std::function<std::optional<std::string>(const std::string&)>& env);
