@@ -2,81 +2,144 @@
 // goes as it is to an OpenAI-format provider: the one named in a
 // "provider/model" id, else a provider offering the model in the catalog,
 // else the first configured OpenAI-format provider (openai first).
+// It takes the same governance chain as chat (chain.cpp's stages): the key
+// and its role (call_models), rate limits and guardrails, the key policy,
+// a reservation of the estimated cost, and on every outcome past
+// authentication one settlement and one ledger row priced from the answer's
+// usage (catalog price of the model at that provider; 0 for a model the
+// catalog does not price, add it with [[models]] to meter it in USD).
+#include "megarouter/catalog/catalog.hpp"
 #include "megarouter/core/clock.hpp"
+#include "megarouter/providers/json_pick.hpp"
 #include "megarouter/upstream/client.hpp"
 #include "proxy/handlers.hpp"
 #include "proxy/ids.hpp"
+#include "proxy/policy_models.hpp"
 
 namespace megarouter::proxy {
 namespace {
 
 using nlohmann::json;
 
-const providers::Endpoint* pick(const Snapshot& snapshot, std::string& model) {
+// Where an embeddings request goes, and what the catalog knows of it.
+struct Target {
+    const providers::Endpoint* endpoint = nullptr;
+    std::string upstream_model;                    // the provider's id for it
+    const catalog::Model* model = nullptr;         // null when the catalog does not know it
+    const catalog::Offering* offering = nullptr;   // its price at endpoint's provider
+};
+
+Target pick(const Snapshot& snapshot, const std::string& asked) {
     auto openai_format = [&](const std::string& provider) -> const providers::Endpoint* {
         auto it = snapshot.endpoints.find(provider);
         return it != snapshot.endpoints.end() && it->second.format == providers::WireFormat::openai ? &it->second : nullptr;
     };
-    if (auto slash = model.find('/'); slash != std::string::npos)
-        if (const auto* e = openai_format(model.substr(0, slash))) {
-            model = model.substr(slash + 1);
-            return e;
+    auto offering_at = [](const catalog::Model* model, const std::string& provider) -> const catalog::Offering* {
+        if (!model) return nullptr;
+        for (const auto& offering : model->offerings)
+            if (offering.provider == provider) return &offering;
+        return nullptr;
+    };
+    if (auto slash = asked.find('/'); slash != std::string::npos)
+        if (const auto* e = openai_format(asked.substr(0, slash))) {
+            std::string id = asked.substr(slash + 1);
+            const catalog::Model* known = snapshot.catalog.find(id);
+            return {e, id, known, offering_at(known, e->provider)};
         }
-    if (const auto* known = snapshot.catalog.find(model))
+    const catalog::Model* known = snapshot.catalog.find(asked);
+    if (known)
         for (const auto& offering : known->offerings)
-            if (const auto* e = openai_format(offering.provider)) {
-                model = offering.provider_model_id;
-                return e;
-            }
-    if (const auto* e = openai_format("openai")) return e;
-    for (const auto& name : snapshot.providers)
-        if (const auto* e = openai_format(name)) return e;
-    return nullptr;
+            if (const auto* e = openai_format(offering.provider)) return {e, offering.provider_model_id, known, &offering};
+    const providers::Endpoint* fallback = openai_format("openai");
+    for (std::size_t i = 0; !fallback && i < snapshot.providers.size(); ++i) fallback = openai_format(snapshot.providers[i]);
+    if (!fallback) return {};
+    return {fallback, asked, known, offering_at(known, fallback->provider)};
+}
+
+// Tokens of `input` before the provider counts them: about four characters
+// a token for text, one per element of a token array. Used for the
+// reservation and the rate limit only; the answer's usage is what is billed.
+std::int64_t estimate_tokens(const json& input) {
+    if (input.is_string()) return static_cast<std::int64_t>(input.get_ref<const std::string&>().size() / 4 + 1);
+    if (!input.is_array()) return 1;
+    std::int64_t tokens = 0;
+    for (const json& item : input) tokens += item.is_number() ? 1 : item.is_array() ? static_cast<std::int64_t>(item.size())
+                                                                                    : estimate_tokens(item);
+    return std::max<std::int64_t>(tokens, 1);
+}
+
+// Governance and the upstream call; fills the exchange (and `target`) as it goes.
+Result<std::string> embed(Exchange& exchange, Shared& shared, const httplib::Request& request, Target& target) {
+    if (auto r = authenticate(exchange, shared, request); !r) return std::unexpected(r.error());
+    json body = json::parse(request.body, nullptr, false);
+    if (!body.is_object() || !body.contains("model") || !body["model"].is_string() || !body.contains("input"))
+        return fail(ErrorCode::invalid_argument, "an embeddings request needs 'model' (string) and 'input'");
+    exchange.chat.model = body["model"].get<std::string>();
+    const Snapshot& snapshot = *exchange.snapshot;
+    target = pick(snapshot, exchange.chat.model);
+    if (!target.endpoint) return fail(ErrorCode::no_route, "no configured OpenAI-format provider serves embeddings");
+    exchange.model = target.model;
+    exchange.offering = target.offering;
+    std::string policy_model = target.model ? target.model->id : target.upstream_model;
+    if (auto allowed = shared.governance->check_policy(exchange.caller, policy_model,
+                                                      target.model ? target.model->vendor : "",
+                                                      target.endpoint->provider, "", model_expander(snapshot));
+        !allowed)
+        return std::unexpected(allowed.error());
+    catalog::Usage estimate{.input = estimate_tokens(body["input"])};
+    catalog::Nanos max_cost = target.offering ? catalog::cost(*target.offering, estimate) : 0;
+    auto hold = shared.governance->reserve(exchange.caller, max_cost, estimate.input);
+    if (!hold) return std::unexpected(hold.error());
+    exchange.hold = std::move(*hold);
+
+    body["model"] = target.upstream_model;
+    auto where = providers::upstream_adapter(target.endpoint->format).target(*target.endpoint, target.upstream_model, false);
+    const auto& server = snapshot.config.server;
+    upstream::SendOptions options;
+    options.timeouts.connect_ms = server.connect_timeout_s * 1000;
+    options.timeouts.total_ms = server.request_timeout_s * 1000;
+    options.cancel = &shared.abort_streams;
+    exchange.attempts = 1;
+    auto answer = upstream::UpstreamClient::shared().send(
+        {.method = "POST", .url = target.endpoint->base_url + "/embeddings", .headers = where.headers, .body = body.dump()},
+        options);
+    if (!answer) return std::unexpected(answer.error());
+    if (answer->status / 100 != 2)
+        return std::unexpected(providers::upstream_adapter(target.endpoint->format)
+                                   .decode_error(answer->status, answer->body, answer->headers));
+    // Only the usage member is decoded: the vectors can be megabytes.
+    if (auto usage = providers::pick_member(answer->body, "usage"); usage && usage->is_object()) {
+        exchange.usage.input = usage->value("prompt_tokens", std::int64_t{0});
+        if (exchange.usage.input == 0) exchange.usage.input = usage->value("total_tokens", std::int64_t{0});
+    }
+    if (target.offering) exchange.cost = catalog::cost(*target.offering, exchange.usage);
+    return std::move(answer->body);
 }
 
 } // namespace
 
 void handle_embeddings(Shared& shared, const httplib::Request& request, httplib::Response& response) {
-    std::string request_id = random_id("req_");
-    auto snapshot = shared.snapshot();
-    auto format = providers::WireFormat::openai;
-    json body = json::parse(request.body, nullptr, false);
-    if (!body.is_object() || !body.contains("model") || !body["model"].is_string() || !body.contains("input")) {
-        write_error(response, format,
-                    make_error(ErrorCode::invalid_argument, "an embeddings request needs 'model' (string) and 'input'"),
-                    request_id);
-        return;
-    }
-    std::string model = body["model"].get<std::string>();
-    const providers::Endpoint* endpoint = pick(*snapshot, model);
-    if (!endpoint) {
-        write_error(response, format,
-                    make_error(ErrorCode::no_route, "no configured OpenAI-format provider serves embeddings"), request_id);
-        return;
-    }
-    body["model"] = model;
-    auto where = providers::upstream_adapter(endpoint->format).target(*endpoint, model, false);
-    const auto& server = snapshot->config.server;
-    upstream::SendOptions options;
-    options.timeouts.connect_ms = server.connect_timeout_s * 1000;
-    options.timeouts.total_ms = server.request_timeout_s * 1000;
-    options.cancel = &shared.abort_streams;
-    auto answer = upstream::UpstreamClient::shared().send(
-        {.method = "POST", .url = endpoint->base_url + "/embeddings", .headers = where.headers, .body = body.dump()},
-        options);
+    Exchange exchange;
+    exchange.path = request.path;
+    exchange.started_us = core::monotonic_us();
+    exchange.request_id = random_id("req_");
+    exchange.snapshot = shared.snapshot();
+    Target target;
+    auto answer = embed(exchange, shared, request, target);
     if (!answer) {
-        write_error(response, format, answer.error(), request_id);
-        return;
+        write_error(response, providers::WireFormat::openai, answer.error(), exchange.request_id);
+        set_outcome_headers(exchange, response, false);
+        exchange.status = response.status;
+        exchange.error_code = std::string(to_string(answer.error().code));
+    } else {
+        exchange.status = 200;
+        set_outcome_headers(exchange, response, true);
+        // A model the catalog does not know: still say where it went.
+        if (!exchange.offering) response.set_header("x-megarouter-provider", target.endpoint->provider);
+        if (!exchange.model) response.set_header("x-megarouter-model", target.upstream_model);
+        response.set_content(std::move(*answer), "application/json");
     }
-    if (answer->status / 100 != 2) {
-        auto error = providers::upstream_adapter(endpoint->format).decode_error(answer->status, answer->body, answer->headers);
-        write_error(response, format, error, request_id);
-        return;
-    }
-    response.set_header("x-request-id", request_id);
-    response.set_header("x-megarouter-provider", endpoint->provider);
-    response.set_header("x-megarouter-model", model);
-    response.set_content(std::move(answer->body), "application/json");
+    finish(exchange, shared, request.method); // settles and writes the ledger row once past authentication
 }
 
 } // namespace megarouter::proxy

@@ -21,7 +21,9 @@ void handle_model(Shared& shared, const httplib::Request& request, httplib::Resp
 // POST /v1/messages/count_tokens: an estimate (routing's token estimator).
 void handle_count_tokens(Shared& shared, const httplib::Request& request, httplib::Response& response);
 
-// POST /v1/embeddings: passed through to an OpenAI-format provider.
+// POST /v1/embeddings: passed through to an OpenAI-format provider, through
+// the governance chain (authenticate, role, policy, reservation, settlement,
+// one ledger row).
 void handle_embeddings(Shared& shared, const httplib::Request& request, httplib::Response& response);
 
 // POST /v1/route: the routing plan as JSON, nothing called.

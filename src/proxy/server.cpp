@@ -158,7 +158,10 @@ http::Router ProxyServer::Impl::routes() {
     for (std::string prefix : {"/v1", ""}) {
         server.Post(prefix + "/chat/completions", chat(ApiKind::chat_completions));
         server.Post(prefix + "/responses", chat(ApiKind::responses));
-        server.Post(prefix + "/embeddings", guarded(handle_embeddings));
+        // Embeddings run the governance chain themselves (key, role, policy, budget, ledger).
+        server.Post(prefix + "/embeddings", [this](const httplib::Request& request, httplib::Response& response) {
+            handle_embeddings(shared, request, response);
+        });
         server.Get(prefix + "/models", guarded(handle_models));
         server.Get(prefix + R"(/models/(.+))", guarded(handle_model));
     }
