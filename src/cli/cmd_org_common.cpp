@@ -12,7 +12,8 @@ int with_admin(Context& context, const std::function<int(governance::Admin&)>& b
     if (!zone) return context.report(zone.error());
     auto db = store::Database::open((*config)->database);
     if (!db) return context.report(db.error());
-    governance::Admin admin(*db, core::system_clock(), *zone);
+    governance::Admin admin(*db, core::system_clock(), *zone, {},
+                            governance::AdminSettings{.allow_private_webhooks = options.allow_private_webhooks});
     return body(admin);
 }
 

@@ -1,5 +1,6 @@
 #include "megarouter/governance/admin.hpp"
 #include "sql.hpp"
+#include "webhook_target.hpp"
 
 namespace megarouter::governance {
 
@@ -45,11 +46,11 @@ Result<bool> enqueue_event(store::Database& db, std::string_view id, std::string
 
 Result<Webhook> Admin::add_webhook(std::string_view scope, std::string_view url, std::string_view secret,
                                    std::string_view events) {
-    if (!url.starts_with("http://") && !url.starts_with("https://"))
-        return fail(ErrorCode::invalid_argument, "webhook URL must start with http:// or https://");
     if (!scope.empty())
         if (auto node = show_node(scope); !node) return std::unexpected(node.error());
     if (auto allowed = require(Permission::manage_webhooks, scope); !allowed) return std::unexpected(allowed.error());
+    if (auto target = check_webhook_url(url, m_settings.allow_private_webhooks); !target)
+        return std::unexpected(target.error());
     auto inserted = sql::run(m_db, "INSERT INTO gov_webhooks(scope, url, secret, events, created_ms) VALUES (?, ?, ?, ?, ?)",
                              std::string(scope), std::string(url), std::string(secret),
                              std::string(events.empty() ? "*" : events), m_clock.now_ms());
@@ -76,8 +77,11 @@ Result<void> Admin::remove_webhook(std::int64_t id) {
     if (!rows) return std::unexpected(rows.error());
     if (!scope) return fail(ErrorCode::not_found, "no webhook " + std::to_string(id));
     if (auto allowed = require(Permission::manage_webhooks, *scope); !allowed) return allowed;
-    if (auto r = sql::run(m_db, "DELETE FROM gov_deliveries WHERE webhook_id = ? AND status = 'pending'", id); !r) return r;
-    return sql::run(m_db, "DELETE FROM gov_webhooks WHERE id = ?", id);
+    return m_db.transaction([&]() -> Result<void> {
+        if (auto r = sql::run(m_db, "DELETE FROM gov_deliveries WHERE webhook_id = ? AND status = 'pending'", id); !r)
+            return r;
+        return sql::run(m_db, "DELETE FROM gov_webhooks WHERE id = ?", id);
+    });
 }
 
 namespace {

@@ -53,7 +53,8 @@ http::Handler wrap(std::shared_ptr<Context> ctx, Handler body) {
         if (!db) return send_error(res, db.error());
         auto zone = TimeZone::load(ctx->timezone);
         if (!zone) return send_error(res, zone.error());
-        Admin admin(*db, core::system_clock(), *zone, Actor{&*principal});
+        Admin admin(*db, core::system_clock(), *zone, Actor{&*principal},
+                    AdminSettings{.allow_private_webhooks = ctx->gate->options().allow_private_webhooks});
         nlohmann::json json = req.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(req.body, nullptr, false);
         if (json.is_discarded()) return send_error(res, make_error(ErrorCode::invalid_argument, "body is not JSON"));
         body(admin, json, req, res);

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -58,7 +59,7 @@ Result<Nanos> parse_usd(std::string_view text) {
 namespace {
 
 constexpr const char* k_budget_columns = "id, scope_kind, scope, period, unit, amount, alert_pct, downgrade_pct, "
-                                         "block_pct, price_ceiling_nanos";
+                                         "block_pct, price_ceiling_nanos, set_by";
 
 BudgetInfo read_budget(const store::Statement& s) {
     BudgetInfo info;
@@ -73,6 +74,7 @@ BudgetInfo read_budget(const store::Statement& s) {
     info.spec.downgrade_pct = static_cast<int>(s.int64(7));
     info.spec.block_pct = static_cast<int>(s.int64(8));
     info.spec.price_ceiling_nanos = sql::optional_int(s, 9);
+    info.set_by = s.text(10);
     return info;
 }
 
@@ -113,7 +115,16 @@ Result<BudgetInfo> Admin::load_budget(std::int64_t id) {
     return *found;
 }
 
-Result<BudgetInfo> Admin::set_budget(const BudgetSpec& spec_in) {
+Result<void> Admin::may_change_limit(std::int64_t id, const std::string& scope, const std::string& set_by) const {
+    if (require(Permission::manage_budgets, set_by)) return {};
+    return fail(ErrorCode::permission_denied, "budget " + std::to_string(id) + " on '" + scope + "' was set at '" +
+                                                  set_by + "'; only a role with manage_budgets over '" + set_by +
+                                                  "' may change or remove it");
+}
+
+// Checks and writes one budget; runs inside the caller's transaction so that
+// the check and the write see the same state. Returns the budget's id.
+Result<std::int64_t> Admin::write_budget(const BudgetSpec& spec_in) {
     BudgetSpec spec = spec_in;
     if (auto ok = validate(spec); !ok) return std::unexpected(ok.error());
     if (spec.scope_kind == ScopeKind::node) {
@@ -123,24 +134,45 @@ Result<BudgetInfo> Admin::set_budget(const BudgetSpec& spec_in) {
         if (!key) return std::unexpected(key.error());
         spec.scope = key->id;
     }
-    if (auto allowed = require(Permission::manage_budgets, budget_target(spec)); !allowed)
-        return std::unexpected(allowed.error());
+    std::string target = budget_target(spec);
+    auto set_by = authority(Permission::manage_budgets, target);
+    if (!set_by) return std::unexpected(require(Permission::manage_budgets, target).error());
+    std::optional<std::pair<std::int64_t, std::string>> existing;
+    auto found = sql::each(m_db, "SELECT id, set_by FROM gov_budgets WHERE scope_kind = ? AND scope = ? AND period = ?",
+                           [&](const store::Statement& s) { existing.emplace(s.int64(0), s.text(1)); },
+                           std::string(to_string(spec.scope_kind)), spec.scope, std::string(to_string(spec.period)));
+    if (!found) return std::unexpected(found.error());
+    if (existing)
+        if (auto allowed = may_change_limit(existing->first, spec.scope, existing->second); !allowed)
+            return std::unexpected(allowed.error());
     auto written = sql::run(
         m_db,
         "INSERT INTO gov_budgets(scope_kind, scope, period, unit, amount, alert_pct, downgrade_pct, block_pct, "
-        "price_ceiling_nanos, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "price_ceiling_nanos, created_ms, set_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
         "ON CONFLICT(scope_kind, scope, period) DO UPDATE SET unit = excluded.unit, amount = excluded.amount, "
         "alert_pct = excluded.alert_pct, downgrade_pct = excluded.downgrade_pct, block_pct = excluded.block_pct, "
-        "price_ceiling_nanos = excluded.price_ceiling_nanos",
+        "price_ceiling_nanos = excluded.price_ceiling_nanos, set_by = excluded.set_by",
         std::string(to_string(spec.scope_kind)), spec.scope, std::string(to_string(spec.period)),
         std::string(spec.tokens ? "tokens" : "usd"), spec.amount, spec.alert_pct, spec.downgrade_pct, spec.block_pct,
-        spec.price_ceiling_nanos, m_clock.now_ms());
+        spec.price_ceiling_nanos, m_clock.now_ms(), *set_by);
     if (!written) return std::unexpected(written.error());
     std::int64_t id = 0;
     auto rows = sql::each(m_db, "SELECT id FROM gov_budgets WHERE scope_kind = ? AND scope = ? AND period = ?",
                           [&](const store::Statement& s) { id = s.int64(0); }, std::string(to_string(spec.scope_kind)),
                           spec.scope, std::string(to_string(spec.period)));
     if (!rows) return std::unexpected(rows.error());
+    return id;
+}
+
+Result<BudgetInfo> Admin::set_budget(const BudgetSpec& spec) {
+    std::int64_t id = 0;
+    auto written = m_db.transaction([&]() -> Result<void> {
+        auto made = write_budget(spec);
+        if (!made) return std::unexpected(made.error());
+        id = *made;
+        return {};
+    });
+    if (!written) return std::unexpected(written.error());
     return load_budget(id);
 }
 
@@ -169,11 +201,45 @@ Result<BudgetInfo> Admin::show_budget(std::int64_t id) {
 }
 
 Result<void> Admin::delete_budget(std::int64_t id) {
-    auto budget = load_budget(id);
-    if (!budget) return std::unexpected(budget.error());
-    if (auto allowed = require(Permission::manage_budgets, budget_target(budget->spec)); !allowed) return allowed;
-    if (auto r = sql::run(m_db, "DELETE FROM gov_usage WHERE budget_id = ?", id); !r) return r;
-    return sql::run(m_db, "DELETE FROM gov_budgets WHERE id = ?", id);
+    return m_db.transaction([&]() -> Result<void> {
+        auto budget = load_budget(id);
+        if (!budget) return std::unexpected(budget.error());
+        if (auto allowed = require(Permission::manage_budgets, budget_target(budget->spec)); !allowed) return allowed;
+        if (auto allowed = may_change_limit(id, budget->spec.scope, budget->set_by); !allowed) return allowed;
+        if (auto r = sql::run(m_db, "DELETE FROM gov_usage WHERE budget_id = ?", id); !r) return r;
+        return sql::run(m_db, "DELETE FROM gov_budgets WHERE id = ?", id);
+    });
+}
+
+// Before a node leaves (delete) or escapes its ancestors (move): every
+// budget on the nodes and keys of `subtree` and on the `nodes` listed must be
+// one the actor may remove (its set_by), and their pool memberships need the
+// root. Runs inside the caller's transaction.
+Result<void> Admin::may_drop_limits(std::string_view subtree, const std::vector<std::string>& nodes) {
+    if (!m_actor.principal || m_actor.principal->master) return {};
+    auto affected = [&](const std::string& path) {
+        return (!subtree.empty() && path_within(path, subtree)) || std::find(nodes.begin(), nodes.end(), path) != nodes.end();
+    };
+    std::optional<Error> refused;
+    auto budgets = sql::each(m_db,
+                             "SELECT b.id, b.scope, b.set_by, CASE b.scope_kind WHEN 'node' THEN b.scope "
+                             "ELSE COALESCE(k.owner, '') END FROM gov_budgets b "
+                             "LEFT JOIN gov_keys k ON b.scope_kind = 'key' AND k.id = b.scope WHERE b.scope_kind <> 'pool'",
+                             [&](const store::Statement& s) {
+                                 if (refused || !affected(s.text(3))) return;
+                                 if (auto ok = may_change_limit(s.int64(0), s.text(1), s.text(2)); !ok) refused = ok.error();
+                             });
+    if (!budgets) return std::unexpected(budgets.error());
+    if (refused) return fail(*refused);
+    auto members = sql::each(m_db, "SELECT pool, node FROM gov_pool_members", [&](const store::Statement& s) {
+        if (refused || !affected(s.text(1))) return;
+        if (!require(Permission::manage_budgets, ""))
+            refused = make_error(ErrorCode::permission_denied, "'" + s.text(1) + "' is a member of pool '" + s.text(0) +
+                                                                   "'; only a root-scoped role may take it out");
+    });
+    if (!members) return std::unexpected(members.error());
+    if (refused) return fail(*refused);
+    return {};
 }
 
 Result<PoolInfo> Admin::create_pool(std::string_view name, std::string_view description, const BudgetSpec& limit) {
@@ -190,7 +256,7 @@ Result<PoolInfo> Admin::create_pool(std::string_view name, std::string_view desc
                                  std::string(name), std::string(description), m_clock.now_ms());
         if (!inserted) return inserted;
         if (m_db.changes() == 0) return fail(ErrorCode::invalid_argument, "pool '" + std::string(name) + "' exists already");
-        auto budget = set_budget(spec);
+        auto budget = write_budget(spec);
         if (!budget) return std::unexpected(budget.error());
         return {};
     });
@@ -198,23 +264,34 @@ Result<PoolInfo> Admin::create_pool(std::string_view name, std::string_view desc
     return show_pool(name);
 }
 
+// Membership puts a node under the pool's limit and lets it draw on what the
+// other members share, so both directions need the root (docs/governance.md).
 Result<PoolInfo> Admin::add_pool_member(std::string_view pool, std::string_view node) {
-    if (auto p = show_pool(pool); !p) return p;
-    if (auto n = show_node(node); !n) return std::unexpected(n.error());
-    if (auto allowed = require(Permission::manage_budgets, node); !allowed) return std::unexpected(allowed.error());
-    auto added = sql::run(m_db, "INSERT INTO gov_pool_members(pool, node) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                          std::string(pool), std::string(node));
+    if (auto allowed = require(Permission::manage_budgets, ""); !allowed) return std::unexpected(allowed.error());
+    auto added = m_db.transaction([&]() -> Result<void> {
+        if (auto p = show_pool(pool); !p) return std::unexpected(p.error());
+        if (auto n = show_node(node); !n) return std::unexpected(n.error());
+        return sql::run(m_db, "INSERT INTO gov_pool_members(pool, node) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                        std::string(pool), std::string(node));
+    });
     if (!added) return std::unexpected(added.error());
     return show_pool(pool);
 }
 
 Result<PoolInfo> Admin::remove_pool_member(std::string_view pool, std::string_view node) {
-    if (auto allowed = require(Permission::manage_budgets, node); !allowed) return std::unexpected(allowed.error());
-    auto removed = sql::run(m_db, "DELETE FROM gov_pool_members WHERE pool = ? AND node = ?", std::string(pool),
-                            std::string(node));
+    if (auto allowed = require(Permission::manage_budgets, ""); !allowed)
+        return fail(ErrorCode::permission_denied, "only a root-scoped role may take '" + std::string(node) +
+                                                      "' out of pool '" + std::string(pool) + "': " +
+                                                      allowed.error().message);
+    auto removed = m_db.transaction([&]() -> Result<void> {
+        auto deleted = sql::run(m_db, "DELETE FROM gov_pool_members WHERE pool = ? AND node = ?", std::string(pool),
+                                std::string(node));
+        if (!deleted) return deleted;
+        if (m_db.changes() == 0)
+            return fail(ErrorCode::not_found, "'" + std::string(node) + "' is not in pool '" + std::string(pool) + "'");
+        return {};
+    });
     if (!removed) return std::unexpected(removed.error());
-    if (m_db.changes() == 0)
-        return fail(ErrorCode::not_found, "'" + std::string(node) + "' is not in pool '" + std::string(pool) + "'");
     return show_pool(pool);
 }
 

@@ -42,14 +42,24 @@ std::string parent_of(std::string_view path) {
     return slash == std::string_view::npos ? std::string() : std::string(path.substr(0, slash));
 }
 
-Admin::Admin(store::Database& db, const core::Clock& clock, TimeZone zone, Actor actor)
-    : m_db(db), m_clock(clock), m_zone(std::move(zone)), m_actor(actor) {}
+Admin::Admin(store::Database& db, const core::Clock& clock, TimeZone zone, Actor actor, AdminSettings settings)
+    : m_db(db), m_clock(clock), m_zone(std::move(zone)), m_actor(actor), m_settings(settings) {}
 
 Result<void> Admin::require(Permission permission, std::string_view target) const {
     if (!m_actor.principal || m_actor.principal->master) return {};
     if (grants_allow(m_actor.principal->grants, permission, target)) return {};
     return fail(ErrorCode::permission_denied, "key " + m_actor.principal->key_prefix + " lacks " +
                                                   std::string(to_string(permission)) + " on '" + std::string(target) + "'");
+}
+
+std::optional<std::string> Admin::authority(Permission permission, std::string_view target) const {
+    if (!m_actor.principal || m_actor.principal->master) return std::string();
+    std::optional<std::string> highest;
+    for (const Grant& grant : m_actor.principal->grants)
+        if (role_allows(grant.role, permission) && path_within(target, grant.scope) &&
+            (!highest || grant.scope.size() < highest->size()))
+            highest = grant.scope;
+    return highest;
 }
 
 namespace {
@@ -159,7 +169,13 @@ Result<std::string> Admin::move_node(std::string_view path_view, std::string_vie
     std::string name = path.substr(path.rfind('/') + 1);
     std::string target = new_parent + "/" + name;
     if (show_node(target)) return fail(ErrorCode::invalid_argument, "'" + target + "' exists already");
+    // The ancestors the subtree leaves behind: their budgets and pools stop
+    // holding for it, so moving is lifting those limits.
+    std::vector<std::string> escaped;
+    for (std::string above = parent_of(path); !above.empty(); above = parent_of(above))
+        if (!path_within(target, above)) escaped.push_back(above);
     auto moved = m_db.transaction([&]() -> Result<void> {
+        if (auto allowed = may_drop_limits("", escaped); !allowed) return allowed;
         for (auto [table, column, where] : {std::tuple<const char*, const char*, const char*>{"gov_nodes", "path", ""},
                                             {"gov_nodes", "parent", ""}, {"gov_keys", "owner", ""},
                                             {"gov_grants", "subject", ""}, {"gov_grants", "scope", ""},
@@ -185,6 +201,7 @@ Result<int> Admin::delete_node(std::string_view path_view, bool recursive) {
                                                      " nodes below it; pass --recursive to delete them too");
     std::int64_t now = m_clock.now_ms();
     auto deleted = m_db.transaction([&]() -> Result<void> {
+        if (auto allowed = may_drop_limits(path, {}); !allowed) return allowed;
         std::int64_t n = static_cast<std::int64_t>(path.size() + 1);
         std::string below = path + "/";
         const std::pair<const char*, const char*> k_steps[] = {
@@ -203,12 +220,17 @@ Result<int> Admin::delete_node(std::string_view path_view, bool recursive) {
     return children + 1;
 }
 
-Result<void> Admin::grant(std::string_view subject, Role role, std::string_view scope) {
+// manage_roles on the scope, and owner there to grant or revoke owner.
+Result<void> Admin::may_manage_role(Role role, std::string_view scope) const {
     if (auto allowed = require(Permission::manage_roles, scope); !allowed) return allowed;
     if (role == Role::owner && m_actor.principal && !m_actor.principal->master &&
-        !std::any_of(m_actor.principal->grants.begin(), m_actor.principal->grants.end(),
-                     [&](const Grant& g) { return g.role == Role::owner && path_within(scope, g.scope); }))
-        return fail(ErrorCode::permission_denied, "only an owner may grant owner on '" + std::string(scope) + "'");
+        !holds_owner(m_actor.principal->grants, scope))
+        return fail(ErrorCode::permission_denied, "only an owner may grant or revoke owner on '" + std::string(scope) + "'");
+    return {};
+}
+
+Result<void> Admin::grant(std::string_view subject, Role role, std::string_view scope) {
+    if (auto allowed = may_manage_role(role, scope); !allowed) return allowed;
     for (std::string_view path : {subject, scope})
         if (auto node = show_node(path); !node) return std::unexpected(node.error());
     return sql::run(m_db, "INSERT INTO gov_grants(subject, role, scope, created_ms) VALUES (?, ?, ?, ?) "
@@ -217,7 +239,7 @@ Result<void> Admin::grant(std::string_view subject, Role role, std::string_view 
 }
 
 Result<void> Admin::revoke_grant(std::string_view subject, Role role, std::string_view scope) {
-    if (auto allowed = require(Permission::manage_roles, scope); !allowed) return allowed;
+    if (auto allowed = may_manage_role(role, scope); !allowed) return allowed;
     auto removed = sql::run(m_db, "DELETE FROM gov_grants WHERE subject = ? AND role = ? AND scope = ?",
                             std::string(subject), std::string(to_string(role)), std::string(scope));
     if (!removed) return removed;

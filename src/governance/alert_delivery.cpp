@@ -32,12 +32,15 @@ std::int64_t retry_delay_ms(std::int64_t attempts) {
 
 PostOutcome post_webhook(const std::string& url, std::string_view secret, std::string_view event_id,
                          const std::string& body, std::int64_t timestamp_s, long timeout_ms) {
+    // The local CLI's test POST (`megarouter alerts test`): the user's own
+    // machine and network, so no address check.
     WebhookJob job{.event_id = std::string(event_id), .url = url, .secret = std::string(secret), .body = body,
-                   .timestamp_s = timestamp_s, .timeout_ms = timeout_ms};
+                   .timestamp_s = timestamp_s, .timeout_ms = timeout_ms, .allow_private = true};
     curl_slist* headers = nullptr;
-    CURL* curl = make_webhook_handle(job, headers);
+    std::string refusal;
+    CURL* curl = make_webhook_handle(job, headers, refusal);
     if (!curl) return {false, 0, "curl_easy_init failed"};
-    PostOutcome outcome = webhook_outcome(curl, curl_easy_perform(curl));
+    PostOutcome outcome = webhook_outcome(curl, curl_easy_perform(curl), refusal);
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
     return outcome;
@@ -105,7 +108,7 @@ struct InFlight {
     // Starts the due deliveries of webhooks with nothing in flight, oldest
     // first. Returns whether a full window was read and acted on (more may
     // be due at once).
-    bool dispatch(store::Database& db, WebhookSender& sender, core::Millis now) {
+    bool dispatch(store::Database& db, WebhookSender& sender, core::Millis now, bool allow_private) {
         if (rows.size() >= k_max_in_flight) return false;
         nlohmann::json busy(webhooks);
         std::vector<Due> due;
@@ -130,7 +133,8 @@ struct InFlight {
             } else if (!webhooks.contains(d.webhook_id) && rows.size() < k_max_in_flight) {
                 webhooks.insert(d.webhook_id);
                 sender.submit({.event_id = d.event_id, .webhook_id = d.webhook_id, .url = d.url, .secret = d.secret,
-                               .body = d.payload, .timestamp_s = now / 1000, .timeout_ms = k_webhook_timeout_ms});
+                               .body = d.payload, .timestamp_s = now / 1000, .timeout_ms = k_webhook_timeout_ms,
+                               .allow_private = allow_private});
                 rows.emplace(std::make_pair(d.event_id, d.webhook_id), std::move(d));
                 progressed = true;
             }
@@ -176,7 +180,7 @@ void Gate::Impl::delivery_loop() {
             last_expiry_scan = now;
             queue_expiring_keys(*db, now);
         }
-        more = in_flight.dispatch(*db, sender, now);
+        more = in_flight.dispatch(*db, sender, now, options.allow_private_webhooks);
     }
 }
 

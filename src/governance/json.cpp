@@ -80,7 +80,8 @@ nlohmann::json to_json(const BudgetInfo& b, const TimeZone& zone) {
                         {"level", b.level},
                         {"period_start_ms", b.bounds.start},
                         {"resets", format_local(b.bounds.end, zone)},
-                        {"label", budget_label(s)}};
+                        {"label", budget_label(s)},
+                        {"set_by", b.set_by}};
     j["price_ceiling_nanos"] = s.price_ceiling_nanos ? nlohmann::json(*s.price_ceiling_nanos) : nlohmann::json();
     if (s.period != Period::total) j["period_end_ms"] = b.bounds.end;
     if (!s.tokens) {

@@ -60,4 +60,35 @@ bool grants_allow(std::span<const Grant> grants, Permission permission, std::str
     return false;
 }
 
+bool holds_owner(std::span<const Grant> grants, std::string_view target) {
+    for (const Grant& grant : grants)
+        if (grant.role == Role::owner && path_within(target, grant.scope)) return true;
+    return false;
+}
+
+std::vector<Grant> grantable(std::span<const Grant> grants) {
+    std::vector<Grant> out;
+    for (const Grant& grant : grants)
+        if (role_allows(grant.role, Permission::manage_roles))
+            out.push_back({grant.role == Role::owner ? Role::owner : Role::admin, grant.scope});
+    return out;
+}
+
+std::vector<Grant> bound_grants(std::span<const Grant> grants, std::span<const Grant> ceiling) {
+    std::vector<Grant> out;
+    for (const Grant& grant : grants) {
+        for (const Grant& limit : ceiling) {
+            std::string_view scope;
+            if (path_within(grant.scope, limit.scope)) scope = grant.scope;
+            else if (path_within(limit.scope, grant.scope)) scope = limit.scope;
+            else continue;
+            Role role = grant.role == Role::owner && limit.role != Role::owner ? Role::admin : grant.role;
+            bool known = false;
+            for (const Grant& have : out) known = known || (have.role == role && have.scope == scope);
+            if (!known) out.push_back({role, std::string(scope)});
+        }
+    }
+    return out;
+}
+
 } // namespace megarouter::governance

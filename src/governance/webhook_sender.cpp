@@ -1,7 +1,12 @@
 #include "webhook_sender.hpp"
 
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <memory>
 #include <unordered_map>
+
+#include "webhook_target.hpp"
 
 namespace megarouter::governance {
 
@@ -9,9 +14,26 @@ namespace {
 
 std::size_t discard(char*, std::size_t size, std::size_t count, void*) { return size * count; }
 
+// Runs for every connection curl opens, after DNS: the address it is about
+// to connect to is the one checked, so a name that resolves differently now
+// than when the webhook was added cannot reach a refused address.
+curl_socket_t open_checked_socket(void* refusal, curlsocktype, curl_sockaddr* address) {
+    if (auto rule = address_rule(&address->addr)) {
+        char text[INET6_ADDRSTRLEN] = "?";
+        const void* raw = address->family == AF_INET6
+            ? static_cast<const void*>(&reinterpret_cast<const sockaddr_in6*>(&address->addr)->sin6_addr)
+            : static_cast<const void*>(&reinterpret_cast<const sockaddr_in*>(&address->addr)->sin_addr);
+        inet_ntop(address->family, raw, text, sizeof text);
+        *static_cast<std::string*>(refusal) = "refused: " + std::string(text) + " is " + *rule +
+                                              " ([governance] allow_private_webhooks is off)";
+        return CURL_SOCKET_BAD;
+    }
+    return ::socket(address->family, address->socktype, address->protocol);
+}
+
 } // namespace
 
-CURL* make_webhook_handle(const WebhookJob& job, curl_slist*& headers) {
+CURL* make_webhook_handle(const WebhookJob& job, curl_slist*& headers, std::string& refusal) {
     CURL* curl = curl_easy_init();
     if (!curl) return nullptr;
     headers = curl_slist_append(headers, "Content-Type: application/json");
@@ -30,13 +52,18 @@ CURL* make_webhook_handle(const WebhookJob& job, curl_slist*& headers) {
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (!job.allow_private) {
+        curl_easy_setopt(curl, CURLOPT_PROXY, ""); // connect to the receiver itself, whose address is checked
+        curl_easy_setopt(curl, CURLOPT_OPENSOCKETFUNCTION, open_checked_socket);
+        curl_easy_setopt(curl, CURLOPT_OPENSOCKETDATA, &refusal);
+    }
     return curl;
 }
 
-PostOutcome webhook_outcome(CURL* curl, CURLcode code) {
+PostOutcome webhook_outcome(CURL* curl, CURLcode code, const std::string& refusal) {
     PostOutcome outcome;
     if (code != CURLE_OK) {
-        outcome.error = curl_easy_strerror(code);
+        outcome.error = refusal.empty() ? std::string(curl_easy_strerror(code)) : refusal;
         return outcome;
     }
     long status = 0;
@@ -51,6 +78,7 @@ struct WebhookSender::Transfer {
     WebhookJob job;
     curl_slist* headers = nullptr;
     CURL* curl = nullptr;
+    std::string refusal;
     ~Transfer() {
         if (curl) curl_easy_cleanup(curl);
         curl_slist_free_all(headers);
@@ -114,7 +142,7 @@ void WebhookSender::run() {
         for (WebhookJob& job : starting) {
             auto transfer = std::make_unique<Transfer>();
             transfer->job = std::move(job);
-            transfer->curl = make_webhook_handle(transfer->job, transfer->headers);
+            transfer->curl = make_webhook_handle(transfer->job, transfer->headers, transfer->refusal);
             if (!transfer->curl || curl_multi_add_handle(m_multi, transfer->curl) != CURLM_OK) {
                 done.push_back({std::move(transfer->job), {false, 0, "cannot start the request"}});
                 continue;
@@ -130,7 +158,7 @@ void WebhookSender::run() {
             if (message->msg != CURLMSG_DONE) continue;
             auto it = active.find(message->easy_handle);
             if (it == active.end()) continue;
-            PostOutcome outcome = webhook_outcome(it->second->curl, message->data.result);
+            PostOutcome outcome = webhook_outcome(it->second->curl, message->data.result, it->second->refusal);
             curl_multi_remove_handle(m_multi, it->second->curl);
             done.push_back({std::move(it->second->job), std::move(outcome)});
             active.erase(it);

@@ -24,6 +24,10 @@ struct WebhookJob {
     std::string url, secret, body;
     std::int64_t timestamp_s = 0;
     long timeout_ms = 10'000;
+    // Unless set, every connection the transfer opens is checked against
+    // the refused address classes (webhook_target.hpp) and proxies from the
+    // environment are not used, so the check sees the real receiver.
+    bool allow_private = false;
 };
 
 struct WebhookResult {
@@ -31,13 +35,15 @@ struct WebhookResult {
     PostOutcome outcome;
 };
 
-// A curl easy handle set up for `job` (URL, headers, body, timeouts). The
-// handle points into `job` and `headers`: both must outlive it. Returns
+// A curl easy handle set up for `job` (URL, headers, body, timeouts, and the
+// address check). The handle points into `job`, `headers` and `refusal`
+// (where a refused connection writes why): all must outlive it. Returns
 // nullptr when curl cannot allocate.
-CURL* make_webhook_handle(const WebhookJob& job, curl_slist*& headers);
+CURL* make_webhook_handle(const WebhookJob& job, curl_slist*& headers, std::string& refusal);
 
-// The outcome of a finished transfer on `curl` that ended with `code`.
-PostOutcome webhook_outcome(CURL* curl, CURLcode code);
+// The outcome of a finished transfer on `curl` that ended with `code`
+// (`refusal`: what the address check wrote, if anything).
+PostOutcome webhook_outcome(CURL* curl, CURLcode code, const std::string& refusal);
 
 class WebhookSender {
 public:

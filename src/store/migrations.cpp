@@ -95,6 +95,20 @@ constexpr Migration k_migrations[] = {
      "CREATE TRIGGER gov_pools_d AFTER DELETE ON gov_pools BEGIN UPDATE gov_version SET version = version + 1; END;"
      "CREATE TRIGGER gov_members_i AFTER INSERT ON gov_pool_members BEGIN UPDATE gov_version SET version = version + 1; END;"
      "CREATE TRIGGER gov_members_d AFTER DELETE ON gov_pool_members BEGIN UPDATE gov_version SET version = version + 1; END;"},
+    {26, "gov_authority",
+     // Who set a budget: the scope of the actor's authority when it was set ('' = the root: the
+     // local CLI, the master key or a root-scoped grant). Only a role over that node may change
+     // or delete it, so a limit set by a parent cannot be lifted from below.
+     "ALTER TABLE gov_budgets ADD COLUMN set_by TEXT NOT NULL DEFAULT '';"
+     // A key minted by a principal carries at most what that principal could grant: `bounded`
+     // keys hold only the parts of their owner's grants inside their ceiling rows (role owner or
+     // admin on a scope). Keys of the local CLI and the master key are unbounded (0).
+     "ALTER TABLE gov_keys ADD COLUMN bounded INTEGER NOT NULL DEFAULT 0;"
+     "CREATE TABLE gov_key_ceilings ("
+     " key_id TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, PRIMARY KEY (key_id, role, scope));"
+     "CREATE TRIGGER gov_key_ceilings_i AFTER INSERT ON gov_key_ceilings BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_key_ceilings_u AFTER UPDATE ON gov_key_ceilings BEGIN UPDATE gov_version SET version = version + 1; END;"
+     "CREATE TRIGGER gov_key_ceilings_d AFTER DELETE ON gov_key_ceilings BEGIN UPDATE gov_version SET version = version + 1; END;"},
     // ---- ledger (40-49): one row per request, written in batches by the gate ----
     // ts: ms since the epoch when the request finished. Text columns are '' when they do
     // not apply (no key, no team, ...); paths are full paths (team = 'acme/eng/platform',

@@ -269,7 +269,7 @@ void check_signed_once(Receiver& receiver, const std::string& secret, const std:
 } // namespace
 
 TEST_CASE("governance e2e: webhooks receive budget.alert once with a valid signature, also after being down") {
-    GovFixture fx;
+    GovFixture fx("[governance]\nallow_private_webhooks = true\n"); // the receivers are on loopback
     std::int64_t cost = probe_cost(fx, "gpt-4o");
     fx.hierarchy("acme/eng/platform/alice");
     auto [id, secret] = fx.key("acme/eng/platform/alice");
@@ -373,7 +373,7 @@ TEST_CASE("governance e2e: kill -9 under load, restart, and the ledger agrees wi
 }
 
 TEST_CASE("governance e2e: a failing deployment posts deployment.ejected once, then deployment.recovered") {
-    GovFixture fx;
+    GovFixture fx("[governance]\nallow_private_webhooks = true\n"); // the receiver is on loopback
     // Eject after two failures in a row, for one second; a second provider
     // (openrouter, on the same mock) keeps answering meanwhile.
     std::ofstream(fx.home / "config.toml", std::ios::app)

@@ -92,6 +92,7 @@ struct BudgetInfo {
     std::int64_t spent = 0;       // settled usage in the current period
     PeriodBounds bounds;
     std::string level;            // "ok", "alert", "downgrade", "blocked"
+    std::string set_by;           // the node whose authority set it ("" = the root)
 };
 
 struct PoolInfo {
@@ -134,10 +135,15 @@ struct Actor {
     const Principal* principal = nullptr; // nullptr = local
 };
 
+// Settings from [governance] that change what Admin accepts.
+struct AdminSettings {
+    bool allow_private_webhooks = false; // webhooks on loopback/link-local/private addresses
+};
+
 // Not thread-safe (it uses one Database); make one per call site.
 class Admin {
 public:
-    Admin(store::Database& db, const core::Clock& clock, TimeZone zone, Actor actor = {});
+    Admin(store::Database& db, const core::Clock& clock, TimeZone zone, Actor actor = {}, AdminSettings settings = {});
 
     // Nodes. create fails with not_found when the parent is missing, and
     // invalid_argument when the path exists; delete refuses a node with
@@ -156,29 +162,47 @@ public:
     Result<std::vector<GrantRow>> list_grants(std::string_view under);
 
     // Keys. `id_or_prefix` matches the key id or its visible prefix.
+    // Minting needs manage_keys on the owner node, manage_roles there for a
+    // role=admin key and owner there for a role=owner key. A key minted by a
+    // principal is bounded by what that principal could grant (its ceiling,
+    // stored with the key): it carries its owner's grants only where they
+    // overlap the ceiling, owner lowered to admin under an admin ceiling, even
+    // when the owner is granted more later (docs/governance.md). Keys minted
+    // locally or with the master key are unbounded.
     Result<CreatedKey> create_key(const KeySpec& spec);
     Result<std::vector<KeyInfo>> list_keys(std::string_view under, bool include_revoked);
     Result<KeyInfo> show_key(std::string_view id_or_prefix);
     Result<KeyInfo> revoke_key(std::string_view id_or_prefix);
     // A new key with the same owner, role and policy; the old one is revoked
-    // at once (grace_ms 0) or expires after grace_ms.
+    // at once (grace_ms 0) or expires after grace_ms. Obeys the mint rule:
+    // the new key's ceiling is the rotating actor's. One transaction.
     Result<CreatedKey> rotate_key(std::string_view id_or_prefix, core::Millis grace_ms);
 
     // Budgets (on nodes, keys and pools). set replaces the budget with the
-    // same scope and period.
+    // same scope and period. A budget records the node whose authority set it
+    // (`set_by`: the highest scope of the actor's manage_budgets grants over
+    // the target, "" for the local CLI and the master key); changing or
+    // deleting it needs manage_budgets on that node, so a limit set by a
+    // parent cannot be lifted from below. Each call is one transaction that
+    // checks before it writes: a refused change commits nothing.
     Result<BudgetInfo> set_budget(const BudgetSpec& spec);
     Result<std::vector<BudgetInfo>> list_budgets(std::string_view under);
     Result<BudgetInfo> show_budget(std::int64_t id);
     Result<void> delete_budget(std::int64_t id);
 
-    // Pools: a name, members (nodes) and budgets with scope_kind pool.
+    // Pools: a name, members (nodes) and budgets with scope_kind pool. Pools
+    // span nodes: creating them and adding or removing members needs
+    // manage_budgets on the root (a root grant, the master key or local).
     Result<PoolInfo> create_pool(std::string_view name, std::string_view description, const BudgetSpec& limit);
     Result<PoolInfo> add_pool_member(std::string_view pool, std::string_view node);
     Result<PoolInfo> remove_pool_member(std::string_view pool, std::string_view node);
     Result<std::vector<PoolInfo>> list_pools();
     Result<PoolInfo> show_pool(std::string_view name);
 
-    // Webhooks and alert events.
+    // Webhooks and alert events. add_webhook refuses (invalid_argument,
+    // naming the rule) a URL whose host names or resolves to a loopback,
+    // link-local, private, unspecified or multicast address unless
+    // allow_private_webhooks; it resolves the host (blocks on DNS).
     Result<Webhook> add_webhook(std::string_view scope, std::string_view url, std::string_view secret,
                                 std::string_view events);
     Result<std::vector<Webhook>> list_webhooks();
@@ -190,11 +214,22 @@ public:
 
     // Fails with permission_denied unless the actor holds `permission` on `target`.
     Result<void> require(Permission permission, std::string_view target) const;
+    // The highest scope from which the actor holds `permission` over `target`
+    // ("" for the local CLI, the master key and root grants; nullopt without
+    // the permission).
+    std::optional<std::string> authority(Permission permission, std::string_view target) const;
 
     const TimeZone& zone() const { return m_zone; }
 
 private:
+    Result<void> may_mint(std::string_view owner, Role role) const;
+    Result<void> may_manage_role(Role role, std::string_view scope) const;
+    Result<CreatedKey> insert_key(const KeySpec& spec);
+    Result<void> write_revocation(const KeyInfo& key, core::Millis now);
     Result<BudgetInfo> load_budget(std::int64_t id);
+    Result<std::int64_t> write_budget(const BudgetSpec& spec);
+    Result<void> may_change_limit(std::int64_t id, const std::string& scope, const std::string& set_by) const;
+    Result<void> may_drop_limits(std::string_view subtree, const std::vector<std::string>& nodes);
     Result<KeyInfo> find_key(std::string_view id_or_prefix);
     std::string budget_target(const BudgetSpec& spec);
 
@@ -202,6 +237,7 @@ private:
     const core::Clock& m_clock;
     TimeZone m_zone;
     Actor m_actor;
+    AdminSettings m_settings;
 };
 
 // Money as "$12.34" (more digits for amounts under a cent).

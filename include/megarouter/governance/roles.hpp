@@ -52,4 +52,18 @@ bool path_within(std::string_view path, std::string_view scope);
 // Whether any grant carries `permission` with a scope covering `target`. Pure.
 bool grants_allow(std::span<const Grant> grants, Permission permission, std::string_view target);
 
+// Whether `grants` hold `owner` on `target` (or above it). Pure.
+bool holds_owner(std::span<const Grant> grants, std::string_view target);
+
+// What the holder of `grants` may grant to others: for each owner or admin
+// grant, that role on its scope (an admin may grant any role but owner). This
+// is the ceiling recorded on a key the holder mints. Pure.
+std::vector<Grant> grantable(std::span<const Grant> grants);
+
+// `grants` cut down to `ceiling`: each grant is kept where its scope overlaps
+// a ceiling entry's (on the deeper of the two scopes), and `owner` becomes
+// `admin` under an admin ceiling. So a key never carries more than its minter
+// could grant, whatever its owner holds now or is granted later. Pure.
+std::vector<Grant> bound_grants(std::span<const Grant> grants, std::span<const Grant> ceiling);
+
 } // namespace megarouter::governance
