@@ -30,10 +30,14 @@ struct Caller {
 class Governance {
 public:
     virtual ~Governance() = default;
-    // Whether every request must carry a valid key.
+    // Whether every request must carry a valid key, as of this call: keys the
+    // CLI or another process created count at once; true when the store
+    // cannot be read (fail closed).
     virtual bool enforcing() const = 0;
-    // `key` is the presented key ("" when none). Fails with unauthenticated /
-    // permission_denied when enforcing; otherwise returns an anonymous caller.
+    // `key` is the presented key ("" when none). Sees keys created and
+    // revoked by other processes up to this call. Fails with unauthenticated /
+    // permission_denied when enforcing, storage when the store cannot be read;
+    // otherwise returns an anonymous caller.
     virtual Result<Caller> authenticate(std::string_view key) = 0;
     // Rate limits and budget guardrails. Fails with rate_limited / budget_exceeded.
     virtual Result<governance::Guardrails> precheck(const Caller& caller) = 0;
