@@ -118,12 +118,20 @@ Result<Node> Admin::create_node(const Node& node) {
     return show_node(node.path);
 }
 
+// A node's rpm/tpm are limits on it: like its creation, changing them needs
+// authority from above (manage_nodes on the parent; the root for an
+// organisation), so a node's own admin cannot lift them.
 Result<Node> Admin::update_node(const Node& node) {
     if (auto allowed = require(Permission::manage_nodes, node.path); !allowed) return std::unexpected(allowed.error());
-    auto updated = sql::run(m_db, "UPDATE gov_nodes SET display_name = ?, email = ?, rpm = ?, tpm = ? WHERE path = ?",
-                            node.display_name, node.email, node.rpm, node.tpm, node.path);
+    auto updated = m_db.transaction([&]() -> Result<void> {
+        auto current = show_node(node.path);
+        if (!current) return std::unexpected(current.error());
+        if (current->rpm != node.rpm || current->tpm != node.tpm)
+            if (auto allowed = require(Permission::manage_nodes, parent_of(node.path)); !allowed) return allowed;
+        return sql::run(m_db, "UPDATE gov_nodes SET display_name = ?, email = ?, rpm = ?, tpm = ? WHERE path = ?",
+                        node.display_name, node.email, node.rpm, node.tpm, node.path);
+    });
     if (!updated) return std::unexpected(updated.error());
-    if (m_db.changes() == 0) return fail(ErrorCode::not_found, "no node '" + node.path + "'");
     return show_node(node.path);
 }
 

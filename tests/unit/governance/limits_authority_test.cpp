@@ -111,3 +111,20 @@ TEST_CASE("governance: deleting or moving a node does not lift limits set above 
     // A user with no limits set above may go.
     CHECK(as.delete_node("acme/eng/platform/bob", false).has_value());
 }
+
+TEST_CASE("governance: a node's rate limits are changed only from above it") {
+    Store s;
+    Node team = *s.admin().show_node("acme/eng/platform");
+    team.rpm = 10;
+    REQUIRE(s.admin().update_node(team).has_value());
+    Principal team_admin = principal("acme/eng/platform/alice", {{Role::admin, "acme/eng/platform"}});
+    Admin as(*s.db, s.clock, TimeZone::fixed(0, "UTC"), Actor{&team_admin});
+    team.rpm.reset();
+    auto lifted = as.update_node(team);
+    REQUIRE_FALSE(lifted.has_value());
+    CHECK(lifted.error().code == ErrorCode::permission_denied);
+    CHECK(count(*s.db, "SELECT rpm FROM gov_nodes WHERE path = 'acme/eng/platform'") == 10);
+    team.rpm = 10;
+    team.display_name = "Platform";
+    CHECK(as.update_node(team).has_value()); // the name is the team's own
+}
