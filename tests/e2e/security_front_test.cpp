@@ -285,7 +285,7 @@ TEST_CASE("security front e2e: on loopback only loopback Host names and allowed_
     GovFixture fx;
     fx.start();
     std::string port = std::to_string(fx.port);
-    for (const std::string host : {"evil.example", "evil.example:" + port, "127.0.0.1.evil.example:" + port}) {
+    for (const std::string& host : std::vector<std::string>{"evil.example", "evil.example:" + port, "127.0.0.1.evil.example:" + port}) {
         auto health = fx.client().Get("/health", with_host(host));
         REQUIRE(health);
         CHECK_MESSAGE(health->status == 421, host);
@@ -301,7 +301,7 @@ TEST_CASE("security front e2e: on loopback only loopback Host names and allowed_
         CHECK(ui->status == 421);
     }
     CHECK(fx.mock.requests().empty());
-    for (const std::string host : {"localhost:" + port, "LOCALHOST:" + port, "127.0.0.1:" + port, "[::1]:" + port,
+    for (const std::string& host : std::vector<std::string>{"localhost:" + port, "LOCALHOST:" + port, "127.0.0.1:" + port, "[::1]:" + port,
                                    "localhost", "127.0.0.1"}) {
         auto health = fx.client().Get("/health", with_host(host));
         REQUIRE(health);
