@@ -21,6 +21,10 @@ const Route* Router::find(httplib::Request& request) const {
     return nullptr;
 }
 
+void Router::wrap_handlers(const std::function<Handler(Handler)>& wrap) {
+    for (Route& route : m_routes) route.handler = wrap(std::move(route.handler));
+}
+
 void Router::install(httplib::Server& server) const {
     for (const Route& route : m_routes) {
         if (route.method == "GET") server.Get(route.pattern, route.handler);

@@ -209,6 +209,10 @@ providers::WireFormat client_format(ApiKind api) {
     return api == ApiKind::messages ? WireFormat::anthropic : WireFormat::openai;
 }
 
+std::string stream_failure_frame(ApiKind api, std::string_view model, const Error& error) {
+    return failure_frame(api, model, error, true); // self-contained in every API
+}
+
 Result<AttemptOutcome> attempt(Exchange& exchange, const routing::Candidate& target,
                                const providers::Endpoint& endpoint, StreamRelay* relay,
                                catalog::Usage& partial_usage, const std::atomic<bool>* cancel) {

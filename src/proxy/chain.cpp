@@ -4,6 +4,7 @@
 #include "megarouter/core/clock.hpp"
 #include "megarouter/proxy/responses_api.hpp"
 #include "megarouter/routing/analyser.hpp"
+#include "megarouter/upstream/http.hpp"
 #include "proxy/exchange.hpp"
 #include "proxy/policy_models.hpp"
 
@@ -84,8 +85,15 @@ Result<void> decode_request(Exchange& exchange, const httplib::Request& request)
         exchange.chat = std::move(*decoded);
     }
     exchange.max_tokens_asked = exchange.chat.max_tokens;
-    for (const char* name : {"anthropic-version", "anthropic-beta"})
-        if (request.has_header(name)) exchange.forward_headers.emplace_back(name, request.get_header_value(name));
+    // Refused here already, before anything is reserved; the upstream client
+    // checks every header again where it writes the request.
+    for (const char* name : {"anthropic-version", "anthropic-beta"}) {
+        if (!request.has_header(name)) continue;
+        std::string value = request.get_header_value(name);
+        if (!upstream::is_field_value(value))
+            return fail(ErrorCode::invalid_argument, std::string("the ") + name + " header contains a control character");
+        exchange.forward_headers.emplace_back(name, std::move(value));
+    }
     return {};
 }
 
@@ -176,7 +184,9 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
         }
         last = outcome.error();
         if (last.code == ErrorCode::cancelled) break; // the client left or the server is stopping
-        shared.health->record_failure(target.key(), routing::FailureInfo::from(last));
+        // A request refused before it was sent says nothing about the deployment.
+        bool sent = !(last.code == ErrorCode::invalid_argument && last.upstream_status == 0);
+        if (sent) shared.health->record_failure(target.key(), routing::FailureInfo::from(last));
         if (relay && relay->committed()) break; // bytes went out: no silent switch
         if (relay) relay->discard_uncommitted();
         if (last.code == ErrorCode::context_length_exceeded) {

@@ -2,6 +2,8 @@
 // answers; for streams, run the upstream side in a fiber of its own and relay
 // its bytes from this one, so the status line can still say what went wrong
 // as long as no byte has been sent.
+#include <cstdio>
+
 #include "megarouter/core/clock.hpp"
 #include "megarouter/io/loop.hpp"
 #include "proxy/handlers.hpp"
@@ -28,6 +30,30 @@ Result<void> prepare(Exchange& exchange, Shared& shared, const httplib::Request&
     return route(exchange, shared);
 }
 
+// A stream's wait for its first byte and for the end of its bytes ends this
+// long after the request's deadline: the upstream call times out at the
+// deadline itself and reports why; this is the backstop when it does not.
+constexpr std::int64_t k_relay_grace_us = 2'000'000;
+
+// The chain's upstream calls, with an exception that escapes them (a bug)
+// turned into an internal error, so the reservation is still settled, the
+// ledger row written and a committed stream ended with an error event.
+Result<void> call_upstream(Exchange& exchange, Shared& shared, StreamRelay* relay) {
+    std::string what;
+    try {
+        return call_with_failover(exchange, shared, relay);
+    } catch (const std::exception& e) {
+        what = e.what();
+    } catch (...) {
+        what = "unknown exception";
+    }
+    std::fprintf(stderr, "megarouter: internal error in request %s: %s\n", exchange.request_id.c_str(), what.c_str());
+    Error error = make_error(ErrorCode::internal, "internal error while calling the upstream");
+    if (relay && relay->committed())
+        relay->write(stream_failure_frame(exchange.api, exchange.model ? exchange.model->id : exchange.chat.model, error));
+    return fail(error);
+}
+
 void answer_failure(Exchange& exchange, Shared& shared, const Error& error, httplib::Response& response,
                     const std::string& method) {
     write_error(response, client_format(exchange.api), error, exchange.request_id);
@@ -42,7 +68,8 @@ void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, 
     auto relay = std::make_shared<StreamRelay>();
     auto job_token = std::make_shared<InFlight>(std::move(token));
     bool started = io::Loop::current()->spawn([exchange, relay, &shared, job_token, method] {
-        auto result = call_with_failover(*exchange, shared, relay.get());
+        StreamRelay::UpstreamScope scope(*relay); // whatever happens below, the handler is not left waiting
+        auto result = call_upstream(*exchange, shared, relay.get());
         if (result) {
             exchange->status = 200;
         } else if (relay->committed()) {
@@ -63,7 +90,8 @@ void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, 
         answer_failure(*exchange, shared, busy, response, method);
         return;
     }
-    if (relay->wait_decision() == StreamRelay::Decision::failed) {
+    std::int64_t relay_deadline = exchange->deadline_us + k_relay_grace_us;
+    if (relay->wait_decision(relay_deadline) == StreamRelay::Decision::failed) {
         write_error(response, client_format(exchange->api), relay->error(), exchange->request_id);
         set_outcome_headers(*exchange, response, false);
         return;
@@ -74,8 +102,14 @@ void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, 
     int keepalive_ms = shared.keepalive_ms;
     response.set_chunked_content_provider(
         "text/event-stream",
-        [relay, &shared, keepalive_ms](std::size_t, httplib::DataSink& sink) {
-            if (!relay->pump(sink, keepalive_ms, shared.abort_streams)) return false;
+        [relay, exchange, &shared, keepalive_ms, relay_deadline](std::size_t, httplib::DataSink& sink) {
+            auto end = relay->pump(sink, keepalive_ms, shared.abort_streams, relay_deadline);
+            if (end == StreamRelay::PumpEnd::client_gone) return false;
+            if (end == StreamRelay::PumpEnd::lost) {
+                std::string model = exchange->model ? exchange->model->id : exchange->chat.model;
+                std::string frame = stream_failure_frame(exchange->api, model, relay->error());
+                if (!sink.write(frame.data(), frame.size())) return false;
+            }
             sink.done();
             return true;
         },
@@ -114,7 +148,7 @@ void handle_chat(Shared& shared, ApiKind api, const httplib::Request& request, h
         stream(exchange, shared, std::move(token), response, request.method);
         return;
     }
-    auto result = call_with_failover(*exchange, shared, nullptr);
+    auto result = call_upstream(*exchange, shared, nullptr);
     if (!result) {
         answer_failure(*exchange, shared, result.error(), response, request.method);
         return;

@@ -79,6 +79,11 @@ Result<AttemptOutcome> attempt(Exchange& exchange, const routing::Candidate& tar
                                const providers::Endpoint& endpoint, StreamRelay* relay,
                                catalog::Usage& partial_usage, const std::atomic<bool>* cancel);
 
+// The SSE frame that ends a stream of `api` which failed after its first
+// byte without its attempt writing one itself (the attempt threw, or the
+// stream was abandoned): an error event the client's SDK reports.
+std::string stream_failure_frame(ApiKind api, std::string_view model, const Error& error);
+
 // The chain's stages, in order. Each fails with an Error that the handler
 // answers in the client's format.
 Result<void> authenticate(Exchange& exchange, Shared& shared, const httplib::Request& request);

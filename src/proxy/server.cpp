@@ -10,6 +10,7 @@
 
 #include "megarouter/core/clock.hpp"
 #include "megarouter/http/server.hpp"
+#include "proxy/browser_guard.hpp"
 #include "proxy/handlers.hpp"
 #include "proxy/serve_lock.hpp"
 #include "proxy/state.hpp"
@@ -26,10 +27,12 @@ struct ProxyServer::Impl {
     std::unique_ptr<http::Server> server;
     std::atomic<bool> stopping{false};
     std::int64_t started_max_body = 0; // the listener's own limit; reloads may only lower it
+    Exposure exposure = Exposure::loopback; // of `host`, which a reload does not change
 
     http::Router routes();
     http::Limits limits() const;
     bool authorized(const httplib::Request& request, httplib::Response& response);
+    void server_error(const httplib::Request& request, httplib::Response& response);
 };
 
 namespace {
@@ -78,6 +81,7 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(core::Config config, co
     auto impl = std::make_unique<Impl>();
     impl->options = options;
     impl->host = options.host.value_or(config.server.host);
+    impl->exposure = is_loopback(impl->host) ? Exposure::loopback : Exposure::network;
     impl->requested_port = options.port.value_or(config.server.port);
     impl->shared.paths = paths;
     impl->shared.env = env;
@@ -111,7 +115,9 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(core::Config config, co
     impl->started_max_body = (*snapshot)->config.server.max_body_bytes;
     impl->shared.set_snapshot(std::move(*snapshot));
     Impl* raw = impl.get();
-    impl->server = std::make_unique<http::Server>(impl->routes(), [raw] { return raw->limits(); }, write_server_error);
+    impl->server = std::make_unique<http::Server>(
+        impl->routes(), [raw] { return raw->limits(); },
+        [raw](const httplib::Request& request, httplib::Response& response) { raw->server_error(request, response); });
     return std::unique_ptr<ProxyServer>(new ProxyServer(std::move(impl)));
 }
 
@@ -128,6 +134,15 @@ http::Limits ProxyServer::Impl::limits() const {
     limits.max_head_bytes = static_cast<std::size_t>(server.max_header_bytes);
     limits.max_body_bytes = static_cast<std::size_t>(std::min(server.max_body_bytes, started_max_body));
     return limits;
+}
+
+// OPTIONS has no route: a CORS preflight is answered here, where the server
+// would otherwise answer 404.
+void ProxyServer::Impl::server_error(const httplib::Request& request, httplib::Response& response) {
+    if (response.status == 404 && request.method == "OPTIONS" &&
+        answer_preflight(shared.snapshot()->config.server, exposure, request, response))
+        return;
+    write_server_error(request, response);
 }
 
 bool ProxyServer::Impl::authorized(const httplib::Request& request, httplib::Response& response) {
@@ -182,6 +197,12 @@ http::Router ProxyServer::Impl::routes() {
     });
     server.set_blocking(true); // SQLite reads and writes: off the event loop
     shared.governance->mount_admin(server); // /admin/... (governance only)
+    // Host, Origin and Content-Type checks before every route, with the settings of the moment.
+    server.wrap_handlers([this](http::Handler handler) -> http::Handler {
+        return [this, handler = std::move(handler)](const httplib::Request& request, httplib::Response& response) {
+            if (admit_request(shared.snapshot()->config.server, exposure, request, response)) handler(request, response);
+        };
+    });
     return server;
 }
 

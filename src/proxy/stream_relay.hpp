@@ -4,9 +4,14 @@
 // that) or failed before any byte (the handler then answers an error status);
 // bytes written before commit are held and dropped if the attempt fails over.
 // After commit, bytes go to the client as they come, one write per push.
+//
+// No wait here is open-ended: the handler's wait for a decision and the
+// writer's wait for bytes each end at a deadline, and an upstream side that
+// ends without deciding or closing (its fiber threw) wakes them at once.
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -20,6 +25,11 @@ namespace megarouter::proxy {
 class StreamRelay {
 public:
     enum class Decision { committed, failed };
+    enum class PumpEnd {
+        closed,      // the upstream side closed the stream: it is complete (or ends with its own error frame)
+        client_gone, // a write failed: the upstream is cancelled
+        lost,        // the upstream side was abandoned or the deadline passed: the writer must end the stream with an error event
+    };
 
     // Upstream side. Not thread-safe: both sides run on one event loop.
     void commit();                           // the held bytes may go out now
@@ -28,6 +38,10 @@ public:
     void fail(Error error);                  // before commit: the handler answers `error`
     void close();                            // after commit: no more bytes
     bool committed() const { return m_committed; }
+    // The upstream side ends without close(): before commit the handler
+    // answers `error`; after commit the writer's pump() returns lost. A
+    // no-op after close(). Cancels the upstream call.
+    void abandon(Error error);
 
     // Set when the client is gone or the server aborts streams; the upstream
     // call watches it.
@@ -35,16 +49,33 @@ public:
     void cancel();
     bool client_gone() const { return m_client_gone.load(); }
 
-    // Handler side: parks until commit() or fail().
-    Decision wait_decision();
-    const Error& error() const { return m_error; } // valid after Decision::failed
+    // Handler side: parks until commit() or fail() (or abandon()), or until
+    // `deadline_us` (core::monotonic_us() time; 0: none) passes, which fails
+    // the decision with upstream_timeout and cancels the upstream side.
+    Decision wait_decision(std::int64_t deadline_us);
+    const Error& error() const { return m_error; } // valid after Decision::failed, and after PumpEnd::lost
 
     // Writer side (the chunked content provider): writes bytes as they come
     // until close(); after `keepalive_ms` of silence at an event boundary it
-    // writes an SSE comment, which also detects a gone client. Returns false
-    // when the client is gone (then the upstream is cancelled). `abort` is
-    // polled to cancel streams on shutdown.
-    bool pump(httplib::DataSink& sink, int keepalive_ms, const std::atomic<bool>& abort);
+    // writes an SSE comment, which also detects a gone client. `abort` is
+    // polled to cancel streams on shutdown. At `deadline_us` (0: none)
+    // without close(), or when the upstream side is abandoned, it returns
+    // lost after writing what was queued, and cancels the upstream.
+    PumpEnd pump(httplib::DataSink& sink, int keepalive_ms, const std::atomic<bool>& abort, std::int64_t deadline_us);
+
+    // Held by the upstream fiber for as long as it runs: leaving its scope
+    // without close() (an exception, a fiber torn down) abandons the relay,
+    // so neither the handler nor the writer waits for bytes that never come.
+    class UpstreamScope {
+    public:
+        explicit UpstreamScope(StreamRelay& relay) : m_relay(relay) {}
+        ~UpstreamScope();
+        UpstreamScope(const UpstreamScope&) = delete;
+        UpstreamScope& operator=(const UpstreamScope&) = delete;
+
+    private:
+        StreamRelay& m_relay;
+    };
 
 private:
     io::Event m_changed;
@@ -52,6 +83,7 @@ private:
     bool m_committed = false;
     bool m_failed = false;
     bool m_closed = false;
+    bool m_lost = false;
     Error m_error;
     std::atomic<bool> m_cancel{false};
     std::atomic<bool> m_client_gone{false};

@@ -196,7 +196,9 @@ curl_slist* Slot::header_list(const std::vector<std::pair<std::string, std::stri
     m_header_list = nullptr;
     for (const auto& [name, value] : headers) {
         if (http::is_framing_header(name)) continue; // libcurl's to write, as on the native path
-        m_header_list = curl_slist_append(m_header_list, (name + ": " + value).c_str());
+        // "Name:" would tell libcurl to drop the header; "Name;" sends it empty, as the native path does.
+        std::string line = value.empty() ? name + ";" : name + ": " + value;
+        m_header_list = curl_slist_append(m_header_list, line.c_str());
     }
     m_header_list = curl_slist_append(m_header_list, "Expect:"); // no 100-continue round trip for large bodies
     m_header_values = headers;
@@ -355,6 +357,8 @@ void configure(CURL* easy, const HttpRequest& request, const SendOptions& option
 
 Result<HttpResponse> UpstreamClient::send(const HttpRequest& request, const SendOptions& options) const {
     if (plain::handles(request.url)) return plain::send(request, options);
+    // libcurl copies header lines and the URL as given (CURLOPT_HTTPHEADER adds no check of its own).
+    if (auto valid = check_request(request); !valid) return fail(valid.error());
     const bool on_loop = io::in_fiber();
     std::unique_ptr<Slot> loop_slot;
     if (on_loop) {

@@ -440,6 +440,8 @@ bool handles(const std::string& url) {
 }
 
 Result<HttpResponse> send(const HttpRequest& request, const SendOptions& options) {
+    // request_head() writes names, values and the target as they are.
+    if (auto valid = check_request(request); !valid) return fail(valid.error());
     Target target;
     if (!parse_url(request.url, target)) return fail(ErrorCode::config, "bad upstream URL: " + request.url);
     std::int64_t sent_us = core::monotonic_us();

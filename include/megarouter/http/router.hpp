@@ -43,6 +43,11 @@ public:
     // filling request.matches for a pattern route; nullptr when none.
     const Route* find(httplib::Request& request) const;
 
+    // Replaces the handler of every route added so far with wrap(handler),
+    // keeping the rest of each route (a check that runs before every route).
+    // Before serving only.
+    void wrap_handlers(const std::function<Handler(Handler)>& wrap);
+
     // Registers every route on `server` (tests serving routes without a loop).
     void install(httplib::Server& server) const;
 

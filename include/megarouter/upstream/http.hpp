@@ -1,9 +1,11 @@
 // Plain HTTP value types shared by the upstream client and the adapters:
 // header lists, a request to send and a buffered response.
-// No I/O here; see client.hpp for the libcurl client that sends them.
+// No I/O here; see client.hpp for the client that sends them.
 #pragma once
 
 #include <optional>
+
+#include "megarouter/core/error.hpp"
 #include <string>
 #include <string_view>
 #include <utility>
@@ -32,6 +34,24 @@ struct HttpRequest {
     Headers headers;     // may contain secrets: never log values
     std::string body;
 };
+
+// Whether `value` may be written as a header field value (RFC 9110 section
+// 5.5): visible ASCII, space, horizontal tab and obs-text bytes; no CR, LF,
+// NUL, other C0 control or DEL. Empty values are allowed.
+bool is_field_value(std::string_view value);
+
+// Whether `url` may be written as an absolute URL and request target: not
+// empty, only visible ASCII (no space, control, DEL or non-ASCII byte).
+bool is_request_url(std::string_view url);
+
+// The check both upstream paths (native and libcurl) make at the point where
+// they write a request: the method and every header name an RFC 9110 token,
+// every header value a field value, the URL a request URL. Fails with
+// invalid_argument (not retryable, no upstream status) naming the header but
+// never its value, which may hold a secret or the attacker's bytes: a request
+// that would carry a forged header or a second request is never sent.
+// Allocates only when it fails. Thread-safe.
+Result<void> check_request(const HttpRequest& request);
 
 struct HttpResponse {
     int status = 0;
