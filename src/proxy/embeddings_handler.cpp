@@ -40,13 +40,17 @@ void handle_embeddings(Shared& shared, const httplib::Request& request, httplib:
     std::string request_id = random_id("req_");
     auto snapshot = shared.snapshot();
     auto format = providers::WireFormat::openai;
-    json body = json::parse(request.body, nullptr, false);
+    auto parsed = parse_client_body(request.body, *snapshot);
+    if (!parsed) return write_error(response, format, parsed.error(), request_id);
+    json& body = *parsed;
     if (!body.is_object() || !body.contains("model") || !body["model"].is_string() || !body.contains("input")) {
         write_error(response, format,
                     make_error(ErrorCode::invalid_argument, "an embeddings request needs 'model' (string) and 'input'"),
                     request_id);
         return;
     }
+    if (auto named = providers::check_model_name(body["model"].get_ref<const std::string&>()); !named)
+        return write_error(response, format, named.error(), request_id);
     std::string model = body["model"].get<std::string>();
     const providers::Endpoint* endpoint = pick(*snapshot, model);
     if (!endpoint) {
