@@ -20,18 +20,35 @@ std::string lower(std::string_view text) {
     return out;
 }
 
-// Edit distance with a single row of memory; the strings are short ids.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
+// Names longer than this get no suggestions: no id or alias comes near it
+// (the longest is about 45 bytes), and it keeps the search's cost fixed
+// whatever a request names.
+constexpr std::size_t k_max_suggestion_name_bytes = 128;
+
+// The edit distance of `a` and `b` when it is at most `limit`, else
+// limit + 1. Only cells within `limit` of the diagonal can hold a distance
+// within it (Ukkonen's band), and a row whose band holds nothing within the
+// limit ends the search: O(min(|a|, |b|) x (2 limit + 1)) at most, with one
+// row of memory.
+std::size_t edit_distance_within(std::string_view a, std::string_view b, std::size_t limit) {
+    if (a.size() > b.size()) std::swap(a, b);
+    const std::size_t over = limit + 1;
+    if (b.size() - a.size() > limit) return over;
     std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = std::min(j, over);
     for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t diagonal = row[0];
-        row[0] = i;
-        for (std::size_t j = 1; j <= b.size(); ++j) {
-            std::size_t above = row[j];
-            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::size_t lo = i > limit ? i - limit : 1;
+        std::size_t hi = std::min(b.size(), i + limit);
+        std::size_t diagonal = row[lo - 1];
+        row[lo - 1] = lo == 1 ? std::min(i, over) : over; // left of the band
+        std::size_t best = row[lo - 1];
+        for (std::size_t j = lo; j <= hi; ++j) {
+            std::size_t above = row[j]; // right of the previous band: still `over` from row 0
+            row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1), over});
             diagonal = above;
+            best = std::min(best, row[j]);
         }
+        if (best > limit) return over;
     }
     return row[b.size()];
 }
@@ -66,22 +83,23 @@ const Model* Catalog::find(std::string_view id_or_alias) const {
 }
 
 std::vector<std::string> Catalog::suggestions(std::string_view unknown, std::size_t count) const {
+    if (unknown.size() > k_max_suggestion_name_bytes) return {};
     std::string wanted = lower(unknown);
     struct Candidate {
         std::size_t score;
         std::string id;
     };
     std::vector<Candidate> candidates;
+    const std::size_t limit = std::max<std::size_t>(3, wanted.size() / 2);
     for (const Model& model : m_models) {
         std::string id = lower(model.id);
-        std::size_t score = edit_distance(wanted, id);
+        std::size_t score = edit_distance_within(wanted, id, limit);
         // A fragment such as "sonnet" should find "claude-sonnet-4".
         if (wanted.size() >= 3 && id.find(wanted) != std::string::npos) score = std::min<std::size_t>(score, 1);
-        for (const std::string& alias : model.aliases) score = std::min(score, edit_distance(wanted, lower(alias)));
-        candidates.push_back({score, model.id});
+        for (const std::string& alias : model.aliases)
+            if (score > 0) score = std::min(score, edit_distance_within(wanted, lower(alias), limit));
+        if (score <= limit) candidates.push_back({score, model.id});
     }
-    std::size_t limit = std::max<std::size_t>(3, wanted.size() / 2);
-    std::erase_if(candidates, [limit](const Candidate& c) { return c.score > limit; });
     std::stable_sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
         if (a.score != b.score) return a.score < b.score;
         if (a.id.size() != b.id.size()) return a.id.size() < b.id.size();

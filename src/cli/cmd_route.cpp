@@ -8,6 +8,7 @@
 #include "cmd_route_view.hpp"
 #include "context.hpp"
 #include "megarouter/catalog/catalog.hpp"
+#include "megarouter/core/json.hpp"
 #include "megarouter/providers/adapter.hpp"
 #include "megarouter/providers/registry.hpp"
 #include "megarouter/routing/router.hpp"
@@ -42,15 +43,17 @@ Result<std::string> read_input(const std::string& file) {
     return text.str();
 }
 
-Result<providers::ChatRequest> build_request(const RouteOptions& o) {
+Result<providers::ChatRequest> build_request(const RouteOptions& o, const core::Config& config) {
     providers::ChatRequest request;
     if (!o.request_file.empty()) {
         auto text = read_input(o.request_file);
         if (!text) return fail(text.error());
-        nlohmann::json body = nlohmann::json::parse(*text, nullptr, false);
-        if (body.is_discarded() || !body.is_object())
+        // A request file is held to the proxy's limits: `route` runs the same code on it.
+        auto body = core::parse_json_bounded(*text, core::json_limits(config.server));
+        if (!body) return fail(ErrorCode::invalid_argument, o.request_file + ": " + body.error().message);
+        if (!body->is_object())
             return fail(ErrorCode::invalid_argument, o.request_file + ": not a JSON object (an OpenAI chat body)");
-        auto decoded = providers::client_adapter(providers::WireFormat::openai)->decode_client_request(body);
+        auto decoded = providers::client_adapter(providers::WireFormat::openai)->decode_client_request(*body);
         if (!decoded) return fail(decoded.error());
         request = std::move(*decoded);
     } else if (o.prompt.empty()) {
@@ -121,7 +124,7 @@ int run_route(const RouteOptions& o, Context& context) {
     if (!routing_config) return context.report(routing_config.error());
     auto catalog = catalog::Catalog::load(**config, context.paths);
     if (!catalog) return context.report(catalog.error());
-    auto chat = build_request(o);
+    auto chat = build_request(o, **config);
     if (!chat) return context.report(chat.error());
     auto route = build_route(o, **config);
     if (!route) return context.report(route.error());

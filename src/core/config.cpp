@@ -78,6 +78,7 @@ Result<void> read_core_settings(Config& c) {
                       read(c, "/server/head_timeout_s", s.head_timeout_s),
                       read(c, "/server/min_body_rate", s.min_body_rate),
                       read(c, "/server/max_json_depth", s.max_json_depth),
+                      read(c, "/server/max_json_values", s.max_json_values),
                       read(c, "/server/blocking_workers", s.blocking_workers),
                       read(c, "/server/allowed_hosts", s.allowed_hosts),
                       read(c, "/server/cors_origins", s.cors_origins)}) {
@@ -91,8 +92,12 @@ Result<void> read_core_settings(Config& c) {
     if (s.max_connections < 0) return std::unexpected(config_error(c, "/server/max_connections", "must be 0 (sized to the fd limit) or positive"));
     if (s.head_timeout_s <= 0) return std::unexpected(config_error(c, "/server/head_timeout_s", "must be positive"));
     if (s.min_body_rate < 0) return std::unexpected(config_error(c, "/server/min_body_rate", "must be 0 (off) or positive"));
-    if (s.max_json_depth < 2 || s.max_json_depth > 10000)
-        return std::unexpected(config_error(c, "/server/max_json_depth", "must be 2 to 10000"));
+    // Copying or dumping a tree recurses once per level, on a connection's
+    // 512 KB fiber stack: 512 levels stay far inside it (core/json.hpp).
+    if (s.max_json_depth < 2 || s.max_json_depth > 512)
+        return std::unexpected(config_error(c, "/server/max_json_depth", "must be 2 to 512"));
+    if (s.max_json_values < 16)
+        return std::unexpected(config_error(c, "/server/max_json_values", "must be at least 16"));
     if (s.blocking_workers < 1 || s.blocking_workers > 256)
         return std::unexpected(config_error(c, "/server/blocking_workers", "must be 1 to 256"));
     static const char* modes[] = {"balanced", "cost", "latency", "availability"};
@@ -222,7 +227,8 @@ std::string starter_config() {
 # max_connections = 0     # open client connections before a fast 503; 0 = sized to the fd limit
 # head_timeout_s = 30     # a request head must arrive whole within this
 # min_body_rate = 1024    # bytes/s a request body must keep up after its first 10 s (0 = off)
-# max_json_depth = 64     # nesting limit of JSON bodies (400 beyond)
+# max_json_depth = 64     # nesting limit of JSON bodies (400 beyond; at most 512)
+# max_json_values = 1000000 # values and keys in one JSON body (400 beyond): bounds its memory
 # blocking_workers = 8    # threads for the admin and spend API
 # allowed_hosts = []      # Host names accepted besides localhost/127.0.0.1/[::1] (e.g. "gateway.internal")
 # cors_origins = []       # browser origins allowed to call the API, e.g. ["http://localhost:5173"]

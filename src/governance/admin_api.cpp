@@ -40,6 +40,7 @@ struct Context {
     Gate* gate;
     std::filesystem::path database;
     std::string timezone;
+    core::JsonLimits json_limits;
 };
 
 // Authenticates, opens the store and runs `body(admin, json_body)`.
@@ -55,9 +56,11 @@ http::Handler wrap(std::shared_ptr<Context> ctx, Handler body) {
         if (!zone) return send_error(res, zone.error());
         Admin admin(*db, core::system_clock(), *zone, Actor{&*principal},
                     AdminSettings{.allow_private_webhooks = ctx->gate->options().allow_private_webhooks});
-        nlohmann::json json = req.body.empty() ? nlohmann::json::object() : nlohmann::json::parse(req.body, nullptr, false);
-        if (json.is_discarded()) return send_error(res, make_error(ErrorCode::invalid_argument, "body is not JSON"));
-        body(admin, json, req, res);
+        // Bounded: a policy or a budget spec is copied and dumped recursively.
+        auto json = req.body.empty() ? Result<nlohmann::json>(nlohmann::json::object())
+                                     : core::parse_json_bounded(req.body, ctx->json_limits);
+        if (!json) return send_error(res, make_error(ErrorCode::invalid_argument, "body: " + json.error().message));
+        body(admin, *json, req, res);
     };
 }
 
@@ -234,8 +237,8 @@ void mount_alerts(http::Router& s, std::shared_ptr<Context> c) {
 } // namespace
 
 void mount_admin_api(http::Router& server, Gate& gate, const std::filesystem::path& database,
-                     const std::string& timezone) {
-    auto ctx = std::make_shared<Context>(Context{&gate, database, timezone});
+                     const std::string& timezone, const core::JsonLimits& json_limits) {
+    auto ctx = std::make_shared<Context>(Context{&gate, database, timezone, json_limits});
     mount_nodes(server, ctx);
     mount_roles_keys(server, ctx);
     mount_budgets(server, ctx);

@@ -14,10 +14,20 @@ std::vector<SseEvent> SseParser::feed(std::string_view bytes) {
         }
         m_last_was_cr = c == '\r';
         if (c == '\n' || c == '\r') {
-            line(m_buffer, out);
+            if (!m_dropping) line(m_buffer, out);
+            else if (!m_dropped_line) m_dropping = false; // the blank line that ends the dropped event
+            m_dropped_line = false;
             m_buffer.clear();
+        } else if (m_dropping) {
+            m_dropped_line = true;
         } else {
             m_buffer += c;
+            if (m_buffer.size() + m_current.data.size() > k_max_sse_event_bytes) {
+                m_dropping = m_dropped_line = true;
+                m_buffer = std::string();
+                m_current = SseEvent{};
+                m_has_data = false;
+            }
         }
     }
     return out;
@@ -132,9 +142,9 @@ std::int64_t num(const nlohmann::json& object, const char* key) {
 }
 
 nlohmann::json parse_or_null(std::string_view text) {
-    nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
-    if (value.is_discarded()) return nullptr;
-    return value;
+    auto value = core::parse_json_bounded(text, k_json_limits);
+    if (!value) return nullptr;
+    return std::move(*value);
 }
 
 bool split_data_url(std::string_view url, std::string& media_type, std::string& data) {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "megarouter/core/error.hpp"
+#include "megarouter/core/json.hpp"
 #include "megarouter/providers/adapter.hpp"
 
 namespace megarouter::providers::detail {
@@ -25,9 +26,13 @@ struct SseEvent {
 };
 
 // Incremental SSE parser (WHATWG rules: lines end in \n, \r\n or \r; a blank
-// line dispatches; `:` lines are comments).
+// line dispatches; `:` lines are comments). An event whose text passes
+// k_max_sse_event_bytes is dropped whole (its bytes are not held), so an
+// upstream cannot grow the parser's memory without bound; the stream then
+// lacks that event and ends as a cut one.
 class SseParser {
 public:
+    static constexpr std::size_t k_max_sse_event_bytes = 64 * 1024 * 1024; // as a buffered answer
     std::vector<SseEvent> feed(std::string_view bytes);
 
 private:
@@ -36,6 +41,8 @@ private:
     SseEvent m_current;
     bool m_has_data = false;
     bool m_last_was_cr = false;
+    bool m_dropping = false;    // the current event grew too large: skip to its end
+    bool m_dropped_line = false; // the current line had bytes while dropping (not blank)
 };
 
 // The SSE frame "event: NAME\ndata: JSON\n\n" (no event line when empty).
@@ -53,7 +60,15 @@ bool looks_like_content_policy(std::string_view text);
 // JSON readers that never throw.
 std::string str(const nlohmann::json& object, const char* key);
 std::int64_t num(const nlohmann::json& object, const char* key);
-// JSON text parsed, or null on malformed input.
+// The limits of the JSON the providers parse themselves: upstream answers,
+// stream events, and JSON carried inside strings (tool-call arguments,
+// tool results), whose bytes no body-level scan has counted. The [server]
+// settings bound client bodies; these are the defaults (64 levels, 1,000,000
+// values), fixed: no real answer or argument comes near them.
+inline constexpr core::JsonLimits k_json_limits{};
+
+// JSON text parsed within k_json_limits, or null on malformed input or input
+// over the limits.
 nlohmann::json parse_or_null(std::string_view text);
 
 // Splits a data: URL into media type and base64 payload; false if not one.

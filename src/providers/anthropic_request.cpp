@@ -213,6 +213,7 @@ void decode_tools(const json& body, ChatRequest& request) {
     if (body.contains("tools") && body["tools"].is_array())
         for (const json& tool : body["tools"]) {
             if (!tool.contains("input_schema")) continue; // server tools (web search ...) have no canonical form
+            // A recursive copy, bounded by the body's max_json_depth (core/json.hpp).
             request.tools.push_back({str(tool, "name"), str(tool, "description"), tool["input_schema"]});
         }
     const json& choice = body.contains("tool_choice") ? body["tool_choice"] : json();
@@ -241,6 +242,7 @@ Result<ChatRequest> anthropic_decode_client_request(const json& body) {
     ChatRequest request;
     request.model = str(body, "model");
     if (request.model.empty()) return fail(ErrorCode::invalid_argument, "model: Field required");
+    if (auto named = check_model_name(request.model); !named) return fail(named.error());
     if (!body.contains("messages") || !body["messages"].is_array())
         return fail(ErrorCode::invalid_argument, "messages: Field required");
     request.system = system_text(body.contains("system") ? body["system"] : json());

@@ -117,9 +117,9 @@ Result<ChatResponse> call(const Endpoint& endpoint, const ChatRequest& request, 
             return fail(make_error(ErrorCode::upstream_error, "stream cut: " + endpoint.provider + " closed the stream before its end", true));
         return assembler.take();
     }
-    nlohmann::json parsed = detail::parse_or_null(response->body);
-    if (parsed.is_null()) return fail(ErrorCode::upstream_error, endpoint.provider + " answered with malformed JSON", true);
-    return adapter.decode_response(parsed);
+    auto parsed = core::parse_json_bounded(response->body, detail::k_json_limits);
+    if (!parsed) return fail(ErrorCode::upstream_error, endpoint.provider + "'s answer: " + parsed.error().message, true);
+    return adapter.decode_response(*parsed);
 }
 
 } // namespace megarouter::providers

@@ -19,6 +19,12 @@ bool ChatRequest::has_images() const {
     return false;
 }
 
+Result<void> check_model_name(std::string_view name) {
+    if (name.size() <= k_max_model_name_bytes) return {};
+    return fail(ErrorCode::invalid_argument,
+                "model name longer than " + std::to_string(k_max_model_name_bytes) + " bytes");
+}
+
 std::string_view to_string(Role role) {
     switch (role) {
     case Role::system: return "system";

@@ -200,13 +200,18 @@ bool Scanner::run(bool& found, std::string_view& span) {
 
 } // namespace
 
-std::optional<nlohmann::json> pick_member(std::string_view text, std::string_view key) {
+std::optional<nlohmann::json> pick_member(std::string_view text, std::string_view key, const core::JsonLimits& limits) {
+    // A UTF-8 byte order mark before the document is skipped, as nlohmann's
+    // parser does (the translating path reads such an answer too).
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
     Scanner scanner(text, key);
     bool found = false;
     std::string_view span;
     if (!scanner.run(found, span)) return std::nullopt;
     if (!found) return nlohmann::json();
-    return nlohmann::json::parse(span, nullptr, false); // already checked: cannot fail
+    auto member = core::parse_json_bounded(span, limits);
+    if (!member) return std::nullopt;
+    return std::move(*member);
 }
 
 } // namespace megarouter::providers

@@ -158,6 +158,9 @@ Result<void> decode_tools(const json& body, ChatRequest& request) {
         if (str(tool, "type") != "function" || !tool.contains("function"))
             return fail(ErrorCode::invalid_argument, "tools[" + std::to_string(i) + "]: only function tools are supported");
         const json& function = tool["function"];
+        // Copies of client subtrees (parameters here, response_format and
+        // metadata below) recurse once per level: safe because every body
+        // was parsed within max_json_depth (core/json.hpp).
         ToolDefinition def{str(function, "name"), str(function, "description"),
                            function.contains("parameters") ? function["parameters"] : json::object()};
         request.tools.push_back(std::move(def));
@@ -203,6 +206,7 @@ Result<ChatRequest> openai_decode_client_request(const json& body) {
     ChatRequest request;
     request.model = str(body, "model");
     if (request.model.empty()) return fail(ErrorCode::invalid_argument, "model is required");
+    if (auto named = check_model_name(request.model); !named) return fail(named.error());
     if (!body.contains("messages") || !body["messages"].is_array())
         return fail(ErrorCode::invalid_argument, "messages must be an array");
     bool leading = true; // leading system messages become the system prompt

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "megarouter/core/clock.hpp"
+#include "megarouter/core/json.hpp"
 #include "megarouter/providers/call.hpp"
 #include "megarouter/providers/json_pick.hpp"
 #include "megarouter/proxy/responses_api.hpp"
@@ -76,9 +77,10 @@ private:
 
 // The text of a complete answer that is passed through, for the prompt log.
 std::string answer_text_of(const providers::UpstreamAdapter& adapter, const std::string& body, bool responses) {
-    json parsed = json::parse(body, nullptr, false);
-    if (responses) return responses_output_text(parsed);
-    auto decoded = adapter.decode_response(parsed);
+    auto parsed = core::parse_json_bounded(body, core::JsonLimits{});
+    if (!parsed) return {};
+    if (responses) return responses_output_text(*parsed);
+    auto decoded = adapter.decode_response(*parsed);
     return decoded ? decoded->text : std::string();
 }
 
@@ -112,6 +114,7 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
         if (answer->status / 100 != 2) return std::unexpected(adapter.decode_error(answer->status, answer->body, answer->headers));
         // Only the usage is read; the answer goes back byte for byte.
         bool responses = exchange.api == ApiKind::responses;
+        // An upstream answer is held to the default JSON limits, as in providers.
         auto usage = providers::pick_member(answer->body, responses ? "usage" : adapter.usage_member());
         if (!usage) return fail(ErrorCode::upstream_error, "the upstream answered with invalid JSON", true);
         AttemptOutcome outcome{.body = std::move(answer->body)};

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "megarouter/core/clock.hpp"
+#include "megarouter/core/json.hpp"
 #include "megarouter/proxy/responses_api.hpp"
 #include "megarouter/routing/analyser.hpp"
 #include "megarouter/upstream/http.hpp"
@@ -69,10 +70,16 @@ Result<void> authenticate(Exchange& exchange, Shared& shared, const httplib::Req
     return {};
 }
 
+Result<nlohmann::json> parse_client_body(std::string_view body, const Snapshot& snapshot) {
+    auto parsed = core::parse_json_bounded(body, core::json_limits(snapshot.config.server));
+    if (!parsed) return fail(ErrorCode::invalid_argument, "request body: " + parsed.error().message);
+    return parsed;
+}
+
 Result<void> decode_request(Exchange& exchange, const httplib::Request& request) {
-    exchange.body = json::parse(request.body, nullptr, false);
-    if (exchange.body.is_discarded())
-        return fail(ErrorCode::invalid_argument, "the request body is not valid JSON");
+    auto parsed = parse_client_body(request.body, *exchange.snapshot);
+    if (!parsed) return std::unexpected(parsed.error());
+    exchange.body = std::move(*parsed);
     if (!exchange.body.is_object()) return fail(ErrorCode::invalid_argument, "the request body must be a JSON object");
     if (exchange.api == ApiKind::responses) {
         auto decoded = decode_responses_request(exchange.body);

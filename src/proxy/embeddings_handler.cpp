@@ -71,9 +71,13 @@ std::int64_t estimate_tokens(const json& input) {
 // Governance and the upstream call; fills the exchange (and `target`) as it goes.
 Result<std::string> embed(Exchange& exchange, Shared& shared, const httplib::Request& request, Target& target) {
     if (auto r = authenticate(exchange, shared, request); !r) return std::unexpected(r.error());
-    json body = json::parse(request.body, nullptr, false);
+    auto parsed = parse_client_body(request.body, *exchange.snapshot);
+    if (!parsed) return std::unexpected(parsed.error());
+    json& body = *parsed;
     if (!body.is_object() || !body.contains("model") || !body["model"].is_string() || !body.contains("input"))
         return fail(ErrorCode::invalid_argument, "an embeddings request needs 'model' (string) and 'input'");
+    if (auto named = providers::check_model_name(body["model"].get_ref<const std::string&>()); !named)
+        return std::unexpected(named.error());
     exchange.chat.model = body["model"].get<std::string>();
     const Snapshot& snapshot = *exchange.snapshot;
     target = pick(snapshot, exchange.chat.model);

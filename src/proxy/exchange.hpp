@@ -84,6 +84,12 @@ Result<AttemptOutcome> attempt(Exchange& exchange, const routing::Candidate& tar
 // stream was abandoned): an error event the client's SDK reports.
 std::string stream_failure_frame(ApiKind api, std::string_view model, const Error& error);
 
+// A client's JSON body, parsed within the snapshot's [server] limits
+// (max_json_depth, max_json_values): every subtree of it may then be copied
+// or dumped (recursion bounded by the depth). Fails with invalid_argument
+// naming the limit, or saying the body is not valid JSON.
+Result<nlohmann::json> parse_client_body(std::string_view body, const Snapshot& snapshot);
+
 // The chain's stages, in order. Each fails with an Error that the handler
 // answers in the client's format.
 Result<void> authenticate(Exchange& exchange, Shared& shared, const httplib::Request& request);

@@ -12,8 +12,10 @@ namespace {
 
 class GateGovernance final : public Governance {
 public:
-    GateGovernance(std::unique_ptr<governance::Gate> gate, std::filesystem::path database, std::string timezone)
-        : m_gate(std::move(gate)), m_database(std::move(database)), m_timezone(std::move(timezone)) {}
+    GateGovernance(std::unique_ptr<governance::Gate> gate, std::filesystem::path database, std::string timezone,
+                   core::JsonLimits json_limits)
+        : m_gate(std::move(gate)), m_database(std::move(database)), m_timezone(std::move(timezone)),
+          m_json_limits(json_limits) {}
 
     // Fresh on every call: keys the CLI created a moment ago are enforced.
     // When the store cannot be read, enforce (fail closed).
@@ -67,7 +69,7 @@ public:
     }
 
     void mount_admin(http::Router& server) override {
-        governance::mount_admin_api(server, *m_gate, m_database, m_timezone);
+        governance::mount_admin_api(server, *m_gate, m_database, m_timezone, m_json_limits);
         reports::mount_spend_api(server, *m_gate, m_database, m_timezone); // /admin/spend and /ui
     }
 
@@ -75,6 +77,7 @@ private:
     std::unique_ptr<governance::Gate> m_gate;
     std::filesystem::path m_database;
     std::string m_timezone;
+    core::JsonLimits m_json_limits; // [server] at start: the admin routes are mounted once
 };
 
 } // namespace
@@ -84,7 +87,8 @@ Result<std::unique_ptr<Governance>> open_gate_governance(const core::Config& con
     auto gate = governance::Gate::open(config.database, core::system_clock(), options);
     if (!gate) return std::unexpected(gate.error());
     return std::unique_ptr<Governance>(
-        std::make_unique<GateGovernance>(std::move(*gate), config.database, options.timezone));
+        std::make_unique<GateGovernance>(std::move(*gate), config.database, options.timezone,
+                                         core::json_limits(config.server)));
 }
 
 } // namespace megarouter::proxy

@@ -104,6 +104,8 @@ void handle_model(Shared& shared, const httplib::Request& request, httplib::Resp
     auto snapshot = shared.snapshot();
     std::string id = request.matches.size() > 1 ? request.matches[1].str() : "";
     bool anthropic = request.has_header("anthropic-version");
+    auto format = anthropic ? providers::WireFormat::anthropic : providers::WireFormat::openai;
+    if (auto named = providers::check_model_name(id); !named) return write_error(response, format, named.error(), "");
     if (auto m = find_listed(*snapshot, id)) {
         send_json(response, anthropic ? anthropic_model(*m) : openai_model(*m));
         return;
@@ -115,14 +117,14 @@ void handle_model(Shared& shared, const httplib::Request& request, httplib::Resp
         for (std::size_t i = 0; i < suggestions.size(); ++i) message += (i ? ", " : "") + suggestions[i];
         message += "?";
     }
-    write_error(response, anthropic ? providers::WireFormat::anthropic : providers::WireFormat::openai,
-                make_error(ErrorCode::not_found, message), "");
+    write_error(response, format, make_error(ErrorCode::not_found, message), "");
 }
 
 void handle_count_tokens(Shared& shared, const httplib::Request& request, httplib::Response& response) {
-    (void)shared;
-    json body = json::parse(request.body, nullptr, false);
     auto format = providers::WireFormat::anthropic;
+    auto parsed = parse_client_body(request.body, *shared.snapshot());
+    if (!parsed) return write_error(response, format, parsed.error(), "");
+    json& body = *parsed;
     if (!body.is_object()) {
         write_error(response, format, make_error(ErrorCode::invalid_argument, "the request body is not a JSON object"), "");
         return;
@@ -138,7 +140,9 @@ void handle_count_tokens(Shared& shared, const httplib::Request& request, httpli
 
 void handle_route(Shared& shared, const httplib::Request& request, httplib::Response& response) {
     auto snapshot = shared.snapshot();
-    json body = json::parse(request.body, nullptr, false);
+    auto parsed = parse_client_body(request.body, *snapshot);
+    if (!parsed) return write_error(response, providers::WireFormat::openai, parsed.error(), "");
+    json& body = *parsed;
     if (!body.is_object()) {
         write_error(response, providers::WireFormat::openai,
                     make_error(ErrorCode::invalid_argument, "the request body is not a JSON object"), "");

@@ -158,6 +158,8 @@ Result<void> decode_options(const json& body, providers::ChatRequest& r) {
                                                       {"strict", format.value("strict", false)}}}};
     }
     if (body.contains("user") && body["user"].is_string()) r.user = body["user"].get<std::string>();
+    // Recursive copies of client subtrees (metadata, tool parameters, the
+    // schema) are bounded by the body's max_json_depth (core/json.hpp).
     if (body.contains("metadata") && body["metadata"].is_object()) r.metadata = body["metadata"];
     return {};
 }
@@ -169,6 +171,8 @@ Result<ResponsesDecode> decode_responses_request(const json& body) {
     ResponsesDecode out;
     if (!body.contains("model") || !body["model"].is_string() || body["model"].get<std::string>().empty())
         return fail(ErrorCode::invalid_argument, "'model' is required and must be a string");
+    if (auto named = providers::check_model_name(body["model"].get_ref<const std::string&>()); !named)
+        return std::unexpected(named.error());
     out.request.model = body["model"].get<std::string>();
     if (body.contains("instructions") && body["instructions"].is_string())
         out.request.system = body["instructions"].get<std::string>();

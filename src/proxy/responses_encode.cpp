@@ -4,9 +4,11 @@
 // (content_part.added, output_text.delta..., output_text.done,
 // content_part.done) or function_call_arguments.delta/done, output_item.done,
 // and finally response.completed carrying the usage.
+#include <algorithm>
 #include <chrono>
 #include <map>
 
+#include "megarouter/core/json.hpp"
 #include "megarouter/proxy/responses_api.hpp"
 #include "proxy/ids.hpp"
 
@@ -238,10 +240,14 @@ std::unique_ptr<providers::StreamEncoder> responses_stream_encoder(std::string_v
 }
 
 void ResponsesStreamSniffer::feed(std::string_view bytes) {
+    // What is held was searched already: look only at the new bytes (and the
+    // one before them, for a blank line split across two pieces), so that a
+    // long event arriving in small pieces costs linear time, not quadratic.
+    const std::size_t searched = m_buffer.empty() ? 0 : m_buffer.size() - 1;
     m_buffer.append(bytes);
     std::size_t start = 0;
     for (;;) {
-        std::size_t end = m_buffer.find("\n\n", start);
+        std::size_t end = m_buffer.find("\n\n", std::max(start, searched));
         if (end == std::string::npos) break;
         std::string_view event(m_buffer.data() + start, end - start);
         start = end + 2;
@@ -262,8 +268,9 @@ void ResponsesStreamSniffer::on_event(std::string_view data) {
         data.find("\"response.incomplete\"") == std::string_view::npos &&
         data.find("\"response.failed\"") == std::string_view::npos && data.find("\"error\"") == std::string_view::npos)
         return;
-    json event = json::parse(data, nullptr, false);
-    if (!event.is_object()) return;
+    auto parsed = core::parse_json_bounded(data, core::JsonLimits{}); // an upstream event: the default limits
+    if (!parsed || !parsed->is_object()) return;
+    const json& event = *parsed;
     std::string type = event.value("type", "");
     if (type == "response.completed" || type == "response.incomplete") {
         m_completed = true;

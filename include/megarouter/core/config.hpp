@@ -44,6 +44,7 @@ struct ServerSettings {
     int head_timeout_s = 30;          // deadline for a whole request head
     int min_body_rate = 1024;         // bytes/s a request body must keep up after its first 10 s
     int max_json_depth = 64;          // nesting limit of every JSON body the proxy or admin API reads
+    std::int64_t max_json_values = 1'000'000; // values (and keys) in one JSON body: bounds its tree's memory
     int blocking_workers = 8;         // threads running admin/spend routes (after authentication)
     std::vector<std::string> allowed_hosts; // Host names accepted besides the loopback ones
     std::vector<std::string> cors_origins;  // browser origins allowed to call the API ("*" = any)

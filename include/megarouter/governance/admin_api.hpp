@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "megarouter/core/json.hpp"
 #include "megarouter/http/router.hpp"
 
 namespace megarouter::governance {
@@ -15,6 +16,7 @@ class Gate;
 
 // Registers the /admin routes on `server`. Each call opens its own store
 // connection to `database`. `gate` and `clock` must outlive the server.
+// Request bodies are parsed within `json_limits` (400 naming the limit).
 // Routes (JSON bodies and answers; errors as {"error":{"code","message"}}):
 //   GET/POST /admin/nodes, GET /admin/nodes/show?path=, POST /admin/nodes/move,
 //   DELETE /admin/nodes?path=&recursive=1
@@ -25,6 +27,6 @@ class Gate;
 //   GET/POST /admin/webhooks, DELETE /admin/webhooks/{id}
 //   GET /admin/alerts, GET /admin/alerts/{id}, POST /admin/alerts/{id}/retry
 void mount_admin_api(http::Router& server, Gate& gate, const std::filesystem::path& database,
-                     const std::string& timezone);
+                     const std::string& timezone, const core::JsonLimits& json_limits);
 
 } // namespace megarouter::governance

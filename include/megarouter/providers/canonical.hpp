@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "megarouter/catalog/model.hpp"
+#include "megarouter/core/error.hpp"
 
 namespace megarouter::providers {
 
@@ -106,6 +107,16 @@ struct StreamEvent {
     std::string error_message;
     std::string error_type;
 };
+
+// The longest model name a request may carry (chat, messages, responses,
+// embeddings, count_tokens, /v1/route, /v1/models/<id>). Real ids are well
+// under 100 bytes; a longer name is refused before it is looked up, matched
+// against the catalog for suggestions, logged or echoed in an error.
+inline constexpr std::size_t k_max_model_name_bytes = 256;
+
+// Fails with invalid_argument "model name longer than 256 bytes" beyond
+// k_max_model_name_bytes.
+Result<void> check_model_name(std::string_view name);
 
 std::string_view to_string(Role role);
 std::string_view to_string(FinishReason reason);

@@ -1,6 +1,9 @@
 // Reading catalog documents, looking models up, and the built-in catalog.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cctype>
+#include <chrono>
 #include <set>
 
 #include "catalog/json_reader.hpp"
@@ -179,4 +182,76 @@ TEST_CASE("catalog: the built-in catalog parses and is complete") {
     CHECK(gpt4o->prices.input == usd_per_mtok_to_nanos(2.5));
     CHECK(gpt4o->prices.output == usd_per_mtok_to_nanos(10));
     CHECK(gpt4o->prices.cache_read == usd_per_mtok_to_nanos(1.25));
+}
+
+namespace {
+
+// The plain dynamic-programming edit distance, to check the catalog's banded one.
+std::size_t reference_distance(const std::string& a, const std::string& b) {
+    std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+    for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+    for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i)
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    return d[a.size()][b.size()];
+}
+
+std::string lowered(std::string text) {
+    for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+}
+
+// What suggestions() promises, computed the slow way: ids within max(3,
+// |name|/2) edits (or containing the name), nearest first, then shortest.
+std::vector<std::string> reference_suggestions(const Catalog& catalog, const std::string& unknown, std::size_t count) {
+    std::string wanted = lowered(unknown);
+    std::size_t limit = std::max<std::size_t>(3, wanted.size() / 2);
+    std::vector<std::pair<std::size_t, std::string>> found;
+    for (const Model& model : catalog.models()) {
+        std::size_t score = reference_distance(wanted, lowered(model.id));
+        if (wanted.size() >= 3 && lowered(model.id).find(wanted) != std::string::npos) score = std::min<std::size_t>(score, 1);
+        for (const std::string& alias : model.aliases) score = std::min(score, reference_distance(wanted, lowered(alias)));
+        if (score <= limit) found.push_back({score, model.id});
+    }
+    std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+        if (a.first != b.first) return a.first < b.first;
+        if (a.second.size() != b.second.size()) return a.second.size() < b.second.size();
+        return a.second < b.second;
+    });
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < found.size() && out.size() < count; ++i) out.push_back(found[i].second);
+    return out;
+}
+
+} // namespace
+
+TEST_CASE("catalog: the bounded suggestion search finds what the full edit distance finds") {
+    const Catalog& catalog = Catalog::builtin();
+    std::vector<std::string> names{"gpt4o", "claude-sonet-4", "sonnet", "gpt-4o-mini-x", "GPT-5", "gemini-2.5-flsh",
+                                   "llama", "o3-mni", "mistral-large-latest-x", "x", "", "deepseek-chat-v4"};
+    // Every model id with one, two and three characters changed.
+    for (const Model& model : catalog.models()) {
+        std::string changed = model.id;
+        for (std::size_t i = 0; i < 3 && i < changed.size(); ++i) {
+            changed[(i * 7) % changed.size()] = 'q';
+            names.push_back(changed);
+        }
+        names.push_back(model.id + "-preview-2099");
+    }
+    for (const std::string& name : names) {
+        CAPTURE(name);
+        CHECK(catalog.suggestions(name, 3) == reference_suggestions(catalog, name, 3));
+    }
+}
+
+TEST_CASE("catalog: suggestions for very long names cost next to nothing") {
+    const Catalog& catalog = Catalog::builtin();
+    CHECK(catalog.suggestions(std::string(300'000, 'x')).empty());
+    CHECK(catalog.suggestions(std::string(129, 'a')).empty());
+    auto started = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20; ++i) catalog.suggestions("claude-" + std::string(121, 'z'));
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count() / 20;
+    MESSAGE("suggestions for a 128-byte unknown name: " << ms << " ms");
+    CHECK(ms < 20);
 }

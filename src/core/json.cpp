@@ -1,0 +1,96 @@
+// The bounded JSON parse: a pre-scan that counts nesting and values, then
+// nlohmann. See include/megarouter/core/json.hpp for why.
+#include "megarouter/core/json.hpp"
+
+#include <cstring>
+#include <string>
+
+namespace megarouter::core {
+namespace {
+
+// The index of the quote that closes the string whose contents start at
+// `from`, or text.size() when it is not closed. memchr finds each candidate
+// quote; a quote preceded by an odd run of backslashes is escaped. Each
+// backslash run is walked back over once, by the one quote that follows it,
+// so the scan stays linear.
+std::size_t string_end(std::string_view text, std::size_t from) {
+    const char* data = text.data();
+    std::size_t at = from;
+    while (at < text.size()) {
+        const void* found = std::memchr(data + at, '"', text.size() - at);
+        if (!found) return text.size();
+        std::size_t quote = static_cast<std::size_t>(static_cast<const char*>(found) - data);
+        std::size_t backslashes = 0;
+        while (quote - backslashes > from && data[quote - backslashes - 1] == '\\') ++backslashes;
+        if (backslashes % 2 == 0) return quote;
+        at = quote + 1;
+    }
+    return text.size();
+}
+
+bool starts_scalar(char c) { return (c >= '0' && c <= '9') || c == '-' || c == 't' || c == 'f' || c == 'n'; }
+
+// A scalar starts a value only where a value may start: at the top, after
+// '[' , ',' or ':'. (Inside `true` or `123` the byte before is a letter or
+// digit.)
+bool value_may_start(char previous) { return previous == 0 || previous == '[' || previous == ',' || previous == ':'; }
+
+Error depth_error(const JsonLimits& limits) {
+    return make_error(ErrorCode::invalid_argument,
+                      "JSON nesting deeper than " + std::to_string(limits.max_depth) + " levels (max_json_depth)");
+}
+
+Error values_error(const JsonLimits& limits) {
+    return make_error(ErrorCode::invalid_argument,
+                      "JSON with more than " + std::to_string(limits.max_values) + " values (max_json_values)");
+}
+
+} // namespace
+
+JsonLimits json_limits(const ServerSettings& server) {
+    return {.max_depth = server.max_json_depth, .max_values = static_cast<std::size_t>(server.max_json_values)};
+}
+
+Result<void> check_json_bounds(std::string_view text, const JsonLimits& limits) {
+    std::size_t depth = 0;
+    std::size_t values = 0;
+    const std::size_t max_depth = limits.max_depth < 0 ? 0 : static_cast<std::size_t>(limits.max_depth);
+    char previous = 0; // the last byte outside strings that is not white space
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        switch (c) {
+        case ' ':
+        case '\t':
+        case '\n':
+        case '\r': continue;
+        case '"':
+            ++values; // a string value or an object key
+            i = string_end(text, i + 1);
+            break;
+        case '[':
+        case '{':
+            ++values;
+            if (++depth > max_depth) return std::unexpected(depth_error(limits));
+            break;
+        case ']':
+        case '}':
+            if (depth > 0) --depth;
+            break;
+        default:
+            if (starts_scalar(c) && value_may_start(previous)) ++values;
+            break;
+        }
+        if (values > limits.max_values) return std::unexpected(values_error(limits));
+        previous = c;
+    }
+    return {};
+}
+
+Result<nlohmann::json> parse_json_bounded(std::string_view text, const JsonLimits& limits) {
+    if (auto bounded = check_json_bounds(text, limits); !bounded) return std::unexpected(bounded.error());
+    nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+    if (value.is_discarded()) return fail(ErrorCode::invalid_argument, "not valid JSON");
+    return value;
+}
+
+} // namespace megarouter::core
