@@ -1,5 +1,7 @@
 #include "megarouter/governance/admin_api.hpp"
 
+#include <charconv>
+
 #include <httplib.h>
 
 #include "megarouter/governance/admin.hpp"
@@ -30,6 +32,17 @@ void send(httplib::Response& res, const Result<T>& result, auto&& render) {
     res.set_content(render(*result).dump(), "application/json");
 }
 
+// A numeric id from the path: not_found for anything but 1 to 18 digits,
+// as if no route matched.
+Result<std::int64_t> number_param(const http::Request& req, std::string_view name) {
+    std::string_view text = req.param(name);
+    std::int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || text.size() > 18 || ec != std::errc() || end != text.data() + text.size() || text.front() == '-')
+        return fail(ErrorCode::not_found, "no such id: " + std::string(text.substr(0, 64)));
+    return value;
+}
+
 std::string presented_key(const httplib::Request& req) {
     std::string auth = req.get_header_value("Authorization");
     if (auth.rfind("Bearer ", 0) == 0) return auth.substr(7);
@@ -44,10 +57,10 @@ struct Context {
 };
 
 // Authenticates, opens the store and runs `body(admin, json_body)`.
-using Handler = std::function<void(Admin&, const nlohmann::json&, const httplib::Request&, httplib::Response&)>;
+using Handler = std::function<void(Admin&, const nlohmann::json&, const http::Request&, httplib::Response&)>;
 
 http::Handler wrap(std::shared_ptr<Context> ctx, Handler body) {
-    return [ctx, body](const httplib::Request& req, httplib::Response& res) {
+    return [ctx, body](const http::Request& req, httplib::Response& res) {
         auto principal = ctx->gate->authenticate(presented_key(req));
         if (!principal) return send_error(res, principal.error());
         auto db = store::Database::open(ctx->database);
@@ -153,14 +166,14 @@ void mount_roles_keys(http::Router& s, std::shared_ptr<Context> c) {
             return out;
         });
     }));
-    s.Get(R"(/admin/keys/([^/]+))", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
-        send(res, a.show_key(req.matches[1].str()), [](auto& v) { return to_json(v); });
+    s.Get("/admin/keys/:id", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.show_key(std::string(req.param("id"))), [](auto& v) { return to_json(v); });
     }));
-    s.Post(R"(/admin/keys/([^/]+)/revoke)", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
-        send(res, a.revoke_key(req.matches[1].str()), [](auto& v) { return to_json(v); });
+    s.Post("/admin/keys/:id/revoke", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.revoke_key(std::string(req.param("id"))), [](auto& v) { return to_json(v); });
     }));
-    s.Post(R"(/admin/keys/([^/]+)/rotate)", wrap(c, [](Admin& a, const nlohmann::json& j, const auto& req, auto& res) {
-        send(res, a.rotate_key(req.matches[1].str(), j.value("grace_ms", std::int64_t{0})), [](auto& v) {
+    s.Post("/admin/keys/:id/rotate", wrap(c, [](Admin& a, const nlohmann::json& j, const auto& req, auto& res) {
+        send(res, a.rotate_key(std::string(req.param("id")), j.value("grace_ms", std::int64_t{0})), [](auto& v) {
             auto out = to_json(v.info);
             out["key"] = v.secret;
             return out;
@@ -179,11 +192,15 @@ void mount_budgets(http::Router& s, std::shared_ptr<Context> c) {
     s.Post("/admin/budgets", wrap(c, [](Admin& a, const nlohmann::json& j, auto&, auto& res) {
         send(res, a.set_budget(budget_from(j)), [&](auto& v) { return to_json(v, a.zone()); });
     }));
-    s.Get(R"(/admin/budgets/(\d+))", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
-        send(res, a.show_budget(std::stoll(req.matches[1].str())), [&](auto& v) { return to_json(v, a.zone()); });
+    s.Get("/admin/budgets/:id", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        auto id = number_param(req, "id");
+        if (!id) return send_error(res, id.error());
+        send(res, a.show_budget(*id), [&](auto& v) { return to_json(v, a.zone()); });
     }));
-    s.Delete(R"(/admin/budgets/(\d+))", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
-        auto r = a.delete_budget(std::stoll(req.matches[1].str()));
+    s.Delete("/admin/budgets/:id", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        auto id = number_param(req, "id");
+        if (!id) return send_error(res, id.error());
+        auto r = a.delete_budget(*id);
         if (!r) return send_error(res, r.error());
         res.set_content(R"({"ok":true})", "application/json");
     }));
@@ -198,14 +215,14 @@ void mount_budgets(http::Router& s, std::shared_ptr<Context> c) {
         send(res, a.create_pool(str(j, "name"), str(j, "description"), budget_from(j)),
              [&](auto& v) { return to_json(v, a.zone()); });
     }));
-    s.Get(R"(/admin/pools/([^/]+))", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
-        send(res, a.show_pool(req.matches[1].str()), [&](auto& v) { return to_json(v, a.zone()); });
+    s.Get("/admin/pools/:name", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.show_pool(std::string(req.param("name"))), [&](auto& v) { return to_json(v, a.zone()); });
     }));
-    s.Post(R"(/admin/pools/([^/]+)/members)", wrap(c, [](Admin& a, const nlohmann::json& j, const auto& req, auto& res) {
-        send(res, a.add_pool_member(req.matches[1].str(), str(j, "node")), [&](auto& v) { return to_json(v, a.zone()); });
+    s.Post("/admin/pools/:name/members", wrap(c, [](Admin& a, const nlohmann::json& j, const auto& req, auto& res) {
+        send(res, a.add_pool_member(std::string(req.param("name")), str(j, "node")), [&](auto& v) { return to_json(v, a.zone()); });
     }));
-    s.Delete(R"(/admin/pools/([^/]+)/members)", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
-        send(res, a.remove_pool_member(req.matches[1].str(), req.get_param_value("node")),
+    s.Delete("/admin/pools/:name/members", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.remove_pool_member(std::string(req.param("name")), req.get_param_value("node")),
              [&](auto& v) { return to_json(v, a.zone()); });
     }));
 }
@@ -218,19 +235,21 @@ void mount_alerts(http::Router& s, std::shared_ptr<Context> c) {
         send(res, a.add_webhook(str(j, "scope"), str(j, "url"), str(j, "secret"), j.value("events", std::string("*"))),
              [](auto& v) { return to_json(v); });
     }));
-    s.Delete(R"(/admin/webhooks/(\d+))", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
-        auto r = a.remove_webhook(std::stoll(req.matches[1].str()));
+    s.Delete("/admin/webhooks/:id", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        auto id = number_param(req, "id");
+        if (!id) return send_error(res, id.error());
+        auto r = a.remove_webhook(*id);
         if (!r) return send_error(res, r.error());
         res.set_content(R"({"ok":true})", "application/json");
     }));
     s.Get("/admin/alerts", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
         send(res, a.list_events(100, req.get_param_value("status")), [](auto& v) { return list_json(v); });
     }));
-    s.Get(R"(/admin/alerts/([^/]+))", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
-        send(res, a.show_event(req.matches[1].str()), [](auto& v) { return to_json(v); });
+    s.Get("/admin/alerts/:id", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.show_event(std::string(req.param("id"))), [](auto& v) { return to_json(v); });
     }));
-    s.Post(R"(/admin/alerts/([^/]+)/retry)", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
-        send(res, a.retry_event(req.matches[1].str()), [](auto& v) { return to_json(v); });
+    s.Post("/admin/alerts/:id/retry", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
+        send(res, a.retry_event(std::string(req.param("id"))), [](auto& v) { return to_json(v); });
     }));
 }
 
@@ -239,10 +258,19 @@ void mount_alerts(http::Router& s, std::shared_ptr<Context> c) {
 void mount_admin_api(http::Router& server, Gate& gate, const std::filesystem::path& database,
                      const std::string& timezone, const core::JsonLimits& json_limits) {
     auto ctx = std::make_shared<Context>(Context{&gate, database, timezone, json_limits});
+    // On the loop, before a worker is taken, as the proxy's routes do: one
+    // data_version read, then the gate's snapshot in memory. A request
+    // without a valid key never queues for a worker.
+    server.set_admit([ctx](const http::Request& req, httplib::Response& res) {
+        auto principal = ctx->gate->authenticate(presented_key(req));
+        if (!principal) send_error(res, principal.error());
+        return principal.has_value();
+    });
     mount_nodes(server, ctx);
     mount_roles_keys(server, ctx);
     mount_budgets(server, ctx);
     mount_alerts(server, ctx);
+    server.set_admit({});
 }
 
 } // namespace megarouter::governance

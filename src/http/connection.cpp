@@ -1,7 +1,12 @@
 // One client connection, served in its own fiber: read a request head and
 // body, run the route, write the response (whole, or chunk by chunk from a
-// content provider), and keep the connection for the next request.
+// content provider), and keep the connection for the next request. Every
+// wait has a deadline: keep_alive_ms idle, head_timeout_ms for a whole head,
+// read_timeout_ms between reads and min_body_rate for a body, and
+// write_timeout_ms for a client that stopped reading.
+#include <algorithm>
 #include <cstdio>
+#include <exception>
 #include <cstring>
 #include <strings.h>
 
@@ -24,6 +29,23 @@ constexpr std::int64_t k_linger_us = 2'000'000;        // draining a refused bod
 constexpr std::size_t k_linger_bytes = 64 * 1024 * 1024;
 
 std::int64_t after_ms(int ms) { return core::monotonic_us() + std::int64_t{ms} * 1000; }
+
+// Which of the bytes of a target go to the log: the start, and never more than a line.
+std::string_view loggable(std::string_view target) { return target.substr(0, 200); }
+
+void log_exception(std::string_view where, const httplib::Request& request) {
+    std::string_view target = loggable(request.target);
+    try {
+        throw;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "megarouter: %.*s threw (%s %.*s): %s\n", static_cast<int>(where.size()), where.data(),
+                     request.method.c_str(), static_cast<int>(target.size()), target.data(), e.what());
+    } catch (...) {
+        std::fprintf(stderr, "megarouter: %.*s threw (%s %.*s) something that is not a std::exception\n",
+                     static_cast<int>(where.size()), where.data(), request.method.c_str(),
+                     static_cast<int>(target.size()), target.data());
+    }
+}
 } // namespace
 
 class Connection {
@@ -35,17 +57,21 @@ public:
 
 private:
     enum class Next { keep, close };
+    enum class Got { data, closed, timeout };
+    enum class Head { complete, closed, timeout };
 
-    bool fill(std::int64_t deadline_us);
+    Got fill(std::int64_t deadline_us);
     bool send_all(std::initializer_list<std::string_view> parts, std::int64_t deadline_us);
-    Next one_request();
-    bool read_head(const Limits& limits, httplib::Request& request, HeadParse& parse);
-    bool read_body(const Limits& limits, httplib::Request& request, int& error_status);
-    void dispatch(httplib::Request& request, httplib::Response& response);
+    Next one_request(Request& request);
+    Head read_head(const Limits& limits, Request& request, HeadParse& parse);
+    bool read_body(const Limits& limits, Request& request, int& error_status);
+    std::int64_t body_deadline(const Limits& limits, std::int64_t started_us, std::uint64_t received) const;
+    void dispatch(Request& request, httplib::Response& response);
     // Writes the response; may turn `keep_alive` off (a stream to an HTTP/1.0 client).
     bool write_response(const httplib::Request& request, httplib::Response& response, bool& keep_alive,
                         const Limits& limits);
     void refuse(int status, const httplib::Request& request, const Limits& limits);
+    void fail_after_exception(const httplib::Request& request);
     void linger();
     std::string_view unread() const { return std::string_view(m_in).substr(m_pos); }
 
@@ -55,9 +81,11 @@ private:
     io::Watch m_watch;
     std::string m_in;   // bytes read and not yet consumed start at m_pos
     std::size_t m_pos = 0;
+    std::uint64_t m_received = 0;   // bytes read on this connection
+    bool m_responding = false;      // a response head went out for the current request
 };
 
-bool Connection::fill(std::int64_t deadline_us) {
+Connection::Got Connection::fill(std::int64_t deadline_us) {
     if (m_pos == m_in.size()) {
         if (m_in.capacity() > k_kept_buffer) std::string().swap(m_in); // a large body is not kept for the connection's life
         m_in.clear();
@@ -72,14 +100,17 @@ bool Connection::fill(std::int64_t deadline_us) {
         ssize_t n = ::recv(m_fd, m_in.data() + had, k_read_bytes, 0);
         if (n > 0) {
             m_in.resize(had + static_cast<std::size_t>(n));
-            return true;
+            m_received += static_cast<std::uint64_t>(n);
+            return Got::data;
         }
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) &&
-            m_watch.wait(EPOLLIN, deadline_us) == io::Ready::yes)
-            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (m_watch.wait(EPOLLIN, deadline_us) == io::Ready::yes) continue;
+            m_in.resize(had);
+            return Got::timeout;
+        }
         m_in.resize(had);
-        return false;
+        return Got::closed;
     }
 }
 
@@ -87,22 +118,39 @@ bool Connection::send_all(std::initializer_list<std::string_view> parts, std::in
     return io::send_all(m_watch, parts, deadline_us);
 }
 
-bool Connection::read_head(const Limits& limits, httplib::Request& request, HeadParse& parse) {
+// The idle wait for a request is keep_alive_ms; once its first byte is in,
+// the whole head must follow within head_timeout_ms (and no read may wait
+// longer than read_timeout_ms), or the client gets 408.
+Connection::Head Connection::read_head(const Limits& limits, Request& request, HeadParse& parse) {
+    std::int64_t head_deadline = 0;
     for (;;) {
         parse = parse_request_head(unread(), limits.max_head_bytes, request);
-        if (parse.status != HeadStatus::partial) return true;
-        request = httplib::Request();
+        if (parse.status != HeadStatus::partial) return Head::complete;
+        request = Request();
         bool idle = unread().empty(); // between requests: the keep-alive timeout applies
+        if (!idle && head_deadline == 0) head_deadline = after_ms(limits.head_timeout_ms);
         // Once the server stops, no new request starts; stop() wakes the waiting ones.
-        if (m_server.stopping.load()) return false;
+        if (m_server.stopping.load()) return Head::closed;
         m_state.reading.insert(this);
-        bool more = fill(after_ms(idle ? limits.keep_alive_ms : limits.read_timeout_ms));
+        Got got = fill(idle ? after_ms(limits.keep_alive_ms) : std::min(head_deadline, after_ms(limits.read_timeout_ms)));
         m_state.reading.erase(this);
-        if (!more) return false;
+        if (got == Got::closed) return Head::closed;
+        if (got == Got::timeout) return idle || m_server.stopping.load() ? Head::closed : Head::timeout;
     }
 }
 
-bool Connection::read_body(const Limits& limits, httplib::Request& request, int& error_status) {
+// A body must average min_body_rate bytes/s once body_grace_ms have passed:
+// the next byte is due when the bytes so far stop covering the time so far.
+std::int64_t Connection::body_deadline(const Limits& limits, std::int64_t started_us, std::uint64_t received) const {
+    std::int64_t deadline = after_ms(limits.read_timeout_ms);
+    if (limits.min_body_rate == 0) return deadline;
+    // Exact to the microsecond below 18 TB, which no body reaches.
+    auto covered_us = static_cast<std::int64_t>(received * 1'000'000 / limits.min_body_rate);
+    std::int64_t by_rate = started_us + std::max<std::int64_t>(std::int64_t{limits.body_grace_ms} * 1000, covered_us);
+    return std::min(deadline, by_rate);
+}
+
+bool Connection::read_body(const Limits& limits, Request& request, int& error_status) {
     BodyFraming framing = body_framing(request);
     if (framing.kind == BodyFraming::Kind::bad) {
         error_status = 400;
@@ -117,9 +165,17 @@ bool Connection::read_body(const Limits& limits, httplib::Request& request, int&
     if (expects_continue && unread().empty() &&
         !send_all({"HTTP/1.1 100 Continue\r\n\r\n"}, after_ms(limits.write_timeout_ms)))
         return false;
+    const std::int64_t started_us = core::monotonic_us();
+    const std::uint64_t received_before = m_received - unread().size();
+    // Reads more of the body; false after setting error_status 408 when it came too slowly.
+    auto more = [&] {
+        Got got = fill(body_deadline(limits, started_us, m_received - received_before));
+        if (got == Got::timeout && !m_server.stopping.load()) error_status = 408;
+        return got == Got::data;
+    };
     if (framing.kind == BodyFraming::Kind::length) {
         while (unread().size() < framing.length)
-            if (!fill(after_ms(limits.read_timeout_ms))) return false;
+            if (!more()) return false;
         request.body.assign(unread().substr(0, framing.length));
         m_pos += framing.length;
         return true;
@@ -149,12 +205,12 @@ bool Connection::read_body(const Limits& limits, httplib::Request& request, int&
                 error_status = 413;
                 return false;
             }
-            if (!fill(after_ms(limits.read_timeout_ms))) return false;
+            if (!more()) return false;
         }
     }
 }
 
-void Connection::dispatch(httplib::Request& request, httplib::Response& response) {
+void Connection::dispatch(Request& request, httplib::Response& response) {
     const Route* route = m_server.router.find(request);
     if (!route) {
         response.status = 404;
@@ -165,13 +221,30 @@ void Connection::dispatch(httplib::Request& request, httplib::Response& response
         try {
             route->handler(request, response);
         } catch (...) {
+            log_exception("a handler", request);
             response = httplib::Response();
             response.status = 500;
             m_server.error_body(request, response);
         }
     };
-    if (route->blocking) io::run_blocking(call);
-    else call();
+    // The admission check runs here, on the loop, before a blocking route takes a worker.
+    if (route->admit && !route->admit(request, response)) {
+        if (response.status < 400) {
+            response.status = 403;
+            m_server.error_body(request, response);
+        }
+        return;
+    }
+    if (route->blocking) {
+        if (!m_server.workers || !m_server.workers->run(call)) {
+            response = httplib::Response();
+            response.status = 503;
+            m_server.error_body(request, response);
+            response.set_header("Retry-After", "1");
+        }
+    } else {
+        call();
+    }
     if (response.status == -1) response.status = 200;
 }
 
@@ -203,6 +276,7 @@ bool Connection::write_response(const httplib::Request& request, httplib::Respon
         head += "\r\n";
     }
     head += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+    m_responding = true;
     if (!streamed) return send_all({head, head_only ? std::string_view() : response.body}, after_ms(limits.write_timeout_ms));
     if (!send_all({head}, after_ms(limits.write_timeout_ms))) return false;
     if (head_only) return true;
@@ -245,6 +319,18 @@ void Connection::refuse(int status, const httplib::Request& request, const Limit
     if (write_response(request, response, keep_alive, limits)) linger();
 }
 
+// After an exception escaped a request: a 500 if no response has started,
+// else the connection just closes (a stream then ends without its last chunk,
+// which the client sees as an error).
+void Connection::fail_after_exception(const httplib::Request& request) {
+    if (m_responding) return;
+    try {
+        refuse(500, request, m_server.limits());
+    } catch (...) {
+        log_exception("the error body", request);
+    }
+}
+
 // Closing with unread bytes makes the kernel send RST, and the client may lose
 // the response it has not read yet: stop writing, drain for a while, then close.
 void Connection::linger() {
@@ -254,24 +340,28 @@ void Connection::linger() {
     while (drained < k_linger_bytes) {
         m_in.clear();
         m_pos = 0;
-        if (!fill(deadline)) return;
+        if (fill(deadline) != Got::data) return;
         drained += m_in.size();
     }
 }
 
-Connection::Next Connection::one_request() {
-    httplib::Request request;
+Connection::Next Connection::one_request(Request& request) {
     HeadParse parse;
-    if (!read_head(m_server.limits(), request, parse)) return Next::close;
+    m_responding = false;
+    Head head = read_head(m_server.limits(), request, parse);
     // Asked again: the connection may have waited idle while the limits changed.
     const Limits limits = m_server.limits();
-    if (parse.status == HeadStatus::bad) {
-        refuse(400, request, limits);
+    if (head == Head::timeout) {
+        refuse(408, request, limits);
         return Next::close;
     }
-    if (parse.status == HeadStatus::too_large) {
-        refuse(431, request, limits);
-        return Next::close;
+    if (head == Head::closed) return Next::close;
+    switch (parse.status) {
+    case HeadStatus::bad: refuse(400, request, limits); return Next::close;
+    case HeadStatus::too_large: refuse(431, request, limits); return Next::close;
+    case HeadStatus::uri_too_long: refuse(414, request, limits); return Next::close;
+    case HeadStatus::complete:
+    case HeadStatus::partial: break;
     }
     m_pos += parse.head_bytes;
     int error_status = 0;
@@ -282,12 +372,26 @@ Connection::Next Connection::one_request() {
     httplib::Response response;
     dispatch(request, response);
     bool keep_alive = wants_keep_alive(request) && !m_server.stopping.load();
-    if (!write_response(request, response, keep_alive, limits)) return Next::close;
+    try {
+        if (!write_response(request, response, keep_alive, limits)) return Next::close;
+    } catch (...) {
+        log_exception("a content provider", request);
+        fail_after_exception(request);
+        return Next::close;
+    }
     return keep_alive ? Next::keep : Next::close;
 }
 
 void Connection::serve() {
-    while (one_request() == Next::keep) {
+    for (;;) {
+        Request request;
+        try {
+            if (one_request(request) != Next::keep) return;
+        } catch (...) {
+            log_exception("serving a request", request);
+            fail_after_exception(request);
+            return;
+        }
     }
 }
 
@@ -300,6 +404,22 @@ void serve_connection(Server::Impl& server, LoopState& state, int fd) {
         Connection connection(server, state, fd);
         connection.serve();
     } // the Watch goes before the descriptor
+    ::close(fd);
+    server.open_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void refuse_connection(int fd) {
+    static constexpr std::string_view k_busy_body =
+        R"({"type":"error","error":{"type":"overloaded_error","code":"too_many_connections",)"
+        R"("message":"megarouter has too many open connections; retry shortly"}})";
+    static const std::string k_busy = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                                      "Retry-After: 1\r\nConnection: close\r\nContent-Length: " +
+                                      std::to_string(k_busy_body.size()) + "\r\n\r\n" + std::string(k_busy_body);
+    char drain[4096];
+    for (int i = 0; i < 16 && ::recv(fd, drain, sizeof drain, MSG_DONTWAIT) > 0; ++i) {
+    }
+    [[maybe_unused]] auto sent = ::send(fd, k_busy.data(), k_busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::shutdown(fd, SHUT_WR);
     ::close(fd);
 }
 

@@ -22,6 +22,12 @@ bool iequals(std::string_view a, std::string_view b) {
     return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
+// A request-target byte: visible ASCII or obs-text; never a control, space or DEL.
+bool is_target_char(char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u > 0x20 && u != 0x7F;
+}
+
 bool parse_request_line(std::string_view line, httplib::Request& request) {
     auto first = line.find(' ');
     auto last = line.rfind(' ');
@@ -29,9 +35,11 @@ bool parse_request_line(std::string_view line, httplib::Request& request) {
     std::string_view method = line.substr(0, first);
     std::string_view target = line.substr(first + 1, last - first - 1);
     std::string_view version = line.substr(last + 1);
-    if (method.empty() || target.empty() || target.find(' ') != std::string_view::npos) return false;
+    if (method.empty() || target.empty()) return false;
     for (char c : method)
         if (!is_token_char(c)) return false;
+    for (char c : target)
+        if (!is_target_char(c)) return false;
     if (version != "HTTP/1.1" && version != "HTTP/1.0") return false;
     request.method = std::string(method);
     request.target = std::string(target);
@@ -43,12 +51,33 @@ bool parse_request_line(std::string_view line, httplib::Request& request) {
     return true;
 }
 
+// Whether the request line begun in `line` (complete or not) already has a
+// target longer than k_max_target_bytes.
+bool target_too_long(std::string_view line) {
+    auto first = line.find(' ');
+    if (first == std::string_view::npos) return line.size() > k_max_target_bytes; // a "method" that long is no request either
+    auto end = line.find(' ', first + 1);
+    std::size_t length = (end == std::string_view::npos ? line.size() : end) - (first + 1);
+    return length > k_max_target_bytes;
+}
+
+// The framing rules of RFC 9112 sections 3.2, 6.1 and 6.3 that a parsed head
+// must keep; see parse_request_head.
+bool framing_is_sound(const httplib::Request& request) {
+    bool http10 = request.version == "HTTP/1.0";
+    std::size_t hosts = request.headers.count("Host");
+    if (hosts > 1 || (!http10 && hosts == 0)) return false;
+    return body_framing(request).kind != BodyFraming::Kind::bad;
+}
+
 } // namespace
 
 HeadParse parse_request_head(std::string_view bytes, std::size_t max_head_bytes, httplib::Request& request) {
     // Tolerate empty lines before the request line (RFC 9112 section 2.2).
     std::size_t start = 0;
     while (start + 1 < bytes.size() && bytes[start] == '\r' && bytes[start + 1] == '\n') start += 2;
+    std::string_view line = bytes.substr(start, bytes.find("\r\n", start) - start);
+    if (target_too_long(line)) return {HeadStatus::uri_too_long, 0};
     auto end = bytes.find("\r\n\r\n", start);
     // Leading blank lines count against the limit too: the reader keeps
     // reading while this says partial.
@@ -65,19 +94,23 @@ HeadParse parse_request_head(std::string_view bytes, std::size_t max_head_bytes,
     bool ok = for_each_header_field(fields, [&](std::string_view name, std::string_view value) {
         request.headers.emplace(std::string(name), std::string(value));
     });
-    if (!ok) return {HeadStatus::bad, 0};
+    if (!ok || !framing_is_sound(request)) return {HeadStatus::bad, 0};
     return {HeadStatus::complete, head_bytes};
 }
 
 BodyFraming body_framing(const httplib::Request& request) {
-    auto te = request.headers.find("Transfer-Encoding");
-    if (te != request.headers.end()) {
-        if (!iequals(trim(te->second), "chunked")) return {BodyFraming::Kind::bad, 0};
+    std::size_t codings = request.headers.count("Transfer-Encoding");
+    std::size_t lengths = request.headers.count("Content-Length");
+    if (codings > 0) {
+        // One coding, `chunked`, on one line, on HTTP/1.1, with no length
+        // beside it: any other mix is read differently by some server behind
+        // us, and a request smuggled between the two readings.
+        if (codings > 1 || lengths > 0 || request.version == "HTTP/1.0") return {BodyFraming::Kind::bad, 0};
+        if (!iequals(trim(request.headers.find("Transfer-Encoding")->second), "chunked")) return {BodyFraming::Kind::bad, 0};
         return {BodyFraming::Kind::chunked, 0};
     }
-    auto count = request.headers.count("Content-Length");
-    if (count == 0) return {BodyFraming::Kind::none, 0};
-    if (count > 1) return {BodyFraming::Kind::bad, 0};
+    if (lengths == 0) return {BodyFraming::Kind::none, 0};
+    if (lengths > 1) return {BodyFraming::Kind::bad, 0}; // even when equal
     std::string_view value = trim(request.headers.find("Content-Length")->second);
     std::uint64_t length = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
@@ -115,6 +148,7 @@ const char* reason_phrase(int status) {
     case 408: return "Request Timeout";
     case 409: return "Conflict";
     case 413: return "Payload Too Large";
+    case 414: return "URI Too Long";
     case 422: return "Unprocessable Entity";
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";

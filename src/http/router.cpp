@@ -1,23 +1,108 @@
 #include "megarouter/http/router.hpp"
 
+#include <memory>
+#include <stdexcept>
+
 namespace megarouter::http {
 
-void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
-    std::size_t index = m_routes.size();
-    m_routes.push_back(Route{method, pattern, std::move(handler), m_blocking});
-    if (pattern.find('(') == std::string::npos) m_exact[pattern].emplace_back(method, index);
-    else m_patterns.emplace_back(std::regex(pattern), index);
+std::string_view Request::param(std::string_view name) const {
+    for (std::size_t i = 0; i < m_capture_count; ++i)
+        if (m_captures[i].name == name) return capture(i);
+    return {};
 }
 
-const Route* Router::find(httplib::Request& request) const {
+std::string_view Request::capture(std::size_t index) const {
+    if (index >= m_capture_count) return {};
+    const Capture& c = m_captures[index];
+    if (c.offset > path.size()) return {};
+    return std::string_view(path).substr(c.offset, c.length);
+}
+
+void Request::add_capture(std::string_view name, std::size_t offset, std::size_t length) {
+    if (m_capture_count < k_max_captures) m_captures[m_capture_count++] = Capture{name, offset, length};
+}
+
+namespace {
+
+[[noreturn]] void bad_pattern(const std::string& pattern, const char* why) {
+    throw std::invalid_argument("route pattern '" + pattern + "': " + why);
+}
+
+} // namespace
+
+void Router::add(const std::string& method, const std::string& pattern, Handler handler) {
+    if (pattern.empty() || pattern.front() != '/') bad_pattern(pattern, "must start with '/'");
+    if (pattern.find_first_of("()[]\\^$+?{}|") != std::string::npos)
+        bad_pattern(pattern, "regular expressions are not supported; use :name or *name segments");
+    std::size_t index = m_routes.size();
+    Pattern compiled{{}, index};
+    bool captures = false;
+    std::string_view rest = std::string_view(pattern).substr(1);
+    for (;;) {
+        auto slash = rest.find('/');
+        std::string_view text = rest.substr(0, slash);
+        Segment segment{Segment::Kind::literal, std::string(text)};
+        if (!text.empty() && (text.front() == ':' || text.front() == '*')) {
+            if (text.size() == 1) bad_pattern(pattern, "a capture needs a name");
+            segment.kind = text.front() == ':' ? Segment::Kind::one : Segment::Kind::rest;
+            segment.text.erase(0, 1);
+            if (segment.kind == Segment::Kind::rest && slash != std::string_view::npos)
+                bad_pattern(pattern, "*name must be the last segment");
+            captures = true;
+        }
+        compiled.segments.push_back(std::move(segment));
+        if (slash == std::string_view::npos) break;
+        rest.remove_prefix(slash + 1);
+    }
+    std::size_t count = 0;
+    for (const Segment& segment : compiled.segments) count += segment.kind != Segment::Kind::literal;
+    if (count > k_max_captures) bad_pattern(pattern, "too many captures");
+    m_routes.push_back(Route{method, pattern, std::move(handler), m_blocking, m_admit});
+    if (captures) m_patterns.push_back(std::move(compiled));
+    else m_exact[pattern].emplace_back(method, index);
+}
+
+// One pass over the path: each pattern segment takes the path up to the next
+// '/', and a rest capture takes everything left.
+bool Router::match(const Pattern& pattern, Request& request) {
+    std::string_view path = request.path;
+    if (path.empty() || path.front() != '/') return false;
+    request.clear_captures();
+    std::size_t pos = 1;
+    const std::size_t last = pattern.segments.size() - 1;
+    for (std::size_t i = 0; i <= last; ++i) {
+        const Segment& segment = pattern.segments[i];
+        if (segment.kind == Segment::Kind::rest) {
+            if (pos >= path.size()) return false;
+            request.add_capture(segment.text, pos, path.size() - pos);
+            return true;
+        }
+        std::size_t end = path.find('/', pos);
+        std::size_t stop = end == std::string_view::npos ? path.size() : end;
+        std::string_view text = path.substr(pos, stop - pos);
+        if (segment.kind == Segment::Kind::literal) {
+            if (text != segment.text) return false;
+        } else {
+            if (text.empty()) return false;
+            request.add_capture(segment.text, pos, text.size());
+        }
+        if (i == last) return end == std::string_view::npos;
+        if (end == std::string_view::npos) return false;
+        pos = end + 1;
+    }
+    return false;
+}
+
+const Route* Router::find(Request& request) const {
     std::string_view method = request.method == "HEAD" ? std::string_view("GET") : std::string_view(request.method);
     if (auto it = m_exact.find(request.path); it != m_exact.end())
         for (const auto& [route_method, index] : it->second)
             if (route_method == method) return &m_routes[index];
-    for (const auto& [regex, index] : m_patterns) {
-        if (m_routes[index].method != method) continue;
-        if (std::regex_match(request.path, request.matches, regex)) return &m_routes[index];
+    for (const Pattern& pattern : m_patterns) {
+        if (m_routes[pattern.route].method != method) continue;
+        if (match(pattern, request)) return &m_routes[pattern.route];
     }
+    request.clear_captures();
     return nullptr;
 }
 
@@ -26,13 +111,15 @@ void Router::wrap_handlers(const std::function<Handler(Handler)>& wrap) {
 }
 
 void Router::install(httplib::Server& server) const {
-    for (const Route& route : m_routes) {
-        if (route.method == "GET") server.Get(route.pattern, route.handler);
-        else if (route.method == "POST") server.Post(route.pattern, route.handler);
-        else if (route.method == "PUT") server.Put(route.pattern, route.handler);
-        else if (route.method == "PATCH") server.Patch(route.pattern, route.handler);
-        else if (route.method == "DELETE") server.Delete(route.pattern, route.handler);
-    }
+    auto router = std::make_shared<Router>(*this);
+    server.set_pre_routing_handler([router](const httplib::Request& request, httplib::Response& response) {
+        Request routed;
+        static_cast<httplib::Request&>(routed) = request;
+        const Route* route = router->find(routed);
+        if (!route) return httplib::Server::HandlerResponse::Unhandled;
+        if (!route->admit || route->admit(routed, response)) route->handler(routed, response);
+        return httplib::Server::HandlerResponse::Handled;
+    });
 }
 
 } // namespace megarouter::http

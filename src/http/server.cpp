@@ -3,6 +3,9 @@
 // fiber per connection.
 #include "megarouter/http/server.hpp"
 
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -11,10 +14,12 @@
 #include <netinet/tcp.h>
 #include <sched.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "http/server_impl.hpp"
+#include "megarouter/core/clock.hpp"
 
 namespace megarouter::http {
 
@@ -28,6 +33,27 @@ int usable_cpus() {
     if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
     return std::max(1u, std::thread::hardware_concurrency());
 }
+
+constexpr int k_first_pause_ms = 100;
+constexpr int k_longest_pause_ms = 1000;
+constexpr std::size_t k_reserved_fds = 64; // files, the database, the loops, curl
+
+// Raises the soft descriptor limit to the hard one, and returns the
+// connection cap it allows (see Limits::max_connections).
+std::size_t size_connections_from_fd_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 1024;
+    if (limit.rlim_cur < limit.rlim_max) {
+        rlimit raised = limit;
+        raised.rlim_cur = limit.rlim_max == RLIM_INFINITY ? std::max<rlim_t>(limit.rlim_cur, 1 << 20) : limit.rlim_max;
+        if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+    }
+    if (limit.rlim_cur == RLIM_INFINITY) return 1 << 19;
+    std::size_t soft = static_cast<std::size_t>(limit.rlim_cur);
+    return std::max<std::size_t>(16, soft > k_reserved_fds ? (soft - k_reserved_fds) / 2 : 0);
+}
+
+bool out_of_descriptors(int error) { return error == EMFILE || error == ENFILE || error == ENOBUFS || error == ENOMEM; }
 } // namespace
 
 Server::Server(Router router, std::function<Limits()> limits, ErrorBody error_body) : m_impl(std::make_unique<Impl>()) {
@@ -73,15 +99,56 @@ Result<int> Server::bind(const std::string& host, int port) {
 }
 
 void Server::Impl::accept_ready(LoopState& state) {
+    if (state.accept_paused) return;
+    Limits current = limits();
+    std::size_t cap = current.max_connections > 0 ? current.max_connections : fd_sized_connections;
     for (int i = 0; i < k_accepts_per_wake && !stopping.load(std::memory_order_relaxed); ++i) {
         int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (fd < 0) return; // EAGAIN: another loop took it, or the queue is empty
-        if (!state.loop->spawn([this, &state, fd] { serve_connection(*this, state, fd); })) ::close(fd);
+        if (fd < 0) {
+            // The connection stays in the backlog; watching a listener we
+            // cannot accept from would wake this loop at once, forever.
+            if (out_of_descriptors(errno)) pause_accepting(state);
+            return; // EAGAIN: another loop took it, or the queue is empty
+        }
+        state.accept_pause_ms = 0;
+        if (open_connections.fetch_add(1, std::memory_order_relaxed) >= cap) {
+            open_connections.fetch_sub(1, std::memory_order_relaxed);
+            refuse_connection(fd);
+            continue;
+        }
+        if (!state.loop->spawn([this, &state, fd] { serve_connection(*this, state, fd); })) {
+            open_connections.fetch_sub(1, std::memory_order_relaxed);
+            refuse_connection(fd);
+        }
     }
+}
+
+void Server::Impl::watch_listener(LoopState& state) {
+    state.accept = std::make_unique<io::Interest>(listen_fd, EPOLLIN | EPOLLEXCLUSIVE,
+                                                  [this, &state](std::uint32_t) { accept_ready(state); });
+}
+
+// Called from the listener's own callback, so the Interest is dropped in a
+// fiber (on the next turn, before the loop waits again), not here.
+void Server::Impl::pause_accepting(LoopState& state) {
+    int pause_ms = std::clamp(state.accept_pause_ms * 2, k_first_pause_ms, k_longest_pause_ms);
+    if (state.accept_pause_ms == 0)
+        std::fprintf(stderr, "megarouter: out of file descriptors accepting connections (%s); pausing accept\n",
+                     std::strerror(errno));
+    state.accept_pause_ms = pause_ms;
+    state.accept_paused = true;
+    bool started = state.loop->spawn([this, &state, pause_ms] {
+        state.accept.reset();
+        if (!stopping.load()) state.resume->wait(core::monotonic_us() + std::int64_t{pause_ms} * 1000);
+        state.accept_paused = false;
+        if (!stopping.load()) watch_listener(state);
+    });
+    if (!started) state.accept_paused = false; // no stack: try again at the next wake
 }
 
 void Server::Impl::stop_loop(LoopState& state) {
     state.accept.reset();
+    state.resume->notify_all();
     interrupt_reading(state);
 }
 
@@ -90,8 +157,8 @@ void Server::Impl::serve_loop() {
     if (!loop) return;
     LoopState state;
     state.loop = loop->get();
-    state.accept = std::make_unique<io::Interest>(listen_fd, EPOLLIN | EPOLLEXCLUSIVE,
-                                                  [this, &state](std::uint32_t) { accept_ready(state); });
+    state.resume = std::make_unique<io::Event>();
+    watch_listener(state);
     {
         std::lock_guard lock(loops_mutex);
         loops.push_back(&state);
@@ -107,10 +174,14 @@ void Server::Impl::serve_loop() {
 
 void Server::run(int threads) {
     int count = threads > 0 ? threads : usable_cpus();
+    m_impl->fd_sized_connections = size_connections_from_fd_limit();
+    Limits limits = m_impl->limits();
+    m_impl->workers = std::make_unique<io::WorkerPool>(limits.blocking_workers, limits.blocking_queue);
     std::vector<std::thread> helpers;
     for (int i = 1; i < count; ++i) helpers.emplace_back([this] { m_impl->serve_loop(); });
     m_impl->serve_loop();
     for (auto& helper : helpers) helper.join();
+    m_impl->workers.reset(); // every fiber has ended: no call is waiting for a worker
 }
 
 void Server::stop() {

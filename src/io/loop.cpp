@@ -3,6 +3,8 @@
 // their own (mmap'd with a guard page, a few kept for reuse).
 #include "megarouter/io/loop.hpp"
 
+#include <cstdio>
+#include <exception>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -18,6 +20,7 @@
 #include "io/fiber_switch.hpp"
 #include "io/loop_impl.hpp"
 #include "megarouter/core/clock.hpp"
+#include "megarouter/io/worker_pool.hpp"
 
 namespace megarouter::io {
 
@@ -71,10 +74,14 @@ void Loop::Impl::trampoline() {
     Loop::Impl& impl = t_loop->impl();
     Fiber* self = impl.running;
     fiber_entered(impl.main_switch);
+    // The code a fiber runs reports errors as values; an exception that gets
+    // here is a bug, so it is said, not swallowed (the loop itself goes on).
     try {
         self->body();
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "megarouter: a fiber ended with an exception: %s\n", e.what());
     } catch (...) {
-        // A fiber's failure stays in the fiber: the code it runs reports errors as values.
+        std::fprintf(stderr, "megarouter: a fiber ended with an exception that is not a std::exception\n");
     }
     self->body = nullptr;
     self->done = true;
@@ -354,22 +361,10 @@ void sleep_until(std::int64_t deadline_us) {
     if (left > 0) std::this_thread::sleep_for(std::chrono::microseconds(left));
 }
 
-void run_blocking(const std::function<void()>& work) {
-    if (!in_fiber()) {
-        work();
-        return;
-    }
-    Loop* loop = t_loop;
-    Loop::Impl& impl = loop->impl();
-    Fiber* self = impl.running;
-    std::uint64_t generation = self->generation + 1;
-    std::thread([&work, loop, self, generation] {
-        work();
-        loop->post([loop, self, generation] { loop->impl().wake(self, generation, false); });
-    }).detach();
-    // Only the helper's post wakes this park (no deadline): `work` stays valid until then.
-    while (impl.park(0) == Ready::timeout) {
-    }
+bool run_blocking(const std::function<void()>& work) {
+    // Never destroyed: its workers may still be waiting when the process exits.
+    static WorkerPool* pool = new WorkerPool(4, 256);
+    return pool->run(work);
 }
 
 } // namespace megarouter::io

@@ -4,6 +4,8 @@
 
 #include <httplib.h>
 
+#include "megarouter/http/request.hpp"
+
 #include "proxy/exchange.hpp"
 #include "proxy/state.hpp"
 
@@ -16,7 +18,7 @@ void handle_chat(Shared& shared, ApiKind api, const httplib::Request& request, h
 // GET /v1/models (OpenAI list, or Anthropic's with an anthropic-version header)
 // and GET /v1/models/{id}.
 void handle_models(Shared& shared, const httplib::Request& request, httplib::Response& response);
-void handle_model(Shared& shared, const httplib::Request& request, httplib::Response& response);
+void handle_model(Shared& shared, const http::Request& request, httplib::Response& response);
 
 // POST /v1/messages/count_tokens: an estimate (routing's token estimator).
 void handle_count_tokens(Shared& shared, const httplib::Request& request, httplib::Response& response);

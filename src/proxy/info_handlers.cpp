@@ -100,9 +100,9 @@ void handle_models(Shared& shared, const httplib::Request& request, httplib::Res
     send_json(response, {{"object", "list"}, {"data", data}});
 }
 
-void handle_model(Shared& shared, const httplib::Request& request, httplib::Response& response) {
+void handle_model(Shared& shared, const http::Request& request, httplib::Response& response) {
     auto snapshot = shared.snapshot();
-    std::string id = request.matches.size() > 1 ? request.matches[1].str() : "";
+    std::string id(request.param("id"));
     bool anthropic = request.has_header("anthropic-version");
     auto format = anthropic ? providers::WireFormat::anthropic : providers::WireFormat::openai;
     if (auto named = providers::check_model_name(id); !named) return write_error(response, format, named.error(), "");

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include "megarouter/core/clock.hpp"
+#include "megarouter/http/request_head.hpp"
 #include "megarouter/http/server.hpp"
 #include "proxy/browser_guard.hpp"
 #include "proxy/handlers.hpp"
@@ -60,6 +61,18 @@ void write_server_error(const httplib::Request& request, httplib::Response& resp
         break;
     case 400:
         write_error(response, format, make_error(ErrorCode::invalid_argument, "malformed HTTP request"), "");
+        break;
+    case 408:
+        write_error(response, format, make_error(ErrorCode::invalid_argument, "the request did not arrive in time"), "");
+        break;
+    case 414:
+        write_error(response, format,
+                    make_error(ErrorCode::invalid_argument, "the request target is longer than " +
+                                                                std::to_string(http::k_max_target_bytes) + " bytes"),
+                    "");
+        break;
+    case 503:
+        write_error(response, format, make_error(ErrorCode::overloaded, "megarouter is busy; retry shortly", true), "");
         break;
     default:
         write_error(response, format, make_error(ErrorCode::internal, "internal error"), "");
@@ -133,6 +146,11 @@ http::Limits ProxyServer::Impl::limits() const {
     http::Limits limits;
     limits.max_head_bytes = static_cast<std::size_t>(server.max_header_bytes);
     limits.max_body_bytes = static_cast<std::size_t>(std::min(server.max_body_bytes, started_max_body));
+    limits.head_timeout_ms = server.head_timeout_s * 1000;
+    limits.min_body_rate = static_cast<std::size_t>(server.min_body_rate);
+    limits.max_connections = static_cast<std::size_t>(server.max_connections);
+    limits.blocking_workers = static_cast<std::size_t>(server.blocking_workers);
+    limits.blocking_queue = 16 * limits.blocking_workers;
     return limits;
 }
 
@@ -158,9 +176,8 @@ bool ProxyServer::Impl::authorized(const httplib::Request& request, httplib::Res
 
 http::Router ProxyServer::Impl::routes() {
     http::Router server;
-    using Handler = void (*)(Shared&, const httplib::Request&, httplib::Response&);
-    auto guarded = [this](Handler handler) {
-        return [this, handler](const httplib::Request& request, httplib::Response& response) {
+    auto guarded = [this](auto handler) {
+        return [this, handler](const http::Request& request, httplib::Response& response) {
             if (authorized(request, response)) handler(shared, request, response);
         };
     };
@@ -178,7 +195,7 @@ http::Router ProxyServer::Impl::routes() {
             handle_embeddings(shared, request, response);
         });
         server.Get(prefix + "/models", guarded(handle_models));
-        server.Get(prefix + R"(/models/(.+))", guarded(handle_model));
+        server.Get(prefix + "/models/*id", guarded(handle_model)); // model ids may hold a slash
     }
     server.Post("/v1/messages", chat(ApiKind::messages));
     server.Post("/v1/messages/count_tokens", guarded(handle_count_tokens));
@@ -199,7 +216,7 @@ http::Router ProxyServer::Impl::routes() {
     shared.governance->mount_admin(server); // /admin/... (governance only)
     // Host, Origin and Content-Type checks before every route, with the settings of the moment.
     server.wrap_handlers([this](http::Handler handler) -> http::Handler {
-        return [this, handler = std::move(handler)](const httplib::Request& request, httplib::Response& response) {
+        return [this, handler = std::move(handler)](const http::Request& request, httplib::Response& response) {
             if (admit_request(shared.snapshot()->config.server, exposure, request, response)) handler(request, response);
         };
     });

@@ -101,8 +101,8 @@ void mount_routes(http::Router& server, ApiContext context_value) {
     });
     server.Get("/ui", [](const httplib::Request&, httplib::Response& response) { response.set_redirect("/ui/"); });
     server.Get("/ui/", [](const httplib::Request&, httplib::Response& response) { serve_ui_file("index.html", response); });
-    server.Get(R"(/ui/([a-z_]+\.(?:js|css|html)))", [](const httplib::Request& request, httplib::Response& response) {
-        serve_ui_file(request.matches[1].str(), response);
+    server.Get("/ui/:file", [](const http::Request& request, httplib::Response& response) {
+        serve_ui_file(request.param("file"), response);
     });
 }
 

@@ -371,8 +371,8 @@ struct Routes {
             for (const auto& [name, value] : request.params) text += "|" + name + "=" + value;
             response.set_content(text, "text/plain");
         });
-        router.Get(R"(/items/(\d+))", [](const httplib::Request& request, httplib::Response& response) {
-            response.set_content("item " + request.matches[1].str(), "text/plain");
+        router.Get("/items/:id", [](const http::Request& request, httplib::Response& response) {
+            response.set_content("item " + std::string(request.param("id")), "text/plain");
         });
         router.Get("/throw", [this](const httplib::Request&, httplib::Response& response) {
             ++throw_calls;

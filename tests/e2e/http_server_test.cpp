@@ -307,7 +307,7 @@ TEST_CASE("http server: a head over max_head_bytes gets 431") {
 
     // Still over the limit when the blank line never comes.
     Raw endless(server.port());
-    REQUIRE(endless.send("GET /hello HTTP/1.1\r\nX-Big: " + std::string(6000, 'b')));
+    REQUIRE(endless.send("GET /hello HTTP/1.1\r\nHost: t\r\nX-Big: " + std::string(6000, 'b')));
     auto refused = endless.read_response();
     REQUIRE(refused);
     CHECK(refused->status == 431);
@@ -326,10 +326,20 @@ TEST_CASE("http server: malformed requests get 400 and the connection closes") {
     const char* garbage[] = {
         "THIS IS NOT HTTP\r\n\r\n",
         "GET /hello HTTP/9.9\r\n\r\n",
-        "GET /hello HTTP/1.1\r\nNo colon here\r\n\r\n",
-        "POST /echo HTTP/1.1\r\nContent-Length: abc\r\n\r\n",
-        "POST /echo HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
-        "POST /echo HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
+        "GET /hello HTTP/1.1\r\nHost: t\r\nNo colon here\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: abc\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip\r\n\r\n",
+        // Strict framing (RFC 9112): each of these is read two ways by some server behind a proxy.
+        "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked, chunked\r\n\r\n0\r\n\r\n",
+        "POST /echo HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "GET /hello HTTP/1.1\r\n\r\n",                               // no Host
+        "GET /hello HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n",          // two
+        "GET /hello HTTP/1.1\r\nHost: t\r\nX-A: a\nX-B: b\r\n\r\n",     // a bare LF
+        "GET /hello HTTP/1.1\r\nHost: t\r\nX-A: a\x01\r\n\r\n",        // a control character
+        "GET /hello HTTP/1.1\r\nHost: t\r\nX(A): a\r\n\r\n",           // not a token
     };
     for (const char* request : garbage) {
         CAPTURE(request);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -30,11 +31,14 @@ inline std::string read_text(const std::filesystem::path& file) {
 }
 
 // A child process with an explicit environment; killed on destruction.
+// `in_child` runs in the child before exec (e.g. setrlimit).
 class Child {
 public:
-    Child(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& log) {
+    Child(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& log,
+          const std::function<void()>& in_child = {}) {
         m_pid = ::fork();
         if (m_pid == 0) {
+            if (in_child) in_child();
             int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
             if (fd >= 0) {
                 ::dup2(fd, 1);

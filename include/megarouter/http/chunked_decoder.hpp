@@ -2,7 +2,9 @@
 // piece at a time (request bodies in the server, answers in the upstream
 // client): feed() takes what has arrived and hands the decoded body bytes to a
 // callback as soon as they are complete chunk data, so each byte is looked at
-// once however the body is split. Size and trailer lines are bounded.
+// once however the body is split. Size and trailer lines are bounded. It
+// takes any bytes (no allocation, no recursion), so a fuzzer can feed it raw
+// input directly.
 #pragma once
 
 #include <cstddef>

@@ -1,35 +1,55 @@
 // The routes of an HTTP server: method + path -> handler. Handlers take
-// cpp-httplib's Request and Response, so the same routes serve on
-// megarouter's own event-loop server and, in tests, on an httplib::Server.
-// A path is matched exactly, or as a regular expression when the pattern has
-// a '(' (its groups go to request.matches). Exact paths are looked up in a
-// hash map first, so the hot routes cost no regex.
+// http::Request (cpp-httplib's Request plus captures) and cpp-httplib's
+// Response, so the same routes serve on megarouter's own event-loop server
+// and, in tests, on an httplib::Server.
 //
-// Routes are added before serving; find() is then safe from any thread.
+// A pattern is a path of '/'-separated segments. A segment is literal, or
+// `:name` (any one non-empty segment), or, last only, `*name` (the non-empty
+// rest of the path, slashes included). Captures reach the handler through
+// request.param("name") / request.capture(i). A pattern without ':' or '*'
+// segments is exact and is looked up in a hash map, so the hot routes cost
+// one hash and no allocation. Patterns are matched segment by segment, in
+// time linear in the path and constant stack, whatever the path's length (no
+// regular expressions: libstdc++'s recurses once per character). Patterns
+// are tried in the order added; an exact path wins over every pattern.
+//
+// Routes are added before serving; find() is then safe from any thread. The
+// Router must outlive the requests it routes (captures name its patterns).
 #pragma once
 
 #include <functional>
-#include <regex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include <httplib.h>
 
+#include "megarouter/http/request.hpp"
+
 namespace megarouter::http {
 
-using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+using Handler = std::function<void(const Request&, httplib::Response&)>;
+
+// Runs on the event loop before a route's handler (and before a blocking
+// route takes a worker): returns true to go on, or false after filling
+// `response` (e.g. 401/403), which is then sent as it is. Must not block.
+using Admit = std::function<bool(const Request&, httplib::Response&)>;
 
 struct Route {
     std::string method;
     std::string pattern;
     Handler handler;
-    // Slow or blocking work (SQLite): the server runs it off its event loop.
+    // Slow or blocking work (SQLite): the server runs it on its worker pool.
     bool blocking = false;
+    Admit admit; // empty: every request is admitted
 };
 
 class Router {
 public:
+    // Throws std::invalid_argument for a malformed pattern (a programming
+    // error found at startup): empty, not starting with '/', an empty or
+    // misplaced capture, more than k_max_captures, or regex syntax.
     void Get(const std::string& pattern, Handler handler) { add("GET", pattern, std::move(handler)); }
     void Post(const std::string& pattern, Handler handler) { add("POST", pattern, std::move(handler)); }
     void Put(const std::string& pattern, Handler handler) { add("PUT", pattern, std::move(handler)); }
@@ -38,29 +58,44 @@ public:
 
     // Routes added while this is true are marked blocking.
     void set_blocking(bool blocking) { m_blocking = blocking; }
+    // Routes added from now on get this admission check (empty: none).
+    void set_admit(Admit admit) { m_admit = std::move(admit); }
 
     // The route for request.method and request.path (HEAD finds GET routes),
-    // filling request.matches for a pattern route; nullptr when none.
-    const Route* find(httplib::Request& request) const;
+    // recording a pattern route's captures in `request`; nullptr when none.
+    // Allocates nothing.
+    const Route* find(Request& request) const;
 
     // Replaces the handler of every route added so far with wrap(handler),
     // keeping the rest of each route (a check that runs before every route).
     // Before serving only.
     void wrap_handlers(const std::function<Handler(Handler)>& wrap);
 
-    // Registers every route on `server` (tests serving routes without a loop).
+    // Serves every route on `server` (tests serving routes without a loop):
+    // one pre-routing handler that matches with find() on a copy of the request.
     void install(httplib::Server& server) const;
 
     const std::vector<Route>& routes() const { return m_routes; }
 
 private:
+    struct Segment {
+        enum class Kind { literal, one, rest } kind;
+        std::string text; // the literal, or the capture's name
+    };
+    struct Pattern {
+        std::vector<Segment> segments;
+        std::size_t route;
+    };
+
     void add(const std::string& method, const std::string& pattern, Handler handler);
+    static bool match(const Pattern& pattern, Request& request);
 
     std::vector<Route> m_routes;
     // path -> (method, index): looked up with the request's own path string, no key built per request
     std::unordered_map<std::string, std::vector<std::pair<std::string, std::size_t>>> m_exact;
-    std::vector<std::pair<std::regex, std::size_t>> m_patterns; // in the order added
+    std::vector<Pattern> m_patterns; // in the order added
     bool m_blocking = false;
+    Admit m_admit;
 };
 
 } // namespace megarouter::http

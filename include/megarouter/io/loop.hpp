@@ -38,8 +38,11 @@ public:
     Loop& operator=(const Loop&) = delete;
 
     // Starts `body` in a new fiber; it first runs on the next turn of the loop.
-    // Exceptions escaping `body` are caught and dropped. Returns false, with
-    // `body` not run, when no stack can be mapped. Loop thread only.
+    // An exception escaping `body` is caught at the fiber's entry and logged
+    // to stderr with what it was; the loop goes on. Code that must turn a
+    // failure into an answer (a connection's 500, a stream's error) catches
+    // inside `body`. Returns false, with `body` not run, when no stack can be
+    // mapped. Loop thread only.
     bool spawn(std::function<void()> body);
 
     // Runs fibers, timers and events until `until()` is true at the end of a
@@ -145,9 +148,11 @@ private:
 // Parks the fiber (or sleeps the thread) until `deadline_us`.
 void sleep_until(std::int64_t deadline_us);
 
-// Runs `work` on a thread of its own and parks the fiber until it returns, so
-// slow or blocking work (SQLite reports, admin writes) does not stall the
-// loop. Outside a fiber it simply calls `work`.
-void run_blocking(const std::function<void()>& work);
+// Runs `work` on a small process-wide WorkerPool (worker_pool.hpp: 4
+// threads, 256 waiting calls) and parks the fiber until it returns, so a
+// blocking call (getaddrinfo) does not stall the loop. Outside a fiber it
+// simply calls `work`. Returns false, without running `work`, when the pool's
+// queue is full. Routes use the server's own pool ([server] blocking_workers).
+bool run_blocking(const std::function<void()>& work);
 
 } // namespace megarouter::io

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "megarouter/http/chunked_decoder.hpp"
 #include "megarouter/http/request_head.hpp"
@@ -97,9 +98,9 @@ TEST_CASE("request head: HTTP/1.0, no headers at all, and blank lines before the
     CHECK(p.request.params.empty());
 
     // RFC 9112 2.2: empty lines before the request line are ignored; they count as consumed.
-    auto q = parse("\r\n\r\nGET /x HTTP/1.1\r\nA: b\r\n\r\n");
+    auto q = parse("\r\n\r\nGET /x HTTP/1.1\r\nA: b\r\nHost: h\r\n\r\n");
     REQUIRE(q.parse.status == HeadStatus::complete);
-    CHECK(q.parse.head_bytes == 4 + 25);
+    CHECK(q.parse.head_bytes == 4 + 34);
     CHECK(q.request.path == "/x");
     CHECK(q.request.get_header_value("A") == "b");
 }
@@ -124,9 +125,9 @@ TEST_CASE("request head: malformed heads are bad") {
         "GET /a b HTTP/1.1\r\n\r\n",            // a space in the target
         " / HTTP/1.1\r\n\r\n",                  // no method
         "GE(T / HTTP/1.1\r\n\r\n",              // not a token
-        "GET / HTTP/1.1\r\nNoColonHere\r\n\r\n",
-        "GET / HTTP/1.1\r\n: empty-name\r\n\r\n",
-        "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nNoColonHere\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\n: empty-name\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nBad Name: x\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: a\r\n folded: continuation\r\n\r\n", // obsolete line folding
         "GET / HTTP/1.1\r\nHost : a\r\n\r\n",   // whitespace before the colon
     };
@@ -136,8 +137,107 @@ TEST_CASE("request head: malformed heads are bad") {
     }
 }
 
+namespace {
+HeadStatus status_of(const std::string& head) { return parse(head).parse.status; }
+const std::string k_ok_line = "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\n";
+} // namespace
+
+TEST_CASE("request head: control characters in header values are refused, each on its own") {
+    // A valid head for reference: tab and obs-text are field value characters.
+    CHECK(status_of(k_ok_line + "X-A: tab\there \xC3\xA9\r\n\r\n") == HeadStatus::complete);
+    SUBCASE("bare LF inside a value (a smuggled second header upstream)") {
+        CHECK(status_of(k_ok_line + "anthropic-version: 2023-06-01\nX-Evil: 1\r\n\r\n") == HeadStatus::bad);
+    }
+    SUBCASE("bare CR inside a value") { CHECK(status_of(k_ok_line + "X-A: a\rb\r\n\r\n") == HeadStatus::bad); }
+    SUBCASE("CR before CRLF") { CHECK(status_of(k_ok_line + "X-A: a\r\r\n\r\n") == HeadStatus::bad); }
+    SUBCASE("NUL") { CHECK(status_of(k_ok_line + std::string("X-A: a\0b\r\n\r\n", 12)) == HeadStatus::bad); }
+    SUBCASE("another C0 control") { CHECK(status_of(k_ok_line + "X-A: a\x01" "b\r\n\r\n") == HeadStatus::bad); }
+    SUBCASE("escape") { CHECK(status_of(k_ok_line + "X-A: \x1b[31m\r\n\r\n") == HeadStatus::bad); }
+    SUBCASE("DEL") { CHECK(status_of(k_ok_line + "X-A: a\x7f\r\n\r\n") == HeadStatus::bad); }
+    SUBCASE("a bare LF ending a line") { CHECK(status_of(k_ok_line + "X-A: a\nX-B: b\r\n\r\n") == HeadStatus::bad); }
+}
+
+TEST_CASE("request head: header names must be tokens, each refusal on its own") {
+    for (const std::string& name : std::vector<std::string>{"Bad Name", "X-A\t", "X\x01", "X\x7f", "X(y)", "X/y", "X@y", "X\"y", "X\xC3\xA9", "X[y]",
+                             std::string("X\0y", 3)}) {
+        CAPTURE(name);
+        CHECK(status_of(k_ok_line + name + ": v\r\n\r\n") == HeadStatus::bad);
+    }
+    CHECK(status_of(k_ok_line + "X-Ok_1!#$%&'*+.^`|~: v\r\n\r\n") == HeadStatus::complete);
+}
+
+TEST_CASE("request head: control characters and spaces in the request target are refused") {
+    CHECK(status_of("GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n") == HeadStatus::bad);
+    CHECK(status_of("GET /a\x7f HTTP/1.1\r\nHost: a\r\n\r\n") == HeadStatus::bad);
+    CHECK(status_of("GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n") == HeadStatus::bad);
+    CHECK(status_of(std::string("GET /a\0b HTTP/1.1\r\nHost: a\r\n\r\n", 30)) == HeadStatus::bad);
+    CHECK(status_of("GET /a\nb HTTP/1.1\r\nHost: a\r\n\r\n") == HeadStatus::bad);
+}
+
+TEST_CASE("request head: Host is required once on HTTP/1.1, at most once on HTTP/1.0") {
+    CHECK(status_of("GET / HTTP/1.1\r\n\r\n") == HeadStatus::bad);
+    CHECK(status_of("GET / HTTP/1.1\r\nHost: a\r\nHost: a\r\n\r\n") == HeadStatus::bad);
+    CHECK(status_of("GET / HTTP/1.1\r\nHost: a\r\nhost: b\r\n\r\n") == HeadStatus::bad);
+    CHECK(status_of("GET / HTTP/1.1\r\nhOsT: a\r\n\r\n") == HeadStatus::complete);
+    CHECK(status_of("GET / HTTP/1.1\r\nHost:\r\n\r\n") == HeadStatus::complete); // empty is allowed (RFC 9110 7.2)
+    CHECK(status_of("GET / HTTP/1.0\r\n\r\n") == HeadStatus::complete);
+    CHECK(status_of("GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n") == HeadStatus::bad);
+}
+
+TEST_CASE("request head: transfer codings and lengths that could be read two ways are refused") {
+    const std::string post = "POST /v1/chat/completions HTTP/1.1\r\nHost: a\r\n";
+    CHECK(status_of(post + "Transfer-Encoding: chunked\r\n\r\n") == HeadStatus::complete);
+    CHECK(status_of(post + "Transfer-Encoding: CHUNKED \r\n\r\n") == HeadStatus::complete);
+    CHECK(status_of(post + "Content-Length: 5\r\n\r\n") == HeadStatus::complete);
+    SUBCASE("Content-Length with Transfer-Encoding") {
+        CHECK(status_of(post + "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n") == HeadStatus::bad);
+        CHECK(status_of(post + "Transfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n") == HeadStatus::bad);
+    }
+    SUBCASE("Transfer-Encoding twice") {
+        CHECK(status_of(post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n") == HeadStatus::bad);
+    }
+    SUBCASE("a list of codings, repeated or not") {
+        CHECK(status_of(post + "Transfer-Encoding: chunked, chunked\r\n\r\n") == HeadStatus::bad);
+        CHECK(status_of(post + "Transfer-Encoding: gzip, chunked\r\n\r\n") == HeadStatus::bad);
+    }
+    SUBCASE("unknown codings") {
+        for (std::string coding : {"gzip", "identity", "chunked;x=1", "xchunked", "chunke", "\"chunked\"", ""}) {
+            CAPTURE(coding);
+            CHECK(status_of(post + "Transfer-Encoding: " + coding + "\r\n\r\n") == HeadStatus::bad);
+        }
+    }
+    SUBCASE("Transfer-Encoding on HTTP/1.0") {
+        CHECK(status_of("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n") == HeadStatus::bad);
+    }
+    SUBCASE("Content-Length twice, equal or not, or as a list") {
+        CHECK(status_of(post + "Content-Length: 5\r\nContent-Length: 5\r\n\r\n") == HeadStatus::bad);
+        CHECK(status_of(post + "Content-Length: 5\r\nContent-Length: 6\r\n\r\n") == HeadStatus::bad);
+        CHECK(status_of(post + "Content-Length: 5, 5\r\n\r\n") == HeadStatus::bad);
+    }
+    SUBCASE("Content-Length that is not a plain decimal") {
+        for (std::string length : {"-1", "+5", "0x10", "5 5", "", "99999999999999999999999"}) {
+            CAPTURE(length);
+            CHECK(status_of(post + "Content-Length: " + length + "\r\n\r\n") == HeadStatus::bad);
+        }
+    }
+}
+
+TEST_CASE("request head: a request target over k_max_target_bytes is uri_too_long, even before the head ends") {
+    std::string at_limit = "/" + std::string(k_max_target_bytes - 1, 'a');
+    CHECK(parse("GET " + at_limit + " HTTP/1.1\r\nHost: a\r\n\r\n").parse.status == HeadStatus::complete);
+    std::string over = at_limit + "a";
+    CHECK(parse("GET " + over + " HTTP/1.1\r\nHost: a\r\n\r\n").parse.status == HeadStatus::uri_too_long);
+    // Only part of the request line is in: as soon as the target alone is too long, say so.
+    CHECK(parse("GET " + over).parse.status == HeadStatus::uri_too_long);
+    CHECK(parse("GET " + at_limit).parse.status == HeadStatus::partial);
+    // 200,000 characters: 414, not 431, whatever max_head_bytes is.
+    CHECK(parse("GET /v1/models/" + std::string(200'000, 'a') + " HTTP/1.1\r\n\r\n").parse.status ==
+          HeadStatus::uri_too_long);
+    CHECK(parse("GET /" + std::string(200'000, 'a'), 1 << 20).parse.status == HeadStatus::uri_too_long);
+}
+
 TEST_CASE("request head: over max_head_bytes is too_large, complete or not") {
-    const std::string head = "GET / HTTP/1.1\r\nX-Pad: " + std::string(100, 'p') + "\r\n\r\n";
+    const std::string head = "GET / HTTP/1.1\r\nHost: a\r\nX-Pad: " + std::string(100, 'p') + "\r\n\r\n";
     CHECK(parse(head, head.size()).parse.status == HeadStatus::complete); // exactly at the limit
     CHECK(parse(head, head.size() - 1).parse.status == HeadStatus::too_large);
 
@@ -158,7 +258,7 @@ TEST_CASE("request head: endless blank lines before the request line cannot grow
 }
 
 TEST_CASE("request head: the path is percent-decoded, the query goes to params") {
-    auto p = parse("GET /files/a%20b/%C3%A9t%C3%A9?q=hello%20world&empty=&x=1&x=2&amp%26=%3D HTTP/1.1\r\n\r\n");
+    auto p = parse("GET /files/a%20b/%C3%A9t%C3%A9?q=hello%20world&empty=&x=1&x=2&amp%26=%3D HTTP/1.1\r\nHost: a\r\n\r\n");
     REQUIRE(p.parse.status == HeadStatus::complete);
     CHECK(p.request.path == "/files/a b/\xC3\xA9t\xC3\xA9");
     CHECK(p.request.target == "/files/a%20b/%C3%A9t%C3%A9?q=hello%20world&empty=&x=1&x=2&amp%26=%3D");
@@ -169,7 +269,7 @@ TEST_CASE("request head: the path is percent-decoded, the query goes to params")
     CHECK(p.request.get_param_value("amp&") == "=");
 
     // A path without '%' is kept as is, and '+' in a path is not a space.
-    auto q = parse("GET /v1/models/a+b HTTP/1.1\r\n\r\n");
+    auto q = parse("GET /v1/models/a+b HTTP/1.1\r\nHost: a\r\n\r\n");
     REQUIRE(q.parse.status == HeadStatus::complete);
     CHECK(q.request.path == "/v1/models/a+b");
     CHECK(q.request.params.empty());
@@ -177,6 +277,7 @@ TEST_CASE("request head: the path is percent-decoded, the query goes to params")
 
 TEST_CASE("request head: header values are trimmed, repeated headers kept") {
     auto p = parse("GET / HTTP/1.1\r\n"
+                   "Host: a\r\n"
                    "X-Spaces:    padded value  \t\r\n"
                    "X-Tight:tight\r\n"
                    "X-Empty:\r\n"
@@ -224,15 +325,15 @@ TEST_CASE("body framing: none, Content-Length, chunked, and the bad ones") {
     CHECK(framing({{"Transfer-Encoding", "gzip"}}).kind == Kind::bad);
     CHECK(framing({{"Transfer-Encoding", "identity"}}).kind == Kind::bad);
     // Transfer-Encoding wins over Content-Length (RFC 9112 6.3): never framed by the length.
-    CHECK(framing({{"Transfer-Encoding", "chunked"}, {"Content-Length", "5"}}).kind != Kind::length);
+    CHECK(framing({{"Transfer-Encoding", "chunked"}, {"Content-Length", "5"}}).kind == Kind::bad);
 }
 
 TEST_CASE("body framing: parsed heads feed body_framing") {
-    auto p = parse("POST /x HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello");
+    auto p = parse("POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\nhello");
     REQUIRE(p.parse.status == HeadStatus::complete);
-    CHECK(body_framing(p.request).kind == BodyFraming::Kind::bad);
+    CHECK(body_framing(p.request).kind == BodyFraming::Kind::length);
 
-    auto q = parse("POST /x HTTP/1.1\r\nTransfer-Encoding:  chunked \r\n\r\n");
+    auto q = parse("POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:  chunked \r\n\r\n");
     REQUIRE(q.parse.status == HeadStatus::complete);
     CHECK(body_framing(q.request).kind == BodyFraming::Kind::chunked);
 }

@@ -1,10 +1,11 @@
-// http::Router: exact paths, regex patterns filling request.matches, HEAD
-// finding GET routes, method mismatches, the blocking flag, and install()
-// onto an httplib::Server.
+// http::Router: exact paths, segment patterns with captures, HEAD finding
+// GET routes, method mismatches, the blocking flag and admission checks,
+// paths of any length, and install() onto an httplib::Server.
 #include <doctest/doctest.h>
 
 #include <atomic>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -19,8 +20,8 @@ Handler says(std::string text) {
     return [text](const httplib::Request&, httplib::Response& response) { response.set_content(text, "text/plain"); };
 }
 
-httplib::Request request_for(const std::string& method, const std::string& path) {
-    httplib::Request request;
+Request request_for(const std::string& method, const std::string& path) {
+    Request request;
     request.method = method;
     request.path = path;
     return request;
@@ -38,11 +39,11 @@ std::string answer(const Router& router, const std::string& method, const std::s
 
 } // namespace
 
-TEST_CASE("router: exact paths and regex patterns") {
+TEST_CASE("router: exact paths and segment patterns") {
     Router router;
     router.Get("/v1/models", says("list"));
-    router.Get(R"(/v1/models/([^/]+))", says("one"));
-    router.Get("/a.b", says("dotted")); // no '(': exact, the dot is a dot
+    router.Get("/v1/models/:id", says("one"));
+    router.Get("/a.b", says("dotted")); // no capture: exact, the dot is a dot
 
     CHECK(answer(router, "GET", "/v1/models") == "list");
     CHECK(answer(router, "GET", "/v1/models/gpt-4o") == "one");
@@ -52,40 +53,124 @@ TEST_CASE("router: exact paths and regex patterns") {
     // Patterns match the whole path, not a part of it.
     CHECK(answer(router, "GET", "/v1/models/gpt-4o/extra") == "<none>");
     CHECK(answer(router, "GET", "/prefix/v1/models/gpt-4o") == "<none>");
-    CHECK(answer(router, "GET", "/v1/models/") == "<none>");
+    CHECK(answer(router, "GET", "/v1/models/") == "<none>"); // a capture is never empty
+    CHECK(answer(router, "GET", "/v1/models//") == "<none>");
     // Exact paths are exact.
-    CHECK(answer(router, "GET", "/v1/models/") == "<none>");
     CHECK(answer(router, "GET", "/v1/model") == "<none>");
     CHECK(answer(router, "GET", "/V1/MODELS") == "<none>");
     CHECK(answer(router, "GET", "") == "<none>");
+    CHECK(answer(router, "GET", "v1/models/x") == "<none>");
 }
 
-TEST_CASE("router: a pattern route fills request.matches with its groups") {
+TEST_CASE("router: a pattern route records its captures by name and position") {
     Router router;
-    router.Get(R"(/api/keys/([^/]+)/usage/(\d+))", says("usage"));
+    router.Get("/api/keys/:key/usage/:year", says("usage"));
+    router.Get("/files/:bucket/*rest", says("file"));
     auto request = request_for("GET", "/api/keys/key_123/usage/2024");
     const Route* route = router.find(request);
     REQUIRE(route != nullptr);
-    CHECK(route->pattern == R"(/api/keys/([^/]+)/usage/(\d+))");
-    REQUIRE(request.matches.size() == 3);
-    CHECK(request.matches[0] == "/api/keys/key_123/usage/2024");
-    CHECK(request.matches[1] == "key_123");
-    CHECK(request.matches[2] == "2024");
+    CHECK(route->pattern == "/api/keys/:key/usage/:year");
+    REQUIRE(request.captures() == 2);
+    CHECK(request.param("key") == "key_123");
+    CHECK(request.param("year") == "2024");
+    CHECK(request.capture(0) == "key_123");
+    CHECK(request.capture(1) == "2024");
+    CHECK(request.capture(2).empty());
+    CHECK(request.param("nope").empty());
 
-    auto miss = request_for("GET", "/api/keys/key_123/usage/year");
+    // A copy keeps its captures (they are offsets into its own path).
+    Request copy = request;
+    request.path.assign(100, 'x');
+    CHECK(copy.param("key") == "key_123");
+
+    auto rest = request_for("GET", "/files/b1/a/b/c.txt");
+    REQUIRE(router.find(rest));
+    CHECK(rest.param("bucket") == "b1");
+    CHECK(rest.param("rest") == "a/b/c.txt");
+    auto empty_rest = request_for("GET", "/files/b1/");
+    CHECK(router.find(empty_rest) == nullptr);
+    CHECK(empty_rest.captures() == 0); // a failed match leaves nothing behind
+
+    auto miss = request_for("GET", "/api/keys/key_123/usage");
     CHECK(router.find(miss) == nullptr);
+}
+
+TEST_CASE("router: malformed and regex patterns are refused when added") {
+    Router router;
+    CHECK_THROWS_AS(router.Get(R"(/v1/models/(.+))", says("x")), std::invalid_argument);
+    CHECK_THROWS_AS(router.Get("no-slash", says("x")), std::invalid_argument);
+    CHECK_THROWS_AS(router.Get("/a/:", says("x")), std::invalid_argument);
+    CHECK_THROWS_AS(router.Get("/a/*rest/b", says("x")), std::invalid_argument);
+    CHECK_THROWS_AS(router.Get("/:a/:b/:c/:d/:e", says("x")), std::invalid_argument);
+    CHECK(router.routes().empty());
+}
+
+TEST_CASE("router: paths of 2,000 and 200,000 characters match or miss without trouble") {
+    Router router;
+    router.Get("/v1/models/*id", says("model"));
+    router.Get("/admin/keys/:id", says("key"));
+    router.Post("/admin/keys/:id/revoke", says("revoke"));
+    router.Get("/ui/:file", says("ui"));
+    router.Get("/exact", says("exact"));
+    for (std::size_t length : {std::size_t{2'000}, std::size_t{200'000}}) {
+        CAPTURE(length);
+        std::string long_segment(length, 'a');
+        std::string slashes;
+        for (std::size_t i = 0; i < length / 2; ++i) slashes += "a/";
+
+        auto model = request_for("GET", "/v1/models/" + long_segment);
+        REQUIRE(router.find(model));
+        CHECK(model.param("id").size() == length);
+        auto model_slashes = request_for("GET", "/v1/models/" + slashes);
+        REQUIRE(router.find(model_slashes));
+        CHECK(model_slashes.param("id").size() == slashes.size());
+        auto key = request_for("GET", "/admin/keys/" + long_segment);
+        REQUIRE(router.find(key));
+        CHECK(key.param("id") == long_segment);
+        CHECK(answer(router, "POST", "/admin/keys/" + long_segment + "/revoke") == "revoke");
+        CHECK(answer(router, "GET", "/admin/keys/" + slashes) == "<none>");
+        CHECK(answer(router, "GET", "/ui/" + long_segment) == "ui");
+        CHECK(answer(router, "GET", "/" + long_segment) == "<none>");
+        CHECK(answer(router, "GET", "/" + slashes) == "<none>");
+        CHECK(answer(router, "DELETE", "/admin/keys/" + long_segment) == "<none>");
+    }
+}
+
+TEST_CASE("router: routes added after set_admit carry the admission check") {
+    Router router;
+    router.Get("/open", says("open"));
+    router.set_admit([](const Request& request, httplib::Response& response) {
+        if (request.get_header_value("Authorization") == "Bearer yes") return true;
+        response.status = 401;
+        return false;
+    });
+    router.Get("/admin/:id", says("admin"));
+    router.set_admit({});
+    router.Get("/open-again", says("open again"));
+    const auto& routes = router.routes();
+    REQUIRE(routes.size() == 3);
+    CHECK_FALSE(routes[0].admit);
+    REQUIRE(routes[1].admit);
+    CHECK_FALSE(routes[2].admit);
+    auto request = request_for("GET", "/admin/7");
+    httplib::Response response;
+    CHECK_FALSE(routes[1].admit(request, response));
+    CHECK(response.status == 401);
+    request.headers.emplace("Authorization", "Bearer yes");
+    CHECK(routes[1].admit(request, response));
 }
 
 TEST_CASE("router: an exact path wins over a pattern, and patterns are tried in the order added") {
     Router router;
-    router.Get(R"(/v1/models/(.+))", says("pattern"));
+    router.Get("/v1/models/*id", says("pattern"));
     router.Get("/v1/models/special", says("exact")); // added after the pattern, still wins
-    router.Get(R"(/items/(\d+))", says("digits"));
-    router.Get(R"(/items/(.+))", says("anything"));
+    router.Get("/items/:id/x", says("first"));
+    router.Get("/items/:other/x", says("second"));
+    router.Get("/items/*rest", says("anything"));
 
     CHECK(answer(router, "GET", "/v1/models/special") == "exact");
     CHECK(answer(router, "GET", "/v1/models/other") == "pattern");
-    CHECK(answer(router, "GET", "/items/42") == "digits");
+    CHECK(answer(router, "GET", "/items/42/x") == "first");
     CHECK(answer(router, "GET", "/items/abc") == "anything");
 }
 
@@ -95,9 +180,9 @@ TEST_CASE("router: methods must match; HEAD finds GET routes") {
     router.Post("/thing", says("post"));
     router.Put("/thing", says("put"));
     router.Patch("/thing", says("patch"));
-    router.Delete(R"(/thing/(\d+))", says("delete"));
+    router.Delete("/thing/:n", says("delete"));
     router.Post("/post-only", says("post-only"));
-    router.Get(R"(/files/(.+))", says("file"));
+    router.Get("/files/*path", says("file"));
 
     CHECK(answer(router, "GET", "/thing") == "get");
     CHECK(answer(router, "POST", "/thing") == "post");
@@ -118,8 +203,7 @@ TEST_CASE("router: methods must match; HEAD finds GET routes") {
     REQUIRE(route != nullptr);
     CHECK(route->method == "GET");
     CHECK(head.method == "HEAD"); // find() does not rewrite the method
-    REQUIRE(head.matches.size() == 2);
-    CHECK(head.matches[1] == "a/b.txt");
+    CHECK(head.param("path") == "a/b.txt");
 }
 
 TEST_CASE("router: routes added while set_blocking(true) are blocking") {
@@ -127,7 +211,7 @@ TEST_CASE("router: routes added while set_blocking(true) are blocking") {
     router.Get("/fast", says("fast"));
     router.set_blocking(true);
     router.Get("/slow", says("slow"));
-    router.Post(R"(/slow/(\d+))", says("slow pattern"));
+    router.Post("/slow/:n", says("slow pattern"));
     router.set_blocking(false);
     router.Get("/fast-again", says("fast again"));
 
@@ -151,7 +235,7 @@ TEST_CASE("router: routes added while set_blocking(true) are blocking") {
     CHECK(routes[0].method == "GET");
     CHECK(routes[0].pattern == "/fast");
     CHECK(routes[2].method == "POST");
-    CHECK(routes[2].pattern == R"(/slow/(\d+))");
+    CHECK(routes[2].pattern == "/slow/:n");
     CHECK(std::vector<bool>{routes[0].blocking, routes[1].blocking, routes[2].blocking, routes[3].blocking} ==
           std::vector<bool>{false, true, true, false});
 }
@@ -159,7 +243,7 @@ TEST_CASE("router: routes added while set_blocking(true) are blocking") {
 TEST_CASE("router: find() from several threads at once") {
     Router router;
     for (int i = 0; i < 50; ++i) router.Get("/exact/" + std::to_string(i), says(std::to_string(i)));
-    router.Get(R"(/pattern/(\d+))", says("pattern"));
+    router.Get("/pattern/:n", says("pattern"));
     std::atomic<int> wrong{0};
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t)
@@ -169,7 +253,7 @@ TEST_CASE("router: find() from several threads at once") {
                 if (answer(router, "GET", "/exact/" + std::to_string(n)) != std::to_string(n)) ++wrong;
                 auto request = request_for("GET", "/pattern/" + std::to_string(n));
                 const Route* route = router.find(request);
-                if (!route || request.matches.size() != 2 || request.matches[1] != std::to_string(n)) ++wrong;
+                if (!route || request.param("n") != std::to_string(n)) ++wrong;
             }
         });
     for (auto& thread : threads) thread.join();
@@ -179,8 +263,8 @@ TEST_CASE("router: find() from several threads at once") {
 TEST_CASE("router: install() serves the same routes on an httplib::Server") {
     Router router;
     router.Get("/hello", says("hello"));
-    router.Get(R"(/echo/(\w+))", [](const httplib::Request& request, httplib::Response& response) {
-        response.set_content(request.matches[1].str(), "text/plain");
+    router.Get("/echo/:word", [](const Request& request, httplib::Response& response) {
+        response.set_content(std::string(request.param("word")), "text/plain");
     });
     router.Post("/thing", says("post"));
     router.Put("/thing", says("put"));

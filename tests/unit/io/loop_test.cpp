@@ -1,8 +1,8 @@
 // io::Loop, io::Watch, io::Interest, io::Event, io::sleep_until and
 // io::run_blocking against the contract in megarouter/io/loop.hpp.
 //
-// Assertions stay outside fibers: a REQUIRE throwing inside a fiber would be
-// swallowed by the loop (exceptions escaping a fiber body are dropped), so
+// Assertions stay outside fibers: a REQUIRE throwing inside a fiber would end
+// the fiber (exceptions escaping a fiber body are logged, not rethrown), so
 // fibers record what they saw and the test case checks it after run().
 // Every run is bounded in time by run_for().
 #include <doctest/doctest.h>
@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <functional>
 #include <memory>
@@ -76,6 +77,41 @@ struct SocketPair {
         ::close(fds[i]);
         fds[i] = -1;
     }
+};
+
+// Sends this process's stderr to a temporary file while it lives.
+class StderrCapture {
+public:
+    StderrCapture() {
+        std::fflush(stderr);
+        m_saved = ::dup(2);
+        m_file = std::tmpfile();
+        ::dup2(::fileno(m_file), 2);
+    }
+    ~StderrCapture() {
+        restore();
+        std::fclose(m_file);
+    }
+    // Everything written so far; stderr goes back to where it was.
+    std::string text() {
+        restore();
+        std::string out;
+        std::rewind(m_file);
+        char chunk[4096];
+        for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, m_file)) > 0;) out.append(chunk, n);
+        return out;
+    }
+
+private:
+    void restore() {
+        if (m_saved < 0) return;
+        std::fflush(stderr);
+        ::dup2(m_saved, 2);
+        ::close(m_saved);
+        m_saved = -1;
+    }
+    int m_saved = -1;
+    std::FILE* m_file = nullptr;
 };
 
 } // namespace
@@ -612,8 +648,9 @@ TEST_CASE("io loop: run_blocking runs work on another thread while the other fib
     }
 }
 
-TEST_CASE("io loop: an exception escaping a fiber is dropped and the loop goes on") {
+TEST_CASE("io loop: an exception escaping a fiber is logged with what it was, and the loop goes on") {
     auto loop = make_loop();
+    StderrCapture captured;
     struct Guard {
         bool* flag;
         ~Guard() { *flag = true; }
@@ -650,6 +687,10 @@ TEST_CASE("io loop: an exception escaping a fiber is dropped and the loop goes o
     CHECK(caught == "caught inside");
     CHECK(survivor_done);
     CHECK(loop->fibers() == 0);
+    std::string logged = captured.text();
+    CHECK(logged.find("a fiber ended with an exception: first") != std::string::npos);
+    CHECK(logged.find("a fiber ended with an exception that is not a std::exception") != std::string::npos);
+    CHECK(logged.find("caught inside") == std::string::npos);
 
     // The loop still serves new fibers (on reused stacks).
     int again = 0;
