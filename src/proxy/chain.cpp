@@ -94,12 +94,14 @@ Result<void> decode_request(Exchange& exchange, const httplib::Request& request)
     exchange.max_tokens_asked = exchange.chat.max_tokens;
     // Refused here already, before anything is reserved; the upstream client
     // checks every header again where it writes the request.
-    for (const char* name : {"anthropic-version", "anthropic-beta"}) {
-        if (!request.has_header(name)) continue;
-        std::string value = request.get_header_value(name);
-        if (!upstream::is_field_value(value))
-            return fail(ErrorCode::invalid_argument, std::string("the ") + name + " header contains a control character");
-        exchange.forward_headers.emplace_back(name, std::move(value));
+    // The stored value is read whole: get_header_value() would stop at a NUL.
+    static const std::string k_forwarded[] = {"anthropic-version", "anthropic-beta"};
+    for (const std::string& name : k_forwarded) {
+        auto it = request.headers.find(name);
+        if (it == request.headers.end()) continue;
+        if (!upstream::is_field_value(it->second))
+            return fail(ErrorCode::invalid_argument, "the " + name + " header contains a control character");
+        exchange.forward_headers.emplace_back(name, it->second);
     }
     return {};
 }

@@ -220,7 +220,7 @@ std::string message_of(const httplib::Result& r) {
 } // namespace
 
 TEST_CASE("security front e2e: values that would smuggle headers never reach a plain-http upstream, on both paths") {
-    for (const char* path : {"native", "curl"}) {
+    for (const std::string path : {"native", "curl"}) {
         CAPTURE(path);
         RecordingUpstream upstream;
         GovFixture fx;
@@ -231,7 +231,7 @@ TEST_CASE("security front e2e: values that would smuggle headers never reach a p
             << "[providers.anthropic]\nbase_url = \"" << upstream.base_url() << "\"\napi_key = \"mock-anthropic\"\n\n"
             << "[providers.openai]\nbase_url = \"" << upstream.base_url() << "/v1\"\n"
             << "api_key = \"sk-test\\nX-Injected: yes\"\n";
-        fx.start(std::string(path) == "curl" ? std::vector<std::string>{"MEGAROUTER_UPSTREAM=curl"}
+        fx.start(path == "curl" ? std::vector<std::string>{"MEGAROUTER_UPSTREAM=curl"}
                                              : std::vector<std::string>{});
 
         // The recorder works: a clean request arrives once, its beta header intact.
