@@ -3,7 +3,9 @@
 // work over with run() and parks until a worker has done it; the other
 // fibers of its loop go on meanwhile. The bounds are the point: a flood of
 // slow requests queues up to the limit and is then refused, instead of
-// starting one OS thread per request.
+// starting one OS thread per request. Threads start when work needs them
+// (up to the limit) and end after 5 s without work, so an idle gateway holds
+// none.
 //
 // Thread-safety: run() from any fiber or thread. Destroy the pool only when
 // no run() is in progress (the destructor finishes queued work, then joins).
@@ -14,15 +16,13 @@
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <thread>
-#include <vector>
 
 namespace megarouter::io {
 
 class WorkerPool {
 public:
-    // `threads` workers (at least one); at most `queue_limit` calls wait for
-    // a free worker.
+    // At most `threads` workers (at least one); at most `queue_limit` calls
+    // wait for a free worker.
     WorkerPool(std::size_t threads, std::size_t queue_limit);
     ~WorkerPool();
     WorkerPool(const WorkerPool&) = delete;
@@ -34,7 +34,7 @@ public:
     // thread. An exception escaping `work` is logged to stderr and dropped.
     bool run(const std::function<void()>& work);
 
-    std::size_t threads() const { return m_threads.size(); }
+    std::size_t threads() const { return m_max_threads; }
 
     struct Job;
 
@@ -42,11 +42,14 @@ private:
     void work_loop();
 
     std::mutex m_mutex;
-    std::condition_variable m_wake;
+    std::condition_variable m_wake;  // work queued, or stopping
+    std::condition_variable m_gone;  // a worker ended
     std::deque<Job*> m_queue;
+    std::size_t m_max_threads;
     std::size_t m_queue_limit;
+    std::size_t m_live = 0;  // worker threads running
+    std::size_t m_idle = 0;  // of which waiting for work
     bool m_stopping = false;
-    std::vector<std::thread> m_threads;
 };
 
 } // namespace megarouter::io
