@@ -169,7 +169,7 @@ TEST_CASE("security json: POST /admin/keys with a deep policy answers 400 naming
     std::string body = R"({"owner":"acme/eng/web/alice","policy":{"allowed_models":)" + deep(10'000) + "}}";
     for (std::string key : {secret, std::string("mk-test-master")}) {
         auto r = client.Post("/admin/keys", {{"Authorization", "Bearer " + key}}, body, "application/json");
-        REQUIRE_MESSAGE(r, "no answer: " << read_text(fx.home / "serve.log"));
+        REQUIRE_MESSAGE(r, "no answer: " << proxy_e2e::read_text(fx.home / "serve.log"));
         CHECK(r->status == 400);
         CHECK(r->body.find("JSON nesting deeper than 64 levels (max_json_depth)") != std::string::npos);
     }
