@@ -6,6 +6,8 @@
 // answered 400 naming the limit, and the process goes on serving.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -16,6 +18,7 @@
 
 using nlohmann::json;
 using proxy_e2e::ProxyFixture;
+using proxy_e2e::read_text;
 using namespace std::chrono_literals;
 
 namespace {
@@ -263,7 +266,7 @@ TEST_CASE("security json: a 300,000-character model name answers 400 at once on 
             REQUIRE(same_size);
         }
         double extra_ms = static_cast<double>(long_name_ns - short_name_ns) / 10 / 1e6;
-        MESSAGE(path << ": 300,000-character model " << long_name_ns / 10 / 1e6 << " ms of CPU, the same body with a short "
+        MESSAGE(std::string(path) << ": 300,000-character model " << long_name_ns / 10 / 1e6 << " ms of CPU, the same body with a short "
                      << "unknown model " << short_name_ns / 10 / 1e6 << " ms: the long name costs " << extra_ms << " ms");
         CHECK(extra_ms < 1.0);
     }

@@ -68,11 +68,12 @@ TEST_CASE("providers: JSON nested deep inside strings is not rebuilt when transl
 }
 
 TEST_CASE("providers: pick_member holds the member to the JSON limits and skips a byte order mark") {
-    std::string at_limit = R"({"usage":)" + deep(63) + "}";
+    // The member's own depth counts (it is all that is built).
+    std::string at_limit = R"({"usage":)" + deep(64) + "}";
     auto fine = pick_member(at_limit, "usage");
     REQUIRE(fine);
     CHECK(fine->is_array());
-    CHECK_FALSE(pick_member(R"({"usage":)" + deep(64) + "}", "usage"));
+    CHECK_FALSE(pick_member(R"({"usage":)" + deep(65) + "}", "usage"));
     CHECK_FALSE(pick_member(R"({"usage":)" + deep(10'000) + "}", "usage"));
     // Deep elsewhere: the rest is checked, never built.
     CHECK(pick_member(R"({"other":)" + deep(10'000) + R"(,"usage":{"a":1}})", "usage") == json{{"a", 1}});
