@@ -106,8 +106,8 @@ const Route* Router::find(Request& request) const {
     return nullptr;
 }
 
-void Router::wrap_handlers(const std::function<Handler(Handler)>& wrap) {
-    for (Route& route : m_routes) route.handler = wrap(std::move(route.handler));
+void Router::wrap_admits(const std::function<Admit(Admit)>& wrap) {
+    for (Route& route : m_routes) route.admit = wrap(std::move(route.admit));
 }
 
 void Router::install(httplib::Server& server) const {

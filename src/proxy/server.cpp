@@ -214,10 +214,13 @@ http::Router ProxyServer::Impl::routes() {
     });
     server.set_blocking(true); // SQLite reads and writes: off the event loop
     shared.governance->mount_admin(server); // /admin/... (governance only)
-    // Host, Origin and Content-Type checks before every route, with the settings of the moment.
-    server.wrap_handlers([this](http::Handler handler) -> http::Handler {
-        return [this, handler = std::move(handler)](const http::Request& request, httplib::Response& response) {
-            if (admit_request(shared.snapshot()->config.server, exposure, request, response)) handler(request, response);
+    // Host, Origin and Content-Type checks before every route, with the settings
+    // of the moment: on the loop, before any other admission check (the admin
+    // API's key check) and before a blocking route takes a worker.
+    server.wrap_admits([this](http::Admit admit) -> http::Admit {
+        return [this, admit = std::move(admit)](const http::Request& request, httplib::Response& response) {
+            if (!admit_request(shared.snapshot()->config.server, exposure, request, response)) return false;
+            return !admit || admit(request, response);
         };
     });
     return server;

@@ -116,7 +116,7 @@ TEST_CASE("security e2e: long paths on pattern routes get an answer, never a cra
     for (int i = 0; i < 3'000; ++i) slashes += "a/";
     auto answer = ask(fx.port, request("GET", "/v1/models/" + slashes));
     REQUIRE(answer);
-    CHECK(answer->status == 404);
+    CHECK((answer->status == 404 || answer->status == 400)); // unknown, or a model name over 256 bytes
     check_alive(fx);
 }
 

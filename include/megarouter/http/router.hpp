@@ -66,10 +66,9 @@ public:
     // Allocates nothing.
     const Route* find(Request& request) const;
 
-    // Replaces the handler of every route added so far with wrap(handler),
-    // keeping the rest of each route (a check that runs before every route).
-    // Before serving only.
-    void wrap_handlers(const std::function<Handler(Handler)>& wrap);
+    // Replaces the admission check of every route added so far with
+    // wrap(admit) (`admit` may be empty). Before serving only.
+    void wrap_admits(const std::function<Admit(Admit)>& wrap);
 
     // Serves every route on `server` (tests serving routes without a loop):
     // one pre-routing handler that matches with find() on a copy of the request.
