@@ -52,6 +52,11 @@ JsonLimits json_limits(const ServerSettings& server) {
 }
 
 Result<void> check_json_bounds(std::string_view text, const JsonLimits& limits) {
+    // JSON has no raw NUL anywhere, and nlohmann stops reading at one: a body
+    // "{...}\0{...}" would parse as its first half here while an upstream
+    // reading the bytes sees more. Refused, so both always see the same text.
+    if (std::memchr(text.data(), '\0', text.size()))
+        return fail(ErrorCode::invalid_argument, "JSON text contains a NUL byte");
     std::size_t depth = 0;
     std::size_t values = 0;
     const std::size_t max_depth = limits.max_depth < 0 ? 0 : static_cast<std::size_t>(limits.max_depth);

@@ -112,3 +112,13 @@ TEST_CASE("core json: [server] max_json_depth and max_json_values are read and r
     CHECK_FALSE(core::parse_config("[server]\nmax_json_depth = 1\n", "j.toml"));
     CHECK_FALSE(core::parse_config("[server]\nmax_json_values = 0\n", "j.toml"));
 }
+
+TEST_CASE("core json: a raw NUL byte anywhere is refused (nlohmann would stop reading there)") {
+    using namespace std::string_literals;
+    for (std::string text : {"{\"a\":1}\0{\"b\":2}"s, "2\0[]"s, "{\"a\":\"x\0y\"}"s}) {
+        auto parsed = megarouter::core::parse_json_bounded(text, megarouter::core::JsonLimits{});
+        REQUIRE_FALSE(parsed);
+        CHECK(parsed.error().message.find("NUL") != std::string::npos);
+    }
+    CHECK(megarouter::core::parse_json_bounded("{\"a\":\"x\\u0000y\"}", megarouter::core::JsonLimits{}));
+}
