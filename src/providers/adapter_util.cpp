@@ -1,3 +1,4 @@
+#include <limits>
 #include "adapter_util.hpp"
 
 #include <algorithm>
@@ -135,10 +136,27 @@ std::string str(const nlohmann::json& object, const char* key) {
     return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+std::int64_t to_int64(const nlohmann::json& value) {
+    constexpr auto k_max = std::numeric_limits<std::int64_t>::max();
+    constexpr auto k_min = std::numeric_limits<std::int64_t>::min();
+    if (value.is_number_unsigned()) {
+        auto u = value.get<std::uint64_t>();
+        return u > static_cast<std::uint64_t>(k_max) ? k_max : static_cast<std::int64_t>(u);
+    }
+    if (value.is_number_integer()) return value.get<std::int64_t>();
+    if (!value.is_number_float()) return 0;
+    // A float outside int64's range converted with get<> is undefined behaviour.
+    double d = value.get<double>();
+    if (d != d) return 0;
+    if (d >= 9.2e18) return k_max;
+    if (d <= -9.2e18) return k_min;
+    return static_cast<std::int64_t>(d);
+}
+
 std::int64_t num(const nlohmann::json& object, const char* key) {
     if (!object.is_object()) return 0;
     auto it = object.find(key);
-    return it != object.end() && it->is_number() ? it->get<std::int64_t>() : 0;
+    return it != object.end() && it->is_number() ? to_int64(*it) : 0;
 }
 
 nlohmann::json parse_or_null(std::string_view text) {

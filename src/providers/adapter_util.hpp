@@ -59,6 +59,9 @@ bool looks_like_content_policy(std::string_view text);
 
 // JSON readers that never throw.
 std::string str(const nlohmann::json& object, const char* key);
+// A JSON number as int64, saturated at its range (0 for anything else): a
+// float such as 1e300 from the network must not reach get<int64_t>().
+std::int64_t to_int64(const nlohmann::json& value);
 std::int64_t num(const nlohmann::json& object, const char* key);
 // The limits of the JSON the providers parse themselves: upstream answers,
 // stream events, and JSON carried inside strings (tool-call arguments,

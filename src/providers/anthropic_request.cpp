@@ -249,7 +249,7 @@ Result<ChatRequest> anthropic_decode_client_request(const json& body) {
     for (std::size_t i = 0; i < body["messages"].size(); ++i)
         if (auto ok = decode_message(body["messages"][i], i, request.messages); !ok) return fail(ok.error());
     decode_tools(body, request);
-    if (body.contains("max_tokens") && body["max_tokens"].is_number()) request.max_tokens = body["max_tokens"].get<std::int64_t>();
+    if (body.contains("max_tokens") && body["max_tokens"].is_number()) request.max_tokens = to_int64(body["max_tokens"]);
     if (body.contains("temperature") && body["temperature"].is_number()) request.temperature = body["temperature"].get<double>();
     if (body.contains("top_p") && body["top_p"].is_number()) request.top_p = body["top_p"].get<double>();
     if (body.contains("stop_sequences") && body["stop_sequences"].is_array())
