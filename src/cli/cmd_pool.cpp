@@ -1,5 +1,6 @@
 // `megarouter pool create|add|remove|list|show`: shared quota pools.
 #include "cmd_org_common.hpp"
+#include "megarouter/core/json.hpp"
 
 namespace megarouter::cli {
 
@@ -25,9 +26,9 @@ void add_pool_command(CLI::App& app, Context& context) {
         auto j = governance::to_json(p, zone);
         std::cout << p.name << "  members: " << j["members"].dump() << "\n";
         for (const auto& b : j["budgets"]) {
-            bool usd = b.value("unit", "usd") == "usd";
-            std::string spent = usd ? b.value("spent_usd", "") : b["spent"].dump() + " tokens";
-            std::string amount = usd ? b.value("amount_usd", "") : b["amount"].dump() + " tokens";
+            bool usd = core::string_member(b, "unit", "usd") == "usd";
+            std::string spent = usd ? core::string_member(b, "spent_usd") : b["spent"].dump() + " tokens";
+            std::string amount = usd ? core::string_member(b, "amount_usd") : b["amount"].dump() + " tokens";
             std::cout << "  " << b["label"].get<std::string>() << "  spent " << spent << " of " << amount << "  "
                       << b["level"].get<std::string>() << "\n";
         }

@@ -2,7 +2,9 @@
 // nlohmann. See include/megarouter/core/json.hpp for why.
 #include "megarouter/core/json.hpp"
 
+#include <cstdint>
 #include <cstring>
+#include <limits>
 #include <string>
 
 namespace megarouter::core {
@@ -96,6 +98,58 @@ Result<nlohmann::json> parse_json_bounded(std::string_view text, const JsonLimit
     nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
     if (value.is_discarded()) return fail(ErrorCode::invalid_argument, "not valid JSON");
     return value;
+}
+
+std::string string_member(const nlohmann::json& object, std::string_view key, std::string_view fallback) {
+    if (!object.is_object()) return std::string(fallback);
+    auto it = object.find(key);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+}
+
+bool bool_member(const nlohmann::json& object, std::string_view key, bool fallback) {
+    if (!object.is_object()) return fallback;
+    auto it = object.find(key);
+    return it != object.end() && it->is_boolean() ? it->get<bool>() : fallback;
+}
+
+namespace {
+
+bool has_type(const nlohmann::json& value, JsonType type) {
+    switch (type) {
+    case JsonType::string: return value.is_string();
+    case JsonType::integer:
+        return value.is_number_integer() &&
+               (!value.is_number_unsigned() ||
+                value.get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()));
+    case JsonType::boolean: return value.is_boolean();
+    case JsonType::object: return value.is_object();
+    case JsonType::array: return value.is_array();
+    }
+    return false;
+}
+
+const char* type_words(JsonType type) {
+    switch (type) {
+    case JsonType::string: return "a string";
+    case JsonType::integer: return "an integer";
+    case JsonType::boolean: return "a boolean";
+    case JsonType::object: return "an object";
+    case JsonType::array: return "an array";
+    }
+    return "?";
+}
+
+} // namespace
+
+Result<void> check_member_types(const nlohmann::json& object, std::span<const MemberType> members) {
+    if (!object.is_object()) return fail(ErrorCode::invalid_argument, "the request body must be a JSON object");
+    for (const MemberType& member : members) {
+        auto it = object.find(member.name);
+        if (it == object.end() || it->is_null() || has_type(*it, member.type)) continue;
+        return fail(ErrorCode::invalid_argument,
+                    "'" + std::string(member.name) + "' must be " + type_words(member.type));
+    }
+    return {};
 }
 
 } // namespace megarouter::core

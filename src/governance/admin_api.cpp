@@ -56,7 +56,29 @@ struct Context {
     core::JsonLimits json_limits;
 };
 
-// Authenticates, opens the store and runs `body(admin, json_body)`.
+// Every member any admin request body may carry, with its type: one table,
+// because a name means the same thing on every route. The handlers read
+// them with nlohmann's value(), which throws on another type, so the body
+// is checked against this first (400 naming the field).
+constexpr core::MemberType k_fields[] = {
+    {"scope_kind", core::JsonType::string}, {"scope", core::JsonType::string},
+    {"period", core::JsonType::string},     {"unit", core::JsonType::string},
+    {"amount_usd", core::JsonType::string}, {"amount", core::JsonType::integer},
+    {"alert_pct", core::JsonType::integer}, {"downgrade_pct", core::JsonType::integer},
+    {"block_pct", core::JsonType::integer}, {"price_ceiling_nanos", core::JsonType::integer},
+    {"path", core::JsonType::string},       {"name", core::JsonType::string},
+    {"email", core::JsonType::string},      {"parent", core::JsonType::string},
+    {"rpm", core::JsonType::integer},       {"tpm", core::JsonType::integer},
+    {"owner", core::JsonType::string},      {"role", core::JsonType::string},
+    {"subject", core::JsonType::string},    {"expires_ms", core::JsonType::integer},
+    {"policy", core::JsonType::object},     {"grace_ms", core::JsonType::integer},
+    {"description", core::JsonType::string}, {"node", core::JsonType::string},
+    {"url", core::JsonType::string},        {"secret", core::JsonType::string},
+    {"events", core::JsonType::string},
+};
+
+// Authenticates, opens the store, checks the body's member types and runs
+// `body(admin, json_body)`.
 using Handler = std::function<void(Admin&, const nlohmann::json&, const http::Request&, httplib::Response&)>;
 
 http::Handler wrap(std::shared_ptr<Context> ctx, Handler body) {
@@ -73,6 +95,8 @@ http::Handler wrap(std::shared_ptr<Context> ctx, Handler body) {
         auto json = req.body.empty() ? Result<nlohmann::json>(nlohmann::json::object())
                                      : core::parse_json_bounded(req.body, ctx->json_limits);
         if (!json) return send_error(res, make_error(ErrorCode::invalid_argument, "body: " + json.error().message));
+        if (auto typed = core::check_member_types(*json, k_fields); !typed)
+            return send_error(res, make_error(ErrorCode::invalid_argument, "body: " + typed.error().message));
         body(admin, *json, req, res);
     };
 }

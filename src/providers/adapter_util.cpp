@@ -136,6 +136,14 @@ std::string str(const nlohmann::json& object, const char* key) {
     return it != object.end() && it->is_string() ? it->get<std::string>() : std::string{};
 }
 
+nlohmann::json schema_of(const nlohmann::json& response_format) {
+    if (!response_format.is_object()) return nlohmann::json::object();
+    auto outer = response_format.find("json_schema");
+    if (outer == response_format.end() || !outer->is_object()) return nlohmann::json::object();
+    auto schema = outer->find("schema");
+    return schema != outer->end() && schema->is_object() ? *schema : nlohmann::json::object();
+}
+
 std::int64_t to_int64(const nlohmann::json& value) {
     constexpr auto k_max = std::numeric_limits<std::int64_t>::max();
     constexpr auto k_min = std::numeric_limits<std::int64_t>::min();

@@ -59,6 +59,10 @@ bool looks_like_content_policy(std::string_view text);
 
 // JSON readers that never throw.
 std::string str(const nlohmann::json& object, const char* key);
+// The schema of an OpenAI-style response_format {"type":"json_schema",
+// "json_schema":{"schema":{...}}}: an empty object when any level is
+// missing or not an object.
+nlohmann::json schema_of(const nlohmann::json& response_format);
 // A JSON number as int64, saturated at its range (0 for anything else): a
 // float such as 1e300 from the network must not reach get<int64_t>().
 std::int64_t to_int64(const nlohmann::json& value);

@@ -98,9 +98,9 @@ json encode_tool_choice(const ChatRequest& request) {
 
 std::string json_instruction(const json& format) {
     if (!format.is_object()) return {};
-    if (str(format, "type") == "json_schema" && format.contains("json_schema"))
+    if (str(format, "type") == "json_schema")
         return "Answer with a single JSON value that follows this JSON Schema, and nothing else:\n" +
-               format["json_schema"].value("schema", json::object()).dump();
+               schema_of(format).dump();
     return "Answer with a single JSON object and nothing else.";
 }
 

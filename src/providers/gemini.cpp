@@ -68,8 +68,8 @@ json generation_config(const ChatRequest& request) {
     if (request.seed) config["seed"] = *request.seed;
     if (request.response_format.is_object()) {
         config["responseMimeType"] = "application/json";
-        if (str(request.response_format, "type") == "json_schema" && request.response_format.contains("json_schema"))
-            config["responseJsonSchema"] = request.response_format["json_schema"].value("schema", json::object());
+        if (str(request.response_format, "type") == "json_schema")
+            config["responseJsonSchema"] = schema_of(request.response_format);
     }
     const std::string& effort = request.reasoning_effort;
     if (effort == "low") config["thinkingConfig"] = {{"thinkingBudget", 1024}};

@@ -5,6 +5,8 @@
 // by name.
 #include "megarouter/proxy/responses_api.hpp"
 
+#include "megarouter/core/json.hpp"
+
 namespace megarouter::proxy {
 namespace {
 
@@ -27,14 +29,14 @@ Result<std::vector<ContentPart>> decode_parts(const json& content, const std::st
     for (std::size_t i = 0; i < content.size(); ++i) {
         const json& part = content[i];
         if (!part.is_object()) return std::unexpected(bad(field + "[" + std::to_string(i) + "]", "must be an object").error());
-        std::string type = part.value("type", "");
+        std::string type = core::string_member(part, "type", "");
         if (type == "input_text" || type == "output_text" || type == "text" || type == "summary_text") {
-            parts.push_back({.kind = ContentPart::Kind::text, .text = part.value("text", "")});
+            parts.push_back({.kind = ContentPart::Kind::text, .text = core::string_member(part, "text", "")});
         } else if (type == "input_image") {
             std::string url = part.contains("image_url") && part["image_url"].is_string() ? part["image_url"].get<std::string>() : "";
             if (!url.empty()) parts.push_back({.kind = ContentPart::Kind::image, .image_url = url});
         } else if (type == "refusal") {
-            parts.push_back({.kind = ContentPart::Kind::text, .text = part.value("refusal", "")});
+            parts.push_back({.kind = ContentPart::Kind::text, .text = core::string_member(part, "refusal", "")});
         }
         // input_file / input_audio: no canonical form; skipped.
     }
@@ -61,11 +63,11 @@ std::string output_text(const json& output) {
 
 void add_tool(const json& tool, ResponsesDecode& out) {
     if (!tool.is_object()) return;
-    std::string type = tool.value("type", "function");
+    std::string type = core::string_member(tool, "type", "function");
     if (type == "function") {
         providers::ToolDefinition def;
-        def.name = tool.value("name", "");
-        def.description = tool.value("description", "");
+        def.name = core::string_member(tool, "name", "");
+        def.description = core::string_member(tool, "description", "");
         if (tool.contains("parameters") && tool["parameters"].is_object()) def.parameters = tool["parameters"];
         if (!def.name.empty()) out.request.tools.push_back(std::move(def));
     } else if (type == "namespace" && tool.contains("tools") && tool["tools"].is_array()) {
@@ -78,8 +80,8 @@ void add_tool(const json& tool, ResponsesDecode& out) {
 // Appends an assistant tool call, merging into the previous assistant turn
 // so parallel calls stay in one message.
 void add_function_call(const json& item, std::vector<Message>& messages) {
-    providers::ToolCall call{.id = item.value("call_id", item.value("id", "")),
-                             .name = item.value("name", ""),
+    providers::ToolCall call{.id = core::string_member(item, "call_id", core::string_member(item, "id")),
+                             .name = core::string_member(item, "name", ""),
                              .arguments = item.contains("arguments") && item["arguments"].is_string()
                                               ? item["arguments"].get<std::string>()
                                               : "{}"};
@@ -90,10 +92,10 @@ void add_function_call(const json& item, std::vector<Message>& messages) {
 Result<void> decode_item(const json& item, std::size_t index, ResponsesDecode& out) {
     std::string field = "input[" + std::to_string(index) + "]";
     if (!item.is_object()) return bad(field, "must be an object");
-    std::string type = item.value("type", item.contains("role") ? "message" : "");
+    std::string type = core::string_member(item, "type", item.contains("role") ? "message" : "");
     auto& messages = out.request.messages;
     if (type == "message") {
-        auto role = role_of(item.value("role", ""));
+        auto role = role_of(core::string_member(item, "role", ""));
         if (!role) return bad(field + ".role", "must be user, assistant, system or developer");
         if (!item.contains("content")) return bad(field + ".content", "is required");
         auto parts = decode_parts(item["content"], field + ".content");
@@ -109,7 +111,7 @@ Result<void> decode_item(const json& item, std::size_t index, ResponsesDecode& o
         add_function_call(item, messages);
     } else if (type == "function_call_output" || type == "custom_tool_call_output") {
         Message m{.role = Role::tool};
-        m.tool_call_id = item.value("call_id", "");
+        m.tool_call_id = core::string_member(item, "call_id", "");
         m.content.push_back({.kind = ContentPart::Kind::text, .text = output_text(item.value("output", json(""))) });
         messages.push_back(std::move(m));
     } else if (type == "additional_tools") {
@@ -138,24 +140,24 @@ Result<void> decode_options(const json& body, providers::ChatRequest& r) {
         r.stream = body["stream"].get<bool>();
     }
     if (body.contains("reasoning") && body["reasoning"].is_object())
-        r.reasoning_effort = body["reasoning"].value("effort", "");
+        r.reasoning_effort = core::string_member(body["reasoning"], "effort", "");
     if (body.contains("tool_choice")) {
         const json& choice = body["tool_choice"];
-        if (choice.is_object() && choice.value("type", "") == "function")
-            r.tool_choice = json{{"name", choice.value("name", "")}};
+        if (choice.is_object() && core::string_member(choice, "type", "") == "function")
+            r.tool_choice = json{{"name", core::string_member(choice, "name", "")}};
         else r.tool_choice = choice;
     }
     if (body.contains("parallel_tool_calls") && body["parallel_tool_calls"].is_boolean())
         r.parallel_tool_calls = body["parallel_tool_calls"].get<bool>();
     if (body.contains("text") && body["text"].is_object() && body["text"].contains("format")) {
         const json& format = body["text"]["format"];
-        std::string type = format.is_object() ? format.value("type", "text") : "text";
+        std::string type = format.is_object() ? core::string_member(format, "type", "text") : "text";
         if (type == "json_object") r.response_format = json{{"type", "json_object"}};
         else if (type == "json_schema")
             r.response_format = json{{"type", "json_schema"},
-                                     {"json_schema", {{"name", format.value("name", "response")},
+                                     {"json_schema", {{"name", core::string_member(format, "name", "response")},
                                                       {"schema", format.value("schema", json::object())},
-                                                      {"strict", format.value("strict", false)}}}};
+                                                      {"strict", core::bool_member(format, "strict", false)}}}};
     }
     if (body.contains("user") && body["user"].is_string()) r.user = body["user"].get<std::string>();
     // Recursive copies of client subtrees (metadata, tool parameters, the

@@ -271,13 +271,13 @@ void ResponsesStreamSniffer::on_event(std::string_view data) {
     auto parsed = core::parse_json_bounded(data, core::JsonLimits{}); // an upstream event: the default limits
     if (!parsed || !parsed->is_object()) return;
     const json& event = *parsed;
-    std::string type = event.value("type", "");
+    std::string type = core::string_member(event, "type", "");
     if (type == "response.completed" || type == "response.incomplete") {
         m_completed = true;
         if (event.contains("response") && event["response"].is_object()) {
             const json& response = event["response"];
             if (response.contains("usage")) m_usage = usage_from_responses(response["usage"]);
-            m_model = response.value("model", "");
+            m_model = core::string_member(response, "model", "");
             m_text = responses_output_text(response);
         }
     } else if (type == "response.failed" || type == "error") {
@@ -304,11 +304,11 @@ std::string responses_output_text(const json& response) {
     std::string text;
     if (!response.is_object() || !response.contains("output") || !response["output"].is_array()) return text;
     for (const json& item : response["output"]) {
-        if (!item.is_object() || item.value("type", "") != "message" || !item.contains("content") ||
+        if (!item.is_object() || core::string_member(item, "type", "") != "message" || !item.contains("content") ||
             !item["content"].is_array())
             continue;
         for (const json& part : item["content"])
-            if (part.is_object() && part.value("type", "") == "output_text" && part.contains("text") &&
+            if (part.is_object() && core::string_member(part, "type", "") == "output_text" && part.contains("text") &&
                 part["text"].is_string())
                 text += part["text"].get<std::string>();
     }

@@ -1,3 +1,4 @@
+#include "megarouter/core/json.hpp"
 #include "megarouter/routing/analyser.hpp"
 
 #include <algorithm>
@@ -102,8 +103,7 @@ Analysis analyse(const ChatRequest& request, const AnalyserSettings& settings) {
     analysis.needs_tools = !request.tools.empty() && request.tool_choice != "none";
     analysis.needs_vision = request.has_images();
     analysis.needs_json = request.wants_json();
-    analysis.needs_json_schema = request.response_format.is_object() &&
-                                 request.response_format.value("type", std::string()) == "json_schema";
+    analysis.needs_json_schema = core::string_member(request.response_format, "type") == "json_schema";
 
     length_signals(analysis, settings);
     shape_signals(analysis, request, settings);

@@ -185,6 +185,71 @@ TEST_CASE("security json: POST /admin/keys with a deep policy answers 400 naming
     CHECK(nodes->status == 200);
 }
 
+TEST_CASE("security json: admin bodies with a member of another type answer 400 naming it, and change nothing") {
+    gov_e2e::GovFixture fx;
+    fx.hierarchy("acme/eng/web/alice");
+    fx.start({"MEGAROUTER_MASTER_KEY=mk-test-master"});
+    auto client = fx.client();
+    const httplib::Headers auth = {{"Authorization", "Bearer mk-test-master"}};
+    struct Case {
+        const char* path;
+        const char* body;
+        const char* field;
+    };
+    // Each of these made nlohmann's value() throw type_error inside the
+    // handler: a 500 before, with the change half-made in the worst case.
+    const Case cases[] = {
+        {"/admin/budgets", R"({"scope":"acme","amount":"5000"})", "'amount' must be an integer"},
+        {"/admin/budgets", R"({"scope":"acme","amount":5,"alert_pct":{"x":1}})", "'alert_pct' must be an integer"},
+        {"/admin/budgets", R"({"scope":"acme","period":7,"amount":5})", "'period' must be a string"},
+        {"/admin/keys", R"({"owner":{"path":"acme"}})", "'owner' must be a string"},
+        {"/admin/keys", R"({"owner":"acme/eng/web/alice","policy":[1]})", "'policy' must be an object"},
+        {"/admin/nodes", R"({"path":["acme","x"]})", "'path' must be a string"},
+        {"/admin/webhooks", R"({"scope":"acme","url":"https://example.com/h","events":["budget"]})",
+         "'events' must be a string"},
+        {"/admin/pools", R"({"name":"p","amount":1.5})", "'amount' must be an integer"},
+        {"/admin/budgets", R"([{"scope":"acme"}])", "must be a JSON object"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.path);
+        CAPTURE(c.body);
+        auto r = client.Post(c.path, auth, c.body, "application/json");
+        REQUIRE_MESSAGE(r, "no answer: " << proxy_e2e::read_text(fx.home / "serve.log"));
+        CHECK(r->status == 400);
+        CHECK(r->body.find(c.field) != std::string::npos);
+    }
+    auto budgets = client.Get("/admin/budgets", auth);
+    REQUIRE(budgets);
+    CHECK(budgets->status == 200);
+    CHECK(json::parse(budgets->body).empty());
+    auto keys = client.Get("/admin/keys", auth);
+    REQUIRE(keys);
+    CHECK(json::parse(keys->body).empty());
+    CHECK_FALSE(fx.proxy->wait_exit(0).has_value());
+}
+
+TEST_CASE("security json: a Responses body with a member of another type answers 400 or is served, never 500") {
+    ProxyFixture fx;
+    auto client = fx.client();
+    const char* bodies[] = {
+        R"({"model":"gpt-4o-mini","input":[{"role":{"x":1},"content":"hi"}]})",
+        R"({"model":"gpt-4o-mini","input":[{"role":"user","content":[{"type":"input_text","text":{"a":1}}]}]})",
+        R"({"model":"gpt-4o-mini","input":"hi","text":{"format":{"type":"json_schema","name":1,"strict":"yes"}}})",
+        R"({"model":"gpt-4o-mini","input":"hi","tools":[{"type":"function","name":{},"description":1}]})",
+    };
+    for (const char* body : bodies) {
+        CAPTURE(body);
+        auto r = client.Post("/v1/responses", body, "application/json");
+        REQUIRE_MESSAGE(r, "no answer: " << fx.log());
+        CHECK(r->status < 500);
+    }
+    auto role = client.Post("/v1/responses", bodies[0], "application/json");
+    REQUIRE(role);
+    CHECK(role->status == 400);
+    CHECK(role->body.find("input[0].role") != std::string::npos);
+    check_still_serving(fx);
+}
+
 TEST_CASE("security json: the widest bodies at the maximum size are refused, and memory stays bounded") {
     ProxyFixture fx;
     auto client = fx.client(60);

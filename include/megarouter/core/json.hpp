@@ -20,6 +20,8 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
+#include <string>
 #include <string_view>
 
 #include <nlohmann/json.hpp>
@@ -53,5 +55,30 @@ Result<void> check_json_bounds(std::string_view text, const JsonLimits& limits);
 // check_json_bounds, then nlohmann's parse. Fails with invalid_argument: the
 // limit's message, or "not valid JSON". Never throws. Thread-safe.
 Result<nlohmann::json> parse_json_bounded(std::string_view text, const JsonLimits& limits);
+
+// Readers of one member that never throw. nlohmann's value(key, fallback)
+// throws type_error when the member exists with another type (and when the
+// value is not an object), so JSON from the network is read with these.
+//
+// The string member `key` of `object`; `fallback` when `object` is not an
+// object or the member is absent or not a string.
+std::string string_member(const nlohmann::json& object, std::string_view key, std::string_view fallback = {});
+// The boolean member `key`; `fallback` likewise.
+bool bool_member(const nlohmann::json& object, std::string_view key, bool fallback);
+
+// The JSON types a request field may be declared to have.
+enum class JsonType { string, integer, boolean, object, array };
+struct MemberType {
+    std::string_view name;
+    JsonType type;
+};
+
+// Checks that every member of `object` named in `members` that is present
+// and not null has the declared type (an integer is a JSON number without a
+// fraction or exponent, within int64). Fails with invalid_argument naming
+// the first one that does not, e.g. "'amount' must be an integer", or
+// "the request body must be a JSON object" when `object` is not one.
+// Never throws. Thread-safe.
+Result<void> check_member_types(const nlohmann::json& object, std::span<const MemberType> members);
 
 } // namespace megarouter::core

@@ -122,3 +122,43 @@ TEST_CASE("core json: a raw NUL byte anywhere is refused (nlohmann would stop re
     }
     CHECK(megarouter::core::parse_json_bounded("{\"a\":\"x\\u0000y\"}", megarouter::core::JsonLimits{}));
 }
+
+TEST_CASE("core json: member readers never throw on another type, a non-object or a missing member") {
+    using nlohmann::json;
+    json object = json::parse(R"({"s": "text", "n": 5, "o": {"s": 1}, "b": true, "a": []})");
+    CHECK(core::string_member(object, "s") == "text");
+    CHECK(core::string_member(object, "n", "fallback") == "fallback"); // value() throws type_error 302 here
+    CHECK(core::string_member(object, "o") == "");
+    CHECK(core::string_member(object, "missing", "x") == "x");
+    CHECK(core::string_member(json::array({1, 2}), "s", "x") == "x"); // value() throws type_error 306 here
+    CHECK(core::string_member(json(nullptr), "s") == "");
+    CHECK(core::bool_member(object, "b", false));
+    CHECK(core::bool_member(object, "s", true));
+    CHECK_FALSE(core::bool_member(json("str"), "b", false));
+}
+
+TEST_CASE("core json: check_member_types names the first member of another type") {
+    using nlohmann::json;
+    constexpr core::MemberType members[] = {{"name", core::JsonType::string},
+                                            {"amount", core::JsonType::integer},
+                                            {"policy", core::JsonType::object},
+                                            {"on", core::JsonType::boolean},
+                                            {"list", core::JsonType::array}};
+    CHECK(core::check_member_types(json::parse(R"({"name": "a", "amount": -3, "policy": {}, "on": false, "list": []})"),
+                                   members));
+    CHECK(core::check_member_types(json::parse(R"({"name": null, "other": {"x": 1}})"), members)); // null = absent
+    auto message = [&](const char* text) {
+        auto checked = core::check_member_types(json::parse(text), members);
+        REQUIRE_FALSE(checked);
+        CHECK(checked.error().code == ErrorCode::invalid_argument);
+        return checked.error().message;
+    };
+    CHECK(message(R"({"name": {"nested": "object"}})") == "'name' must be a string");
+    CHECK(message(R"({"amount": "5"})") == "'amount' must be an integer");
+    CHECK(message(R"({"amount": 5.5})") == "'amount' must be an integer");
+    CHECK(message(R"({"amount": 18446744073709551615})") == "'amount' must be an integer"); // over int64
+    CHECK(message(R"({"policy": []})") == "'policy' must be an object");
+    CHECK(message(R"({"on": 1})") == "'on' must be a boolean");
+    CHECK(message(R"({"list": {}})") == "'list' must be an array");
+    CHECK(message(R"([1, 2])") == "the request body must be a JSON object");
+}

@@ -51,6 +51,33 @@ TEST_CASE("proxy: a Responses request with bad fields fails with invalid_argumen
     CHECK(bad_role.error().message.find("input[0].role") != std::string::npos);
 }
 
+TEST_CASE("proxy: a Responses request with a member of another type fails or falls back, never throws") {
+    // Each of these threw nlohmann's type_error from value() (a 500, and a
+    // crash in the fuzzer): an object or number where a string belongs.
+    const char* bodies[] = {
+        R"({"model": "m", "input": [{"role": {"x": 1}, "content": "hi"}]})",
+        R"({"model": "m", "input": [{"type": 7, "role": "user", "content": "hi"}]})",
+        R"({"model": "m", "input": [{"role": "user", "content": [{"type": "input_text", "text": {"a": 1}}]}]})",
+        R"({"model": "m", "input": [{"type": "function_call", "call_id": [], "name": 3, "arguments": "{}"}, "x"]})",
+        R"({"model": "m", "input": [{"type": "function_call_output", "call_id": {}, "output": "ok"}]})",
+        R"({"model": "m", "input": "hi", "tools": [{"type": "function", "name": {}, "description": 1}]})",
+        R"({"model": "m", "input": "hi", "reasoning": {"effort": 3}, "tool_choice": {"type": "function", "name": []}})",
+        R"({"model": "m", "input": "hi", "text": {"format": {"type": "json_schema", "name": 1, "strict": "yes"}}})",
+    };
+    for (const char* text : bodies) {
+        CAPTURE(text);
+        auto decoded = proxy::decode_responses_request(json::parse(text));
+        if (!decoded) CHECK(decoded.error().code == ErrorCode::invalid_argument);
+    }
+    auto role = proxy::decode_responses_request(json::parse(bodies[0]));
+    REQUIRE_FALSE(role);
+    CHECK(role.error().message.find("input[0].role") != std::string::npos);
+    auto format = proxy::decode_responses_request(json::parse(bodies[7]));
+    REQUIRE(format);
+    CHECK(format->request.response_format["json_schema"]["name"] == "response");
+    CHECK(format->request.response_format["json_schema"]["strict"] == false);
+}
+
 TEST_CASE("proxy: the Responses stream encoder writes the documented event order with usage") {
     auto encoder = proxy::responses_stream_encoder("claude-haiku-4-5");
     std::string out;
@@ -121,4 +148,13 @@ TEST_CASE("proxy: the Responses sniffer reads usage from a passed-through stream
     CHECK(sniffer.usage().cached_input == 10);
     CHECK(sniffer.usage().output == 5);
     CHECK(sniffer.usage().reasoning == 2);
+}
+
+TEST_CASE("proxy: the Responses sniffer takes a terminal event whose model is not a string") {
+    // A fuzz finding: {"model": 6} threw type_error 302 out of the sniffer.
+    proxy::ResponsesStreamSniffer sniffer;
+    sniffer.feed("data: {\"type\":\"response.incomplete\",\"response\":{\"model\":6,"
+                 "\"usage\":{\"input_tokens\":1,\"output_tokens\":7}}}\n\n");
+    CHECK(sniffer.completed());
+    CHECK(sniffer.usage().output == 7);
 }
