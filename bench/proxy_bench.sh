@@ -9,7 +9,13 @@
 #   - resident memory idle, and with 1,000 concurrent 20 s streams (peak and
 #     10 s after they end), and whether all 1,000 completed
 #
-# Usage: bench/proxy_bench.sh [--gateway URL --gateway-pid PID] [--runs N] [--duration S]
+# With --governed, the gateway it starts runs as users run a team gateway:
+# governance on, every request with a member's key (an org/dept/team/user
+# hierarchy, a monthly budget of $1,000,000 on the org, the key's own rate
+# limit off), so each one authenticates, checks policy and budget, reserves,
+# settles and writes its ledger row. Without it, --no-governance (keyless).
+#
+# Usage: bench/proxy_bench.sh [--governed] [--gateway URL --gateway-pid PID] [--runs N] [--duration S]
 #   Without --gateway, it starts `megarouter serve` itself (BUILD_DIR, default
 #   build). With --gateway, that gateway must route model gpt-4o-mini /
 #   gpt-4o to the mock at --mock URL (start megarouter-mock yourself), and for
@@ -27,15 +33,17 @@ GATEWAY_PID=""
 MOCK=""
 SOAK_STREAMS=1000
 SOAK_SECONDS=20
+GOVERNED=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --gateway) GATEWAY="$2"; shift 2 ;;
+    --governed) GOVERNED=1; shift ;;
+    --gateway) GATEWAY="$2"; GATEWAY_GIVEN=1; shift 2 ;;
     --gateway-pid) GATEWAY_PID="$2"; shift 2 ;;
     --mock) MOCK="$2"; shift 2 ;;
     --runs) RUNS="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --streams) SOAK_STREAMS="$2"; shift 2 ;;
-    -h|--help) sed -n 2,20p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,26p "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done
@@ -50,9 +58,26 @@ wait_file() { for _ in $(seq 1 200); do [[ -s "$1" ]] && return 0; sleep 0.05; d
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
+# The bearer token wrk and curl send: a member's key when governed.
+KEY="bench"
+GOVERNANCE_FLAG=(--no-governance)
+# Creates the hierarchy, a budget and a key in the home of config $1; sets KEY.
+govern() {
+  local home="$WORK/home-$(basename "$1" .toml)"
+  local cli=(env MEGAROUTER_HOME="$home" "$MEGAROUTER" --config "$1")
+  mkdir -p "$home"
+  "${cli[@]}" org create bench >/dev/null
+  "${cli[@]}" dept create bench/eng >/dev/null
+  "${cli[@]}" team create bench/eng/web >/dev/null
+  "${cli[@]}" user create bench/eng/web/alice >/dev/null
+  "${cli[@]}" budget set bench --usd 1000000 --period monthly >/dev/null
+  KEY="$("${cli[@]}" keys create bench/eng/web/alice --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')"
+  GOVERNANCE_FLAG=()
+}
+
 start_gateway() { # config file, port file -> pid
   MEGAROUTER_HOME="$WORK/home-$(basename "$1" .toml)" taskset -c 0 "$MEGAROUTER" --config "$1" serve --port 0 \
-    --port-file "$2" --access-log off --no-governance >"$WORK/$(basename "$1" .toml).log" 2>&1 &
+    --port-file "$2" --access-log off "${GOVERNANCE_FLAG[@]}" >"$WORK/$(basename "$1" .toml).log" 2>&1 &
   echo $!
 }
 
@@ -74,6 +99,7 @@ base_url = "$MOCK/v1"
 api_key = "mock-key"
 TOML
   mkdir -p "$WORK/home-main"
+  [[ "$GOVERNED" == 1 ]] && govern "$WORK/main.toml"
   GATEWAY_PID="$(start_gateway "$WORK/main.toml" "$WORK/main.port")"
   PIDS+=("$GATEWAY_PID")
   wait_file "$WORK/main.port"
@@ -83,10 +109,10 @@ GATEWAY="${GATEWAY%/}"
 sleep 0.5
 IDLE_RSS="$( [[ -n "$GATEWAY_PID" ]] && rss_kib "$GATEWAY_PID" || echo 0)"
 
-cat >"$WORK/chat.lua" <<'LUA'
+cat >"$WORK/chat.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer bench"
+wrk.headers["Authorization"] = "Bearer $KEY"
 wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}],"max_tokens":16}'
 LUA
 
@@ -102,7 +128,10 @@ wrk_run() { # base, concurrency
        END {printf "%.4f %.4f %.0f\n", p50, p99, rps}' <<<"$out"
 }
 
-echo "# megarouter proxy benchmark: gateway $GATEWAY (CPU 0), mock $MOCK + wrk (CPU 1), ${DURATION}s per run, median of $RUNS"
+CONFIGURATION="keyless, --no-governance"
+[[ "$GOVERNED" == 1 ]] && CONFIGURATION="governed: a member key, an org budget, the ledger on"
+[[ -n "${GATEWAY_GIVEN:-}" ]] && CONFIGURATION="a gateway given on the command line"
+echo "# megarouter proxy benchmark ($CONFIGURATION): gateway $GATEWAY (CPU 0), mock $MOCK + wrk (CPU 1), ${DURATION}s per run, median of $RUNS"
 # Warm both paths (connections, caches).
 taskset -c 1 wrk -t1 -c16 -d1s -s "$WORK/chat.lua" "$GATEWAY/v1/chat/completions" >/dev/null
 taskset -c 1 wrk -t1 -c16 -d1s -s "$WORK/chat.lua" "$MOCK/v1/chat/completions" >/dev/null
@@ -126,7 +155,7 @@ echo "saturation throughput through the gateway: $SAT requests/s (best of the co
 
 # Time to first byte of a 50-chunk stream, direct and through the gateway.
 ttfb() { # base -> seconds
-  curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' -H 'Authorization: Bearer bench' \
+  curl -s -o /dev/null -w '%{time_starttransfer}\n' -H 'Content-Type: application/json' -H "Authorization: Bearer $KEY" \
     -d '{"model":"gpt-4o","stream":true,"messages":[{"role":"user","content":"Say hello"}]}' "$1/v1/chat/completions"
 }
 td=(); tg=()
@@ -157,6 +186,7 @@ base_url = "$SOAK_UPSTREAM/v1"
 api_key = "mock-key"
 TOML
   mkdir -p "$WORK/home-soak"
+  [[ "$GOVERNED" == 1 ]] && govern "$WORK/soak.toml"
   SOAK_PID="$(start_gateway "$WORK/soak.toml" "$WORK/soak-gw.port")"
   PIDS+=("$SOAK_PID")
   wait_file "$WORK/soak-gw.port"
@@ -167,7 +197,7 @@ else
 fi
 sleep 0.5
 SOAK_IDLE=$(rss_kib "$SOAK_PID")
-taskset -c 1 python3 "$ROOT/bench/stream_soak.py" clients "$SOAK_GATEWAY" "$SOAK_STREAMS" gpt-4o-mini $((SOAK_SECONDS + 40)) >"$WORK/soak.json" &
+SOAK_KEY="$KEY" taskset -c 1 python3 "$ROOT/bench/stream_soak.py" clients "$SOAK_GATEWAY" "$SOAK_STREAMS" gpt-4o-mini $((SOAK_SECONDS + 40)) >"$WORK/soak.json" &
 CLIENTS=$!
 PEAK=0
 PEAK_THREADS=0

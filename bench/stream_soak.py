@@ -5,6 +5,7 @@ client that opens N concurrent streaming requests against a gateway and checks
 that each ends with [DONE] (`clients` mode). Standard library only."""
 import asyncio
 import json
+import os
 import sys
 import time
 
@@ -59,7 +60,7 @@ async def clients(base: str, count: int, model: str, timeout_s: float) -> None:
     path = "/v1/chat/completions"
     body = json.dumps({"model": model, "stream": True, "messages": [{"role": "user", "content": "hi"}]}).encode()
     request = (f"POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n"
-               f"Authorization: Bearer bench\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+               f"Authorization: Bearer {os.environ.get('SOAK_KEY', 'bench')}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
 
     async def one() -> bool:
         try:
