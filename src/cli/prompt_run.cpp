@@ -118,6 +118,7 @@ PromptOutcome run_prompt(Context& context, const core::Config& config, const cat
             outcome.error = endpoint.error();
             continue;
         }
+        if (attempt.offering) *endpoint = providers::endpoint_for(*endpoint, *attempt.offering);
         entry.model = attempt.model;
         entry.provider = attempt.provider;
         entry.provider_model = attempt.provider_model;

@@ -154,3 +154,13 @@ std::vector<std::string> configured_providers(const core::Config& config, const 
 }
 
 } // namespace megarouter::providers
+
+namespace megarouter::providers {
+
+Endpoint endpoint_for(const Endpoint& provider_endpoint, const catalog::Offering& offering) {
+    Endpoint endpoint = provider_endpoint;
+    if (offering.base_url && !offering.base_url->empty()) endpoint.base_url = strip_slash(*offering.base_url);
+    return endpoint;
+}
+
+} // namespace megarouter::providers

@@ -178,7 +178,11 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
         exchange.fallback = i > 0;
         catalog::Usage partial;
         std::int64_t began = core::monotonic_us();
-        auto outcome = attempt(exchange, target, endpoint->second, relay, partial, cancel);
+        // A [[models]] entry may name its own server under its provider.
+        const bool own_server = target.offering->base_url.has_value();
+        auto outcome = own_server ? attempt(exchange, target, providers::endpoint_for(endpoint->second, *target.offering),
+                                            relay, partial, cancel)
+                                  : attempt(exchange, target, endpoint->second, relay, partial, cancel);
         catalog::Usage used =
             outcome ? outcome->usage : estimate_if_silent(exchange, partial, relay && relay->committed());
         add_usage(exchange.usage, used);

@@ -105,7 +105,12 @@ Result<std::string> embed(Exchange& exchange, Shared& shared, const httplib::Req
     options.cancel = &shared.abort_streams;
     exchange.attempts = 1;
     auto answer = upstream::UpstreamClient::shared().send(
-        {.method = "POST", .url = target.endpoint->base_url + "/embeddings", .headers = where.headers, .body = body.dump()},
+        {.method = "POST",
+         .url = (target.offering ? providers::endpoint_for(*target.endpoint, *target.offering).base_url
+                                 : target.endpoint->base_url) +
+                "/embeddings",
+         .headers = where.headers,
+         .body = body.dump()},
         options);
     if (!answer) return std::unexpected(answer.error());
     if (answer->status / 100 != 2)

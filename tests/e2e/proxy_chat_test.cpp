@@ -206,3 +206,35 @@ TEST_CASE("proxy e2e: no route for a request as it is says x-should-retry: false
     CHECK(answer->get_header_value("x-should-retry") == "false");
     CHECK(json::parse(answer->body)["error"]["code"] == "no_route");
 }
+
+TEST_CASE("proxy e2e: a [[models]] entry's base_url is where its requests go, not its provider's") {
+    // Two local servers under one provider: the common case for Ollama or
+    // vLLM. The provider's base URL is the fixture's mock; the model's own
+    // server is a second mock.
+    megarouter::mock::MockServer own;
+    REQUIRE(own.start("127.0.0.1", 0));
+    ProxyFixture fx("[[models]]\nid = \"local-llama\"\nprovider = \"openai\"\ncontext = 8192\n"
+                    "input_price = 0.0\noutput_price = 0.0\nbase_url = \"" + own.base_url() + "/v1/\"\n");
+    auto client = fx.client();
+    for (bool stream : {false, true}) {
+        CAPTURE(stream);
+        own.clear_requests();
+        fx.mock.clear_requests();
+        auto r = client.Post("/v1/chat/completions", openai_chat("local-llama", stream), "application/json");
+        REQUIRE(r);
+        CHECK(r->status == 200);
+        CHECK(r->get_header_value("x-megarouter-model") == "local-llama");
+        auto seen = own.requests();
+        REQUIRE(seen.size() == 1);
+        CHECK(seen[0].path == "/v1/chat/completions"); // the trailing slash of base_url is dropped
+        CHECK(json::parse(seen[0].body)["model"] == "local-llama");
+        CHECK(fx.mock.requests().empty());
+    }
+    // The provider's other models still go to the provider's base URL.
+    own.clear_requests();
+    auto other = client.Post("/v1/chat/completions", openai_chat("gpt-4o-mini", false), "application/json");
+    REQUIRE(other);
+    CHECK(other->status == 200);
+    CHECK(own.requests().empty());
+    CHECK(fx.mock.requests().size() == 1);
+}

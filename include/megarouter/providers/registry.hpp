@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "megarouter/catalog/model.hpp"
 #include "megarouter/core/config.hpp"
 #include "megarouter/core/error.hpp"
 #include "megarouter/core/paths.hpp"
@@ -62,6 +63,12 @@ struct Endpoint {
 // provider is disabled or has no credential; that message names the
 // environment variable that would enable it. Pure apart from `env`.
 Result<Endpoint> resolve_endpoint(std::string_view provider, const core::Config& config, const core::EnvLookup& env);
+
+// The endpoint one offering is called at: `provider_endpoint` with the
+// offering's own base URL when it has one (a [[models]] entry with
+// base_url, e.g. several local servers under one provider), else a copy of
+// `provider_endpoint` as it is. Pure.
+Endpoint endpoint_for(const Endpoint& provider_endpoint, const catalog::Offering& offering);
 
 // Names of the providers that resolve_endpoint() accepts, in registry order,
 // then custom ones from the config.
