@@ -1,5 +1,6 @@
 // `megarouter budget set|list|show|delete`: budgets on nodes and keys.
 #include "cmd_org_common.hpp"
+#include "megarouter/catalog/catalog.hpp"
 
 namespace megarouter::cli {
 
@@ -17,7 +18,7 @@ void print_budget(const governance::BudgetInfo& b, const governance::TimeZone& z
     auto j = governance::to_json(b, zone);
     std::cout << "#" << b.id << "  " << j["label"].get<std::string>() << "  "
               << (b.spec.tokens ? std::to_string(b.spent) + "/" + std::to_string(b.spec.amount) + " tokens"
-                                : governance::format_usd(b.spent) + "/" + governance::format_usd(b.spec.amount))
+                                : catalog::format_usd(b.spent) + "/" + catalog::format_usd(b.spec.amount))
               << "  " << b.level << "  (alert " << b.spec.alert_pct << "%, downgrade " << b.spec.downgrade_pct
               << "%, block " << b.spec.block_pct << "%; resets " << j["resets"].get<std::string>() << ")\n";
 }

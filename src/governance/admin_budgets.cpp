@@ -17,24 +17,6 @@ std::string_view to_string(ScopeKind kind) {
     return "node";
 }
 
-std::string format_usd(Nanos amount) {
-    bool negative = amount < 0;
-    std::uint64_t value = negative ? static_cast<std::uint64_t>(-(amount + 1)) + 1 : static_cast<std::uint64_t>(amount);
-    std::uint64_t dollars = value / 1'000'000'000ULL;
-    std::uint64_t fraction = value % 1'000'000'000ULL;
-    char buffer[64];
-    if (value != 0 && value < 10'000'000ULL) // under a cent: show up to 9 decimals, trimmed
-    {
-        std::snprintf(buffer, sizeof buffer, "%s$0.%09llu", negative ? "-" : "", static_cast<unsigned long long>(fraction));
-        std::string text(buffer);
-        while (text.back() == '0') text.pop_back();
-        return text;
-    }
-    std::snprintf(buffer, sizeof buffer, "%s$%llu.%02llu", negative ? "-" : "", static_cast<unsigned long long>(dollars),
-                  static_cast<unsigned long long>(fraction / 10'000'000ULL));
-    return buffer;
-}
-
 Result<Nanos> parse_usd(std::string_view text) {
     if (!text.empty() && text.front() == '$') text.remove_prefix(1);
     auto dot = text.find('.');

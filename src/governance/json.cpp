@@ -1,4 +1,5 @@
 #include "limits.hpp"
+#include "megarouter/catalog/catalog.hpp"
 #include "megarouter/governance/admin.hpp"
 
 namespace megarouter::governance {
@@ -85,8 +86,8 @@ nlohmann::json to_json(const BudgetInfo& b, const TimeZone& zone) {
     j["price_ceiling_nanos"] = s.price_ceiling_nanos ? nlohmann::json(*s.price_ceiling_nanos) : nlohmann::json();
     if (s.period != Period::total) j["period_end_ms"] = b.bounds.end;
     if (!s.tokens) {
-        j["amount_usd"] = format_usd(s.amount);
-        j["spent_usd"] = format_usd(b.spent);
+        j["amount_usd"] = catalog::format_usd(s.amount);
+        j["spent_usd"] = catalog::format_usd(b.spent);
     }
     return j;
 }

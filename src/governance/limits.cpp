@@ -1,4 +1,5 @@
 #include "limits.hpp"
+#include "megarouter/catalog/catalog.hpp"
 
 namespace megarouter::governance {
 
@@ -40,7 +41,7 @@ std::string budget_label(const BudgetSpec& spec) {
 }
 
 std::string format_amount(std::int64_t amount, bool tokens) {
-    return tokens ? std::to_string(amount) + " tokens" : format_usd(amount);
+    return tokens ? std::to_string(amount) + " tokens" : catalog::format_usd(amount);
 }
 
 } // namespace megarouter::governance

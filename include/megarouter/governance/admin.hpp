@@ -240,8 +240,7 @@ private:
     AdminSettings m_settings;
 };
 
-// Money as "$12.34" (more digits for amounts under a cent).
-std::string format_usd(Nanos amount);
+// Money is shown with catalog::format_usd (rounded, never truncated).
 // "12.5" -> 12'500'000'000 nano-dollars. Fails with invalid_argument.
 Result<Nanos> parse_usd(std::string_view text);
 

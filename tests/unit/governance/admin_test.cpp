@@ -1,5 +1,6 @@
 #include "gate_fixture.hpp"
 #include "governance/sql.hpp"
+#include "megarouter/catalog/catalog.hpp"
 
 using namespace gov_test;
 
@@ -50,6 +51,20 @@ TEST_CASE("governance: USD amounts parse and print exactly") {
     CHECK(*parse_usd("12.5") == 12'500'000'000);
     CHECK(*parse_usd("$0.000000001") == 1);
     CHECK_FALSE(parse_usd("12,5").has_value());
-    CHECK(format_usd(12'500'000'000) == "$12.50");
-    CHECK(format_usd(1'500) == "$0.0000015");
+    CHECK(megarouter::catalog::format_usd(12'500'000'000) == "$12.50");
+    CHECK(megarouter::catalog::format_usd(1'500) == "$0.0000015");
+}
+
+TEST_CASE("governance: budget amounts are shown rounded, never truncated") {
+    Store s;
+    auto a = s.admin();
+    // $0.167 was shown as $0.16; $2.999 as $2.99.
+    for (auto [nanos, shown] : {std::pair<Nanos, const char*>{167'000'000, "$0.167"}, {2'999'000'000, "$3.00"},
+                                {12'345'678'900, "$12.35"}}) {
+        CAPTURE(shown);
+        auto set = a.set_budget({.scope_kind = ScopeKind::node, .scope = "acme/eng", .amount = nanos});
+        REQUIRE(set.has_value());
+        CHECK(to_json(*set, a.zone())["amount_usd"] == shown);
+        CHECK(to_json(*set, a.zone())["spent_usd"] == "$0.00");
+    }
 }
