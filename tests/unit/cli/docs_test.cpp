@@ -1,11 +1,13 @@
 #include <doctest/doctest.h>
 
+#include <ctime>
 #include <fstream>
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "cli/completion.hpp"
+#include "megarouter/catalog/catalog.hpp"
 #include "cli/context.hpp"
 
 namespace megarouter::cli {
@@ -79,4 +81,22 @@ TEST_CASE("cli: the completion scripts list every visible subcommand") {
     for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
         if (!sub->get_group().empty()) CHECK(fish.find("-a '" + sub->get_name() + "'") != std::string::npos);
     CHECK(cli::completion_script(app, "powershell").empty());
+}
+
+TEST_CASE("cli: the README's count of models is true of the built-in catalog") {
+    // The README says "N+ models"; `megarouter models` lists the models not
+    // retired today. The claim must hold, and stay within 100 of the truth.
+    std::string readme = read_file("README.md");
+    std::smatch found;
+    REQUIRE(std::regex_search(readme, found, std::regex(R"(([0-9]+)\+ models)")));
+    const int claimed = std::stoi(found[1].str());
+    char today[16];
+    std::time_t now = std::time(nullptr);
+    std::strftime(today, sizeof today, "%Y-%m-%d", std::gmtime(&now));
+    int listed = 0;
+    for (const catalog::Model& model : catalog::Catalog::builtin().models())
+        if (!catalog::is_deprecated(model, today)) ++listed;
+    CAPTURE(listed);
+    CHECK(claimed <= listed);
+    CHECK(listed < claimed + 100);
 }
