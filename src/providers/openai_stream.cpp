@@ -116,8 +116,14 @@ public:
         m_closed = true;
         json last = frame(json::object());
         last["choices"][0]["finish_reason"] = finish_to_openai(m_finish);
-        last["usage"] = openai_usage_json(m_usage); // on the last chunk, as with include_usage
         out += sse_frame("", last);
+        // Usage comes as with stream_options.include_usage (which the proxy
+        // asks of OpenAI upstreams on pass-through too): a chunk of its own
+        // after the finish_reason, whose choices are empty.
+        json usage = frame(json::object());
+        usage["choices"] = json::array();
+        usage["usage"] = openai_usage_json(m_usage);
+        out += sse_frame("", usage);
         out += "data: [DONE]\n\n";
         return out;
     }

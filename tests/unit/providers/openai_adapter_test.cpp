@@ -142,6 +142,22 @@ TEST_CASE("providers: openai stream encoder writes chunks, usage and [DONE], or 
     CHECK(out.find("\"finish_reason\":\"stop\"") != std::string::npos);
     CHECK(out.find("\"prompt_tokens\":3") != std::string::npos);
     CHECK(out.ends_with("data: [DONE]\n\n"));
+    // As OpenAI sends with stream_options.include_usage: every chunk has one
+    // choice, except the usage chunk after the finish_reason, whose choices
+    // are empty (clients read choices[0] of every other chunk).
+    std::vector<json> chunks;
+    for (std::size_t at = 0; (at = out.find("data: {", at)) != std::string::npos; at += 6)
+        chunks.push_back(json::parse(out.substr(at + 6, out.find("\n\n", at) - at - 6)));
+    REQUIRE(chunks.size() >= 3);
+    for (std::size_t i = 0; i + 1 < chunks.size(); ++i) {
+        CHECK(chunks[i]["choices"].size() == 1);
+        CHECK_FALSE(chunks[i].contains("usage"));
+    }
+    CHECK(chunks[chunks.size() - 2]["choices"][0]["finish_reason"] == "stop");
+    CHECK(chunks.back()["choices"] == json::array());
+    CHECK(chunks.back()["usage"]["prompt_tokens"] == 3);
+    CHECK(chunks.back()["usage"]["completion_tokens"] == 2);
+    CHECK(chunks.back()["object"] == "chat.completion.chunk");
 
     auto failing = down().stream_encoder("gpt-4o");
     std::string broken = failing->encode({.kind = StreamEvent::Kind::text_delta, .text = "par"});
