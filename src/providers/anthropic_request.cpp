@@ -96,11 +96,12 @@ json encode_tool_choice(const ChatRequest& request) {
     return choice;
 }
 
+// JSON mode (response_format json_object) has no Anthropic counterpart: it
+// is emulated with an instruction. A JSON Schema is carried over as
+// structured output (output_config.format), which the router only sends to
+// models with the json_schema capability.
 std::string json_instruction(const json& format) {
-    if (!format.is_object()) return {};
-    if (str(format, "type") == "json_schema")
-        return "Answer with a single JSON value that follows this JSON Schema, and nothing else:\n" +
-               schema_of(format).dump();
+    if (str(format, "type") != "json_object") return {}; // "text" asks for nothing
     return "Answer with a single JSON object and nothing else.";
 }
 
@@ -133,6 +134,8 @@ json anthropic_encode_request(const ChatRequest& request, std::string_view model
         body["tools"] = tools;
         if (json choice = encode_tool_choice(request); !choice.is_null()) body["tool_choice"] = choice;
     }
+    if (str(request.response_format, "type") == "json_schema")
+        body["output_config"] = {{"format", {{"type", "json_schema"}, {"schema", schema_of(request.response_format)}}}};
     if (request.stream) body["stream"] = true;
     return body;
 }
@@ -260,6 +263,15 @@ Result<ChatRequest> anthropic_decode_client_request(const json& body) {
         request.user = str(body["metadata"], "user_id");
     }
     request.reasoning_effort = effort_from(body);
+    // Structured output (output_config.format) in the canonical, OpenAI,
+    // shape: what an OpenAI or Gemini upstream is asked for.
+    if (auto config = body.find("output_config"); config != body.end() && config->is_object())
+        if (auto format = config->find("format");
+            format != config->end() && format->is_object() && str(*format, "type") == "json_schema") {
+            json schema = format->contains("schema") && (*format)["schema"].is_object() ? (*format)["schema"] : json::object();
+            request.response_format = {{"type", "json_schema"},
+                                       {"json_schema", {{"name", "output"}, {"schema", std::move(schema)}}}};
+        }
     request.stream = body.contains("stream") && body["stream"] == true;
     return request;
 }

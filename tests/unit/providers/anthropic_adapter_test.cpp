@@ -89,6 +89,37 @@ TEST_CASE("providers: anthropic request encoding merges turns and never adds sam
     CHECK_FALSE(minimal.contains("system"));
 }
 
+TEST_CASE("providers: an OpenAI response_format reaches Anthropic as structured output or an instruction") {
+    ChatRequest request;
+    request.messages.push_back({Role::user, {{ContentPart::Kind::text, "hi", "", "", ""}}, {}, "", "", false});
+    json schema = {{"type", "object"}, {"properties", {{"city", {{"type", "string"}}}}}, {"required", {"city"}}};
+    // A JSON Schema is carried over as output_config.format (it was only an
+    // instruction in the system prompt: the answer came back as plain text).
+    request.response_format = {{"type", "json_schema"}, {"json_schema", {{"name", "place"}, {"schema", schema}}}};
+    json body = up().encode_request(request, "claude-haiku-4-5");
+    CHECK(body["output_config"]["format"]["type"] == "json_schema");
+    CHECK(body["output_config"]["format"]["schema"] == schema);
+    CHECK_FALSE(body.contains("system"));
+    // JSON mode has no Anthropic counterpart: emulated with an instruction.
+    request.response_format = {{"type", "json_object"}};
+    body = up().encode_request(request, "claude-haiku-4-5");
+    CHECK_FALSE(body.contains("output_config"));
+    CHECK(body["system"].get<std::string>().find("single JSON object") != std::string::npos);
+    // And back: an Anthropic client's output_config.format becomes the
+    // canonical (OpenAI) response_format, for an OpenAI or Gemini upstream.
+    auto decoded = down().decode_client_request(json{
+        {"model", "gpt-4o-mini"}, {"max_tokens", 100}, {"messages", {{{"role", "user"}, {"content", "hi"}}}},
+        {"output_config", {{"format", {{"type", "json_schema"}, {"schema", schema}}}}}});
+    REQUIRE(decoded);
+    CHECK(decoded->response_format["type"] == "json_schema");
+    CHECK(decoded->response_format["json_schema"]["schema"] == schema);
+    // "text" asks for nothing.
+    request.response_format = {{"type", "text"}};
+    body = up().encode_request(request, "claude-haiku-4-5");
+    CHECK_FALSE(body.contains("output_config"));
+    CHECK_FALSE(body.contains("system"));
+}
+
 TEST_CASE("providers: anthropic response and usage with cache tokens") {
     json body = json::parse(R"({"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4",
       "content":[{"type":"text","text":"Let me check."},{"type":"tool_use","id":"toolu_2","name":"get","input":{"x":1}}],
