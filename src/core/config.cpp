@@ -61,7 +61,8 @@ Result<void> read(const Config& config, const std::string& pointer, T& target) {
 Result<void> read_core_settings(Config& c) {
     ServerSettings& s = c.server;
     for (auto step : {read(c, "/defaults/model", c.default_model), read(c, "/defaults/mode", c.default_mode),
-                      read(c, "/defaults/log_prompts", c.log_prompts), read(c, "/server/host", s.host),
+                      read(c, "/defaults/log_prompts", c.log_prompts), read(c, "/defaults/identity", c.identity),
+                      read(c, "/server/host", s.host),
                       read(c, "/server/port", s.port), read(c, "/server/max_body_bytes", s.max_body_bytes),
                       read(c, "/server/max_header_bytes", s.max_header_bytes),
                       read(c, "/server/request_timeout_s", s.request_timeout_s),
@@ -212,6 +213,7 @@ std::string starter_config() {
 # model = "auto"          # a model id, an alias, a group, or auto / auto:cost / auto:latency ...
 # mode = "balanced"       # balanced | cost | latency | availability
 # log_prompts = true      # keep prompts and answers of `megarouter prompt` in the local log
+# identity = "acme/eng/platform/alice"  # whose spend `megarouter prompt` is in the ledger ("" = local:<login>)
 
 [server]
 # host = "127.0.0.1"      # binding elsewhere requires API keys (or --insecure-no-auth)

@@ -181,9 +181,13 @@ void decode_sampling(const json& body, ChatRequest& request) {
     };
     request.temperature = number("temperature");
     request.top_p = number("top_p");
-    if (auto n = number("max_completion_tokens")) request.max_tokens = static_cast<std::int64_t>(*n);
-    else if (auto m = number("max_tokens")) request.max_tokens = static_cast<std::int64_t>(*m);
-    if (auto s = number("seed")) request.seed = static_cast<std::int64_t>(*s);
+    // to_int64 saturates: a cast of a double such as 1e50 is undefined.
+    auto integer = [&](const char* key) {
+        return body.contains(key) && body[key].is_number() ? std::optional(to_int64(body[key])) : std::nullopt;
+    };
+    if (auto n = integer("max_completion_tokens")) request.max_tokens = *n;
+    else if (auto m = integer("max_tokens")) request.max_tokens = *m;
+    if (auto s = integer("seed")) request.seed = *s;
     if (body.contains("stop")) {
         if (body["stop"].is_string()) request.stop.push_back(body["stop"].get<std::string>());
         else if (body["stop"].is_array())

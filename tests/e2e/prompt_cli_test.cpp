@@ -1,3 +1,5 @@
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "e2e/prompt_fixture.hpp"
@@ -116,4 +118,48 @@ TEST_CASE("prompt e2e: --max-cost refuses an expensive estimate") {
     CHECK(out.exit_code == 77);
     CHECK(out.err.find("--max-cost") != std::string::npos);
     CHECK(f.mock.requests().empty());
+}
+
+TEST_CASE("prompt e2e: terminal spend goes into the ledger that megarouter spend reads") {
+    PromptFixture f;
+    // Before: `megarouter spend` said "no requests in this period" after a
+    // paid prompt, because the CLI wrote no ledger row.
+    REQUIRE(f.prompt({"-m", "gpt-4o-mini", "--no-log", "one"}).exit_code == 0);
+    REQUIRE(f.prompt({"-m", "claude-haiku-4-5", "two"}).exit_code == 0);
+    auto report = run_megarouter({"spend", "--by", "endpoint,model", "--jsonl", "--no-budgets"}, f.home.env());
+    REQUIRE(report.exit_code == 0);
+    INFO(report.out);
+    int rows = 0;
+    std::int64_t requests = 0;
+    std::set<std::string> models;
+    std::istringstream lines(report.out);
+    for (std::string line; std::getline(lines, line);) {
+        if (line.empty()) continue;
+        json row = json::parse(line);
+        ++rows;
+        CHECK(row["endpoint"] == "cli");
+        models.insert(row["model"].get<std::string>());
+        requests += row["requests"].get<std::int64_t>();
+        CHECK(row["cost_nanos"].get<std::int64_t>() > 0);
+    }
+    CHECK(rows == 2);
+    CHECK(requests == 2);
+    CHECK(models == std::set<std::string>{"gpt-4o-mini", "claude-haiku-4-5"});
+
+    // Whose: the local login, or the configured identity split into its levels.
+    auto by_user = run_megarouter({"spend", "--by", "user", "--jsonl", "--no-budgets"}, f.home.env());
+    REQUIRE(by_user.exit_code == 0);
+    CHECK(by_user.out.find("\"local:") != std::string::npos);
+    f.home.write_config(f.config_text("[defaults]\nidentity = \"acme/eng/web/alice\"\n"));
+    REQUIRE(f.prompt({"-m", "gpt-4o-mini", "three"}).exit_code == 0);
+    auto by_team = run_megarouter({"spend", "--by", "team", "--jsonl", "--no-budgets"}, f.home.env());
+    REQUIRE(by_team.exit_code == 0);
+    CHECK(by_team.out.find("\"acme/eng/web\"") != std::string::npos);
+
+    // A request that reached no provider costs nothing and adds no row.
+    f.mock.set_behavior("gpt-4o", {.status = 401});
+    CHECK(f.prompt({"-m", "gpt-4o", "refused"}).exit_code != 0);
+    auto after = run_megarouter({"spend", "--by", "endpoint", "--jsonl", "--no-budgets"}, f.home.env());
+    REQUIRE(after.exit_code == 0);
+    CHECK(json::parse(after.out.substr(0, after.out.find('\n')))["requests"] == 3);
 }

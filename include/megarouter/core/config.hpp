@@ -56,6 +56,9 @@ struct Config {
     std::string default_model = "auto";
     std::string default_mode = "balanced";
     bool log_prompts = true;          // CLI prompt/response log (like `llm logs`)
+    // [defaults] identity: the hierarchy path ("acme/eng/web/alice") that
+    // `megarouter prompt` spends as in the ledger; "" = the local login.
+    std::string identity;
     std::filesystem::path database;   // resolved database path
     ServerSettings server;
     std::map<std::string, ProviderSettings> providers;

@@ -2,6 +2,8 @@
 // nested inside strings, and the one member pick_member builds.
 #include <doctest/doctest.h>
 
+#include <limits>
+
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #include "megarouter/providers/adapter.hpp"
@@ -105,4 +107,26 @@ TEST_CASE("providers: an SSE event over the size limit is dropped whole, and the
     REQUIRE(after.size() == 1);
     CHECK(after[0].event == "small");
     CHECK(after[0].data == "{\"ok\":1}");
+}
+
+TEST_CASE("providers: integers sent as huge floats saturate instead of overflowing a cast") {
+    // A fuzz finding: max_tokens 1.00222e+50 reached static_cast<int64_t>
+    // (undefined behaviour) in the OpenAI request decoder.
+    constexpr auto k_max = std::numeric_limits<std::int64_t>::max();
+    for (const char* field : {"max_tokens", "max_completion_tokens"}) {
+        CAPTURE(field);
+        json body = chat_body("gpt-4o");
+        body.erase("max_tokens");
+        body[field] = 1.00222e50;
+        body["seed"] = -1e300;
+        auto decoded = client_adapter(WireFormat::openai)->decode_client_request(body);
+        REQUIRE(decoded);
+        CHECK(decoded->max_tokens == k_max);
+        CHECK(decoded->seed == std::numeric_limits<std::int64_t>::min());
+    }
+    json body = chat_body("claude-haiku-4-5");
+    body["max_tokens"] = 8.9e125;
+    auto decoded = client_adapter(WireFormat::anthropic)->decode_client_request(body);
+    REQUIRE(decoded);
+    CHECK(decoded->max_tokens == k_max);
 }
