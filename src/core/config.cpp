@@ -242,6 +242,79 @@ std::string starter_config() {
 # [providers.openai]
 # api_key = "sk-..."
 # base_url = "https://api.openai.com/v1"
+# enabled = true          # false: never route to this provider
+
+# How `auto` picks a model, and what happens when a deployment fails.
+# [routing]
+# default_mode = "balanced"          # overrides [defaults] mode
+# max_fallbacks = 4                  # deployments tried after the chosen one (0 to 32)
+# fallback_to_other_models = true    # a named model may fall back to comparable models
+# baseline_model = "gpt-4o"          # what spend reports count routing's savings against
+# [routing.weights]                  # balanced mode: how much each counts
+# quality = 0.5
+# price = 0.3
+# latency = 0.2
+# [routing.thresholds]               # difficulty score from which a prompt needs each tier
+# standard = 2
+# strong = 4
+# frontier = 7
+# long_input_tokens = 8000
+# very_long_input_tokens = 64000
+# deep_conversation_turns = 10
+# default_output_tokens = 512        # expected output when a request sets no max_tokens
+# [routing.health]                   # ejecting failing deployments for a while
+# ewma_alpha = 0.2
+# consecutive_failures = 3
+# base_ejection_s = 30               # doubles per ejection
+# max_ejection_s = 600
+# panic_threshold = 0.5              # below this healthy fraction, ejection is ignored
+
+# A group is a model name of your own over several deployments.
+# [groups.fast]
+# deployments = [{ model = "gpt-4o-mini", weight = 2 }, { model = "claude-haiku-4-5", provider = "anthropic" }]
+# mode = "latency"
+# fallbacks = ["gpt-4o"]
+# deny_vendors = ["mistral"]
+# max_price = 5.0                    # USD per million output tokens
+
+# Other names for models.
+# [aliases]
+# smart = "claude-sonnet-4-5"
+
+# Models the catalog does not know: a local Ollama model, an OpenAI-compatible server.
+# [[models]]
+# id = "llama3.2"
+# provider = "ollama"
+# context = 131072
+# input_price = 0.0                  # USD per million tokens
+# output_price = 0.0
+# [[models]]
+# id = "qwen2.5-coder-32b"
+# provider = "vllm"
+# base_url = "http://127.0.0.1:8001/v1" # this model's own server
+# context = 32768
+# tier = "strong"
+# caps = ["tools"]
+# input_price = 0.0
+# output_price = 0.0
+
+# Prices you negotiated, in USD per million tokens.
+# [prices."gpt-4o-mini"]
+# provider = "openai"
+# input = 0.12
+# output = 0.48
+
+# [catalog]
+# hidden = ["gpt-3.5-turbo"]         # never list or route to these
+
+# [governance]
+# timezone = "Europe/Berlin"         # budget periods and reports (default UTC)
+# downgrade_price_ceiling_usd_per_mtok = 2.0 # what a downgraded request may cost at most
+# allow_private_webhooks = false     # webhooks to loopback and private networks
+# ledger_flush_ms = 50               # how long ledger rows wait to be written together
+
+# [database]
+# path = "/var/lib/megarouter/megarouter.db"
 )";
 }
 
