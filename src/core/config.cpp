@@ -1,5 +1,7 @@
 #include "megarouter/core/config.hpp"
 
+#include "config_schema.hpp"
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -152,6 +154,7 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
                                            std::string(err.description()));
     }
     config.document = to_json(parsed, "", config.lines);
+    if (auto r = check_config_names(config); !r) return std::unexpected(r.error());
     if (auto r = read_core_settings(config); !r) return std::unexpected(r.error());
     if (auto r = read_providers(config); !r) return std::unexpected(r.error());
     std::string database;

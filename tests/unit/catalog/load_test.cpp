@@ -44,7 +44,7 @@ TEST_CASE("catalog: the refreshed copy in the cache folder takes precedence") {
 
 TEST_CASE("catalog: a config without overrides loads the base catalog unchanged") {
     test::TempDir home;
-    auto catalog = load_with("default_model = \"gpt-4o\"\n", home);
+    auto catalog = load_with("[defaults]\nmodel = \"gpt-4o\"\n", home);
     REQUIRE(catalog);
     CHECK(catalog->models().size() == 13);
 }

@@ -117,3 +117,34 @@ TEST_CASE("core: secrets are masked") {
     CHECK(core::mask_secret("sk-abcdefghijklmnop") == "sk-a...op");
     CHECK(core::mask_secret("short") == "****");
 }
+
+TEST_CASE("core config: a mistyped section or key is refused with file:line and a did-you-mean") {
+    struct Case {
+        const char* text;
+        const char* message;
+    };
+    const Case cases[] = {
+        {"[servr]\nport = 5\n", "t.toml:1: unknown section [servr] (did you mean [server]?)"},
+        {"[server]\nhost = \"127.0.0.1\"\nprot = 5\n", "t.toml:3: unknown key 'prot' in [server] (did you mean 'port'?)"},
+        {"[defaults]\nmoddel = \"gpt-4o\"\n", "t.toml:2: unknown key 'moddel' in [defaults] (did you mean 'model'?)"},
+        {"[providers.openai]\napi_kye = \"k\"\n",
+         "t.toml:2: unknown key 'api_kye' in [providers.openai] (did you mean 'api_key'?)"},
+        {"[governance]\ntimezon = \"UTC\"\n", "t.toml:2: unknown key 'timezon' in [governance] (did you mean 'timezone'?)"},
+        {"[database]\nfile = \"x.db\"\n", "t.toml:2: unknown key 'file' in [database]"},
+        {"model = \"gpt-4o\"\n", "t.toml:1: unknown section [model] (did you mean [models]?)"},
+        {"[zzzzzzzz]\n", "t.toml:1: unknown section [zzzzzzzz]"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.text);
+        auto parsed = core::parse_config(c.text, "t.toml");
+        REQUIRE_FALSE(parsed);
+        CHECK(parsed.error().code == ErrorCode::config);
+        CHECK(parsed.error().message == c.message);
+        CHECK(exit_code_for(parsed.error()) == 78);
+    }
+    // Every known section and key still loads.
+    CHECK(core::parse_config("[defaults]\nidentity = \"a/b\"\n[server]\ncors_origins = []\n[providers.x]\nformat = "
+                             "\"openai\"\nbase_url = \"http://h\"\napi_key_env = \"K\"\n[governance]\nledger_flush_ms = 9\n"
+                             "[catalog]\nhidden = []\n[database]\npath = \"d.db\"\n[aliases]\nanything = \"gpt-4o\"\n",
+                             "t.toml"));
+}
