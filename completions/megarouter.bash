@@ -84,6 +84,15 @@ _megarouter() {
             'alerts test') path="${path:+$path }$word" ;;
         esac
     done
+    local values=""
+    case "${COMP_WORDS[COMP_CWORD-1]}" in
+        -m|--model) values=models ;;
+        --node) values=nodes ;;
+    esac
+    if [[ -n $values ]]; then
+        COMPREPLY=($(compgen -W "$("${COMP_WORDS[0]}" __complete $values 2>/dev/null)" -- "$cur"))
+        return
+    fi
     local words
     case "$path" in
         '') words='config models prompt logs route spend serve org dept team user keys budget role pool webhook alerts --help -h --version -V --config ' ;;
@@ -105,54 +114,54 @@ _megarouter() {
         'spend') words='--help -h --since --until --period --by --node --key --model --provider --top --tz --json --jsonl --csv --no-budgets ' ;;
         'serve') words='--help -h --host --port --port-file --insecure-no-auth --access-log --access-log-json --no-governance --grace ' ;;
         'org') words='create set list show move delete --help -h ' ;;
-        'org create') words='--help -h --name --email --rpm --tpm --json ' ;;
-        'org set') words='--help -h --name --email --rpm --tpm --json ' ;;
-        'org list') words='--help -h --json ' ;;
-        'org show') words='--help -h --json ' ;;
-        'org move') words='--help -h --json ' ;;
-        'org delete') words='--help -h --recursive --json ' ;;
+        'org create') words='--help -h --name --email --rpm --tpm --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'org set') words='--help -h --name --email --rpm --tpm --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'org list') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'org show') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'org move') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'org delete') words='--help -h --recursive --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
         'dept') words='create set list show move delete --help -h ' ;;
-        'dept create') words='--help -h --name --email --rpm --tpm --json ' ;;
-        'dept set') words='--help -h --name --email --rpm --tpm --json ' ;;
-        'dept list') words='--help -h --json ' ;;
-        'dept show') words='--help -h --json ' ;;
-        'dept move') words='--help -h --json ' ;;
-        'dept delete') words='--help -h --recursive --json ' ;;
+        'dept create') words='--help -h --name --email --rpm --tpm --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'dept set') words='--help -h --name --email --rpm --tpm --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'dept list') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'dept show') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'dept move') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'dept delete') words='--help -h --recursive --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
         'team') words='create set list show move delete --help -h ' ;;
-        'team create') words='--help -h --name --email --rpm --tpm --json ' ;;
-        'team set') words='--help -h --name --email --rpm --tpm --json ' ;;
-        'team list') words='--help -h --json ' ;;
-        'team show') words='--help -h --json ' ;;
-        'team move') words='--help -h --json ' ;;
-        'team delete') words='--help -h --recursive --json ' ;;
+        'team create') words='--help -h --name --email --rpm --tpm --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'team set') words='--help -h --name --email --rpm --tpm --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'team list') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'team show') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'team move') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'team delete') words='--help -h --recursive --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
         'user') words='create set list show move delete --help -h ' ;;
-        'user create') words='--help -h --name --email --rpm --tpm --json ' ;;
-        'user set') words='--help -h --name --email --rpm --tpm --json ' ;;
-        'user list') words='--help -h --json ' ;;
-        'user show') words='--help -h --json ' ;;
-        'user move') words='--help -h --json ' ;;
-        'user delete') words='--help -h --recursive --json ' ;;
+        'user create') words='--help -h --name --email --rpm --tpm --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'user set') words='--help -h --name --email --rpm --tpm --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'user list') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'user show') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'user move') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'user delete') words='--help -h --recursive --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
         'keys') words='create list show revoke rotate --help -h ' ;;
-        'keys create') words='--help -h --role --name --expires-days --model --vendor --provider --mode --max-price --rpm --tpm --tag --json ' ;;
-        'keys list') words='--help -h --all --json ' ;;
-        'keys show') words='--help -h --json ' ;;
-        'keys revoke') words='--help -h --json ' ;;
-        'keys rotate') words='--help -h --grace --json ' ;;
+        'keys create') words='--help -h --role --name --expires-days --model --vendor --provider --mode --max-price --rpm --tpm --tag --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'keys list') words='--help -h --all --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'keys show') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'keys revoke') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'keys rotate') words='--help -h --grace --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
         'budget') words='set list show delete --help -h ' ;;
-        'budget set') words='--help -h --key --period --usd --tokens --alert --downgrade --block --price-ceiling --json ' ;;
-        'budget list') words='--help -h --json ' ;;
-        'budget show') words='--help -h --json ' ;;
-        'budget delete') words='--help -h --json ' ;;
+        'budget set') words='--help -h --key --period --usd --tokens --alert --downgrade --block --price-ceiling --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'budget list') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'budget show') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'budget delete') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
         'role') words='grant revoke list --help -h ' ;;
-        'role grant') words='--help -h --json ' ;;
-        'role revoke') words='--help -h --json ' ;;
-        'role list') words='--help -h --json ' ;;
+        'role grant') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'role revoke') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'role list') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
         'pool') words='create add remove list show --help -h ' ;;
-        'pool create') words='--help -h --description --period --usd --tokens --alert --downgrade --block --price-ceiling --json ' ;;
-        'pool add') words='--help -h --json ' ;;
-        'pool remove') words='--help -h --json ' ;;
+        'pool create') words='--help -h --description --period --usd --tokens --alert --downgrade --block --price-ceiling --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'pool add') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
+        'pool remove') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
         'pool list') words='--help -h --json ' ;;
-        'pool show') words='--help -h --json ' ;;
+        'pool show') words='--help -h --json '; [[ $cur != -* ]] && words="$words $("${COMP_WORDS[0]}" __complete nodes 2>/dev/null)" ;;
         'webhook') words='add list remove --help -h ' ;;
         'webhook add') words='--help -h --node --secret --events --json ' ;;
         'webhook list') words='--help -h --json ' ;;

@@ -11,7 +11,22 @@ struct Node {
     std::string path; // "models show"
     std::vector<std::pair<std::string, std::string>> children; // name, help
     std::vector<std::pair<std::string, std::string>> options;   // --long / -s, help
+    // A governance command whose positional arguments are hierarchy paths:
+    // the scripts offer the local database's node paths there.
+    bool node_positionals = false;
 };
+
+// Options whose value the scripts complete from the binary at TAB time
+// (`megarouter __complete models|nodes`).
+bool takes_model(const std::string& option) { return option == "--model" || option == "-m"; }
+bool takes_node(const std::string& option) { return option == "--node"; }
+
+bool is_governance(const std::string& path) {
+    std::string first = path.substr(0, path.find(' '));
+    for (const char* name : {"org", "dept", "team", "user", "keys", "budget", "role", "pool"})
+        if (first == name) return true;
+    return false;
+}
 
 void collect(const CLI::App& app, const std::string& path, std::vector<Node>& out) {
     Node node;
@@ -25,6 +40,9 @@ void collect(const CLI::App& app, const std::string& path, std::vector<Node>& ou
         for (const std::string& name : opt->get_lnames()) node.options.emplace_back("--" + name, opt->get_description());
         for (const std::string& name : opt->get_snames()) node.options.emplace_back("-" + name, opt->get_description());
     }
+    if (node.children.empty() && is_governance(path))
+        for (const CLI::Option* opt : app.get_options())
+            if (opt->get_positional() && !opt->nonpositional()) node.node_positionals = true;
     out.push_back(node);
     for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
         if (sub->get_group().empty()) continue;
@@ -53,13 +71,25 @@ std::string bash(const std::vector<Node>& nodes) {
         if (!n.path.empty()) s << "            '" << n.path << "') path=\"${path:+$path }$word\" ;;\n";
     s << "        esac\n"
          "    done\n"
+         "    local values=\"\"\n"
+         "    case \"${COMP_WORDS[COMP_CWORD-1]}\" in\n"
+         "        -m|--model) values=models ;;\n"
+         "        --node) values=nodes ;;\n"
+         "    esac\n"
+         "    if [[ -n $values ]]; then\n"
+         "        COMPREPLY=($(compgen -W \"$(\"${COMP_WORDS[0]}\" __complete $values 2>/dev/null)\" -- \"$cur\"))\n"
+         "        return\n"
+         "    fi\n"
          "    local words\n"
          "    case \"$path\" in\n";
     for (const Node& n : nodes) {
         s << "        '" << n.path << "') words='";
         for (const auto& c : n.children) s << c.first << " ";
         for (const auto& o : n.options) s << o.first << " ";
-        s << "' ;;\n";
+        s << "'";
+        if (n.node_positionals)
+            s << "; [[ $cur != -* ]] && words=\"$words $(\"${COMP_WORDS[0]}\" __complete nodes 2>/dev/null)\"";
+        s << " ;;\n";
     }
     s << "    esac\n"
          "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
@@ -78,15 +108,23 @@ std::string zsh(const std::vector<Node>& nodes) {
          "        [[ $w == -* ]] && continue\n"
          "        path_so_far=\"${path_so_far:+$path_so_far }$w\"\n"
          "    done\n"
+         "    case \"${words[CURRENT-1]}\" in\n"
+         "        -m|--model) compadd -- ${(f)\"$(${words[1]} __complete models 2>/dev/null)\"}; return ;;\n"
+         "        --node) compadd -- ${(f)\"$(${words[1]} __complete nodes 2>/dev/null)\"}; return ;;\n"
+         "    esac\n"
+         "    local nodes_here=0\n"
          "    case \"$path_so_far\" in\n";
     for (const Node& n : nodes) {
         s << "        '" << n.path << "') words_here=(";
         for (const auto& c : n.children) s << "'" << c.first << ":" << escape_single(c.second) << "' ";
         for (const auto& o : n.options) s << "'" << o.first << ":" << escape_single(o.second) << "' ";
-        s << ") ;;\n";
+        s << ")" << (n.node_positionals ? "; nodes_here=1" : "") << " ;;\n";
     }
     s << "        *) words_here=() ;;\n"
          "    esac\n"
+         "    if (( nodes_here )) && [[ $PREFIX != -* ]]; then\n"
+         "        compadd -- ${(f)\"$(${words[1]} __complete nodes 2>/dev/null)\"}\n"
+         "    fi\n"
          "    _describe 'megarouter' words_here\n"
          "}\n"
          "compdef _megarouter megarouter\n";
@@ -115,8 +153,13 @@ std::string fish(const std::vector<Node>& nodes) {
         for (const auto& o : n.options) {
             bool is_long = o.first.starts_with("--");
             s << "complete -c megarouter -n '" << cond << "' " << (is_long ? "-l " : "-s ")
-              << o.first.substr(is_long ? 2 : 1) << " -d '" << escape_single(o.second) << "'\n";
+              << o.first.substr(is_long ? 2 : 1) << " -d '" << escape_single(o.second) << "'";
+            if (takes_model(o.first)) s << " -x -a '(megarouter __complete models 2>/dev/null)'";
+            if (takes_node(o.first)) s << " -x -a '(megarouter __complete nodes 2>/dev/null)'";
+            s << "\n";
         }
+        if (n.node_positionals)
+            s << "complete -c megarouter -n '" << cond << "' -a '(megarouter __complete nodes 2>/dev/null)'\n";
     }
     return s.str();
 }
