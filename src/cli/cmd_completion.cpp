@@ -2,11 +2,11 @@
 #include <iostream>
 #include <set>
 
+#include "cmd_org_common.hpp"
 #include "completion.hpp"
 #include "context.hpp"
 #include "megarouter/catalog/catalog.hpp"
 #include "megarouter/routing/routing_config.hpp"
-#include "megarouter/store/database.hpp"
 
 namespace megarouter::cli {
 
@@ -32,18 +32,14 @@ void print_model_names(Context& context) {
     for (const std::string& name : names) std::cout << name << "\n";
 }
 
-// The hierarchy's node paths in the local database, for governance commands.
+// The hierarchy's node paths in the local database, for governance commands
+// (errors go to stderr, which the scripts discard).
 void print_node_paths(Context& context) {
-    auto config = context.config();
-    if (!config) return;
-    auto db = store::Database::open((*config)->database);
-    if (!db) return;
-    auto nodes = db->prepare("SELECT path FROM gov_nodes ORDER BY path");
-    if (!nodes) return;
-    while (auto row = nodes->step()) {
-        if (!*row) break;
-        std::cout << nodes->text(0) << "\n";
-    }
+    with_admin(context, [](governance::Admin& admin) {
+        if (auto nodes = admin.list_nodes("", std::nullopt))
+            for (const governance::Node& node : *nodes) std::cout << node.path << "\n";
+        return 0;
+    });
 }
 
 } // namespace

@@ -164,14 +164,16 @@ int run(Context& context, const PromptOptions& options) {
         else std::cerr << "megarouter: could not log the prompt: " << logged.error().message << "\n";
     // What it cost goes into the ledger whatever --no-log says: that flag
     // keeps the text out of the log, not the money out of the reports.
-    if (!db)
-        if (auto opened = store::Database::open((*config)->database); opened) db.emplace(std::move(*opened));
-    PromptSpend spend{.requested = options.model.empty() ? (*config)->default_model : options.model,
-                      .mode = options.mode.empty() ? (*config)->default_mode : options.mode,
-                      .error_code = outcome.error ? std::string(to_string(outcome.error->code)) : std::string()};
-    if (!db) std::cerr << "megarouter: could not open " << (*config)->database.string() << " to record the spend\n";
-    else if (auto spent = record_prompt_spend(*db, entry, spend, **config, *catalog); !spent)
-        std::cerr << "megarouter: could not record the spend: " << spent.error().message << "\n";
+    if (reached_provider(entry)) {
+        if (!db)
+            if (auto opened = store::Database::open((*config)->database); opened) db.emplace(std::move(*opened));
+        PromptSpend spend{.requested = options.model.empty() ? (*config)->default_model : options.model,
+                          .mode = options.mode.empty() ? (*config)->default_mode : options.mode,
+                          .error_code = outcome.error ? std::string(to_string(outcome.error->code)) : std::string()};
+        if (!db) std::cerr << "megarouter: could not open " << (*config)->database.string() << " to record the spend\n";
+        else if (auto spent = record_prompt_spend(*db, entry, spend, **config, *catalog); !spent)
+            std::cerr << "megarouter: could not record the spend: " << spent.error().message << "\n";
+    }
 
     if (options.json) {
         std::cout << record(outcome).dump() << "\n";

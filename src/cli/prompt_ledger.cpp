@@ -63,10 +63,14 @@ governance::LedgerEntry ledger_row(const store::PromptLogEntry& entry, const Pro
     return row;
 }
 
+bool reached_provider(const store::PromptLogEntry& entry) {
+    const auto& u = entry.usage;
+    return entry.cost != 0 || u.input != 0 || u.cached_input != 0 || u.cache_write != 0 || u.output != 0;
+}
+
 Result<void> record_prompt_spend(store::Database& db, const store::PromptLogEntry& entry, const PromptSpend& spend,
                                  const core::Config& config, const catalog::Catalog& catalog) {
-    const auto& u = entry.usage;
-    if (entry.cost == 0 && u.input == 0 && u.cached_input == 0 && u.cache_write == 0 && u.output == 0) return {};
+    if (!reached_provider(entry)) return {};
     governance::LedgerEntry row = ledger_row(entry, spend, catalog);
     set_identity(row, config.identity);
     return reports::insert_ledger_rows(db, std::span(&row, 1));

@@ -33,9 +33,12 @@ struct PromptSpend {
 governance::LedgerEntry ledger_row(const store::PromptLogEntry& entry, const PromptSpend& spend,
                                    const catalog::Catalog& catalog);
 
-// Writes `entry` to the ledger in `db` when it reached a provider (tokens
-// or cost recorded); does nothing otherwise. The request id makes a second
-// write of the same prompt a no-op. Fails with storage.
+// Whether a finished prompt reached a provider: tokens or cost recorded.
+bool reached_provider(const store::PromptLogEntry& entry);
+
+// Writes `entry` to the ledger in `db` when it reached a provider; does
+// nothing otherwise. The request id makes a second write of the same
+// prompt a no-op. Fails with storage.
 Result<void> record_prompt_spend(store::Database& db, const store::PromptLogEntry& entry, const PromptSpend& spend,
                                  const core::Config& config, const catalog::Catalog& catalog);
 

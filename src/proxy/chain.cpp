@@ -1,5 +1,6 @@
 // The stages of the per-request filter chain for chat-like requests.
 #include <cmath>
+#include <optional>
 
 #include "megarouter/core/clock.hpp"
 #include "megarouter/core/json.hpp"
@@ -179,10 +180,9 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
         catalog::Usage partial;
         std::int64_t began = core::monotonic_us();
         // A [[models]] entry may name its own server under its provider.
-        const bool own_server = target.offering->base_url.has_value();
-        auto outcome = own_server ? attempt(exchange, target, providers::endpoint_for(endpoint->second, *target.offering),
-                                            relay, partial, cancel)
-                                  : attempt(exchange, target, endpoint->second, relay, partial, cancel);
+        std::optional<providers::Endpoint> own_server;
+        if (target.offering->base_url) own_server = providers::endpoint_for(endpoint->second, *target.offering);
+        auto outcome = attempt(exchange, target, own_server ? *own_server : endpoint->second, relay, partial, cancel);
         catalog::Usage used =
             outcome ? outcome->usage : estimate_if_silent(exchange, partial, relay && relay->committed());
         add_usage(exchange.usage, used);

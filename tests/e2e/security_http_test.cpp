@@ -31,6 +31,17 @@ std::optional<RawResponse> ask(int port, const std::string& bytes) {
 }
 
 // /health answers 200 on a new connection and the process is alive.
+// Whether /health answers 200 again within `tries` attempts 20 ms apart
+// (connections held against a limit were just released).
+bool serves_again(int port, int tries) {
+    for (int i = 0; i < tries; ++i) {
+        auto answer = ask(port, request("GET", "/health"));
+        if (answer && answer->status == 200) return true;
+        std::this_thread::sleep_for(20ms);
+    }
+    return false;
+}
+
 void check_alive(ProxyFixture& fx) {
     CHECK_FALSE(fx.proxy->wait_exit(0));
     auto health = ask(fx.port, request("GET", "/health"));
@@ -220,13 +231,7 @@ TEST_CASE("security e2e: connections beyond max_connections get a fast 503 and t
         CHECK(answer->status == 503);
     }
     held.clear();
-    bool served = false;
-    for (int i = 0; i < 100 && !served; ++i) {
-        auto answer = ask(fx.port, request("GET", "/health"));
-        served = answer && answer->status == 200;
-        if (!served) std::this_thread::sleep_for(20ms);
-    }
-    CHECK(served);
+    CHECK(serves_again(fx.port, 100));
 }
 
 TEST_CASE("security e2e: at the descriptor limit the gateway neither spins nor stops serving") {
@@ -248,13 +253,7 @@ TEST_CASE("security e2e: at the descriptor limit the gateway neither spins nor s
     CHECK(used < 0.5); // a spinning accept loop burns ~2 s here
     CHECK(fx.log().find("out of file descriptors") != std::string::npos);
     held.clear();
-    bool served = false;
-    for (int i = 0; i < 150 && !served; ++i) {
-        auto answer = ask(fx.port, request("GET", "/health"));
-        served = answer && answer->status == 200;
-        if (!served) std::this_thread::sleep_for(20ms);
-    }
-    CHECK(served);
+    CHECK(serves_again(fx.port, 150));
     check_alive(fx);
 }
 
@@ -274,11 +273,5 @@ TEST_CASE("security e2e: max_connections = 0 is sized from the descriptor limit,
     CHECK(busy == 28);
     CHECK(fx.log().find("out of file descriptors") == std::string::npos); // the cap kept accept() inside the limit
     held.clear();
-    bool served = false;
-    for (int i = 0; i < 100 && !served; ++i) {
-        auto answer = ask(fx.port, request("GET", "/health"));
-        served = answer && answer->status == 200;
-        if (!served) std::this_thread::sleep_for(20ms);
-    }
-    CHECK(served);
+    CHECK(serves_again(fx.port, 100));
 }
