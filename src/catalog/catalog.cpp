@@ -1,6 +1,7 @@
 // Catalog lookup: the name index, find(), suggestions(), the built-in
 // catalog and the cached refreshed copy.
 #include "megarouter/catalog/catalog.hpp"
+#include "megarouter/catalog/naming.hpp"
 
 #include <algorithm>
 #include <fstream>
@@ -25,33 +26,6 @@ std::string lower(std::string_view text) {
 // whatever a request names.
 constexpr std::size_t k_max_suggestion_name_bytes = 128;
 
-// The edit distance of `a` and `b` when it is at most `limit`, else
-// limit + 1. Only cells within `limit` of the diagonal can hold a distance
-// within it (Ukkonen's band), and a row whose band holds nothing within the
-// limit ends the search: O(min(|a|, |b|) x (2 limit + 1)) at most, with one
-// row of memory.
-std::size_t edit_distance_within(std::string_view a, std::string_view b, std::size_t limit) {
-    if (a.size() > b.size()) std::swap(a, b);
-    const std::size_t over = limit + 1;
-    if (b.size() - a.size() > limit) return over;
-    std::vector<std::size_t> row(b.size() + 1);
-    for (std::size_t j = 0; j <= b.size(); ++j) row[j] = std::min(j, over);
-    for (std::size_t i = 1; i <= a.size(); ++i) {
-        std::size_t lo = i > limit ? i - limit : 1;
-        std::size_t hi = std::min(b.size(), i + limit);
-        std::size_t diagonal = row[lo - 1];
-        row[lo - 1] = lo == 1 ? std::min(i, over) : over; // left of the band
-        std::size_t best = row[lo - 1];
-        for (std::size_t j = lo; j <= hi; ++j) {
-            std::size_t above = row[j]; // right of the previous band: still `over` from row 0
-            row[j] = std::min({above + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1), over});
-            diagonal = above;
-            best = std::min(best, row[j]);
-        }
-        if (best > limit) return over;
-    }
-    return row[b.size()];
-}
 
 } // namespace
 
@@ -80,6 +54,13 @@ void Catalog::index() {
 const Model* Catalog::find(std::string_view id_or_alias) const {
     auto it = m_by_name.find(lower(id_or_alias));
     return it == m_by_name.end() ? nullptr : &m_models[it->second];
+}
+
+const Offering* Catalog::unlisted_price(std::string_view provider, std::string_view model_id) const {
+    std::string p = lower(provider), m = lower(model_id);
+    for (const Offering& offering : m_unlisted)
+        if (offering.provider == p && lower(offering.provider_model_id) == m) return &offering;
+    return nullptr;
 }
 
 std::vector<std::string> Catalog::suggestions(std::string_view unknown, std::size_t count) const {

@@ -1,8 +1,10 @@
 // Catalog::load: the base catalog (refreshed copy or built-in) with the config
 // file's overrides applied, in this order: [[models]] custom models (a custom
 // id equal to a known id replaces that model), [prices."<id>"] price
-// overrides, then [catalog] hidden. Every mistake names its file:line.
+// overrides (and prices of models not listed yet, kept apart for
+// pass-through), then [catalog] hidden. Every mistake names its file:line.
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "megarouter/catalog/catalog.hpp"
@@ -145,17 +147,51 @@ Result<void> apply_custom_models(const Reader& r, const json& list, std::vector<
     return {};
 }
 
+// A price for a model the catalog does not list yet: the key names its
+// provider ("openai/gpt-6.2-sol") or the table does (provider = "openai").
+// A bare unknown id without a provider stays an error, so that a typo of a
+// listed id is still caught.
+Result<void> price_unlisted(const Reader& r, const Catalog& catalog, const std::string& key, std::string provider,
+                            const json& table, std::vector<Offering>& unlisted) {
+    const std::string at = "/prices/" + key;
+    std::string model = key;
+    if (std::size_t slash = key.find('/'); provider.empty() && slash != std::string::npos && slash > 0) {
+        provider = key.substr(0, slash);
+        model = key.substr(slash + 1);
+    }
+    if (provider.empty() || model.empty())
+        return fail(r.error(at, "unknown model '" + key + "'" + did_you_mean(catalog, key) +
+                                    "; to price a model the catalog does not list yet, name its provider: "
+                                    "[prices.\"<provider>/" + key + "\"] or provider = \"<provider>\""));
+    Offering offering;
+    for (char& c : provider) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    offering.provider = provider;
+    offering.provider_model_id = model;
+    PriceSet& p = offering.prices;
+    Nanos reasoning = 0;
+    Result<void> steps[] = {r.price(table, at, "input", p.input), r.price(table, at, "output", p.output),
+                            r.price(table, at, "cache_read", p.cache_read),
+                            r.price(table, at, "cache_write", p.cache_write), r.price(table, at, "reasoning", reasoning)};
+    for (auto& step : steps)
+        if (!step) return step;
+    if (table.contains("reasoning")) p.reasoning = reasoning;
+    if (!table.contains("input") || !table.contains("output"))
+        return fail(r.error(at, "a model the catalog does not list needs both input and output prices"));
+    unlisted.push_back(std::move(offering));
+    return {};
+}
+
 Result<void> apply_price(const Reader& r, const Catalog& catalog, const std::string& key, const json& table,
-                         std::vector<Model>& models) {
+                         std::vector<Model>& models, std::vector<Offering>& unlisted) {
     std::string at = "/prices/" + key;
     if (!table.is_object()) return fail(r.error(at, "[prices.\"" + key + "\"] must be a table"));
     if (auto ok = r.only_keys(table, at, {"provider", "input", "output", "cache_read", "cache_write", "reasoning"}); !ok)
         return ok;
-    const Model* found = catalog.find(key);
-    if (!found) return fail(r.error(at, "unknown model '" + key + "'" + did_you_mean(catalog, key)));
-    Model& model = models[static_cast<std::size_t>(found - catalog.models().data())];
     std::string provider;
     if (auto ok = r.string(table, at, "provider", provider); !ok) return ok;
+    const Model* found = catalog.find(key);
+    if (!found) return price_unlisted(r, catalog, key, provider, table, unlisted);
+    Model& model = models[static_cast<std::size_t>(found - catalog.models().data())];
     // "openai/gpt-4o" names one offering; a plain id names them all unless
     // `provider` picks one.
     auto key_of = [](const Offering& o) { return o.provider + "/" + o.provider_model_id; };
@@ -215,14 +251,19 @@ Result<Catalog> Catalog::load(const core::Config& config, const core::Paths& pat
         if (auto ok = apply_custom_models(r, *custom, models); !ok) return std::unexpected(ok.error());
     Catalog current = from_models(std::move(models), base->generated(), base->origin());
     std::vector<Model> working(current.models().begin(), current.models().end());
+    std::vector<Offering> unlisted;
     if (prices != doc.end()) {
         if (!prices->is_object()) return fail(r.error("/prices", "[prices] must be a table of models"));
         for (auto& [key, table] : prices->items())
-            if (auto ok = apply_price(r, current, key, table, working); !ok) return std::unexpected(ok.error());
+            if (auto ok = apply_price(r, current, key, table, working, unlisted); !ok)
+                return std::unexpected(ok.error());
     }
     if (section != doc.end() && section->is_object())
         if (auto ok = apply_hidden(r, current, *section, working); !ok) return std::unexpected(ok.error());
-    return from_models(std::move(working), current.generated(), current.origin() + " + " + (config.file.empty() ? std::string("config") : config.file.string()));
+    Catalog out = from_models(std::move(working), current.generated(),
+                              current.origin() + " + " + (config.file.empty() ? std::string("config") : config.file.string()));
+    out.m_unlisted = std::move(unlisted);
+    return out;
 }
 
 } // namespace megarouter::catalog

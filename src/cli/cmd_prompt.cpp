@@ -169,7 +169,8 @@ int run(Context& context, const PromptOptions& options) {
             if (auto opened = store::Database::open((*config)->database); opened) db.emplace(std::move(*opened));
         PromptSpend spend{.requested = options.model.empty() ? (*config)->default_model : options.model,
                           .mode = options.mode.empty() ? (*config)->default_mode : options.mode,
-                          .error_code = outcome.error ? std::string(to_string(outcome.error->code)) : std::string()};
+                          .error_code = outcome.error ? std::string(to_string(outcome.error->code)) : std::string(),
+                          .pricing = outcome.pricing};
         if (!db) std::cerr << "megarouter: could not open " << (*config)->database.string() << " to record the spend\n";
         else if (auto spent = record_prompt_spend(*db, entry, spend, **config, *catalog); !spent)
             std::cerr << "megarouter: could not record the spend: " << spent.error().message << "\n";

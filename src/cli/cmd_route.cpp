@@ -28,7 +28,7 @@ struct RouteOptions {
     std::string region;
     double max_price = -1; // USD per Mtok
     double max_cost = -1;  // USD
-    bool explain = false, json = false, compare = false, all_providers = false;
+    bool explain = false, all = false, json = false, compare = false, all_providers = false;
 };
 
 Result<std::string> read_input(const std::string& file) {
@@ -151,8 +151,11 @@ int run_route(const RouteOptions& o, Context& context) {
     auto plan = routing::plan(*route, *chat, routing_context);
     if (!plan) return context.report(plan.error());
     plan->notes.insert(plan->notes.begin(), notes.begin(), notes.end());
-    if (o.json) std::cout << routing::plan_to_json(*plan).dump(2) << "\n";
-    else print_plan(std::cout, *plan, {o.explain, context.color_stdout()});
+    if (o.json)
+        std::cout << routing::plan_to_json(*plan, o.all ? routing::PlanDetail::full : routing::PlanDetail::summary)
+                         .dump(2)
+                  << "\n";
+    else print_plan(std::cout, *plan, {o.explain, o.all, context.color_stdout()});
     return 0;
 }
 
@@ -178,14 +181,19 @@ void add_route_command(CLI::App& app, Context& context) {
     route->add_option("--region", o.region, "Required data residency, e.g. eu")->option_text("REGION");
     route->add_option("--max-price", o.max_price, "Max USD per million tokens (input and output)")->option_text("USD");
     route->add_option("--max-cost", o.max_cost, "Max estimated USD for this request")->option_text("USD");
-    route->add_flag("--explain", o.explain, "List every candidate and every excluded deployment with its reason");
-    route->add_flag("--json", o.json, "Print the plan as JSON (the document POST /v1/route returns)");
+    route->add_flag("--explain", o.explain,
+                    "Show the best 20 candidates and examples of every exclusion reason with its count");
+    route->add_flag("--all", o.all, "List every candidate and every excluded deployment (with --json: all of them)");
+    route->add_flag("--json", o.json,
+                    "Print the plan as JSON (the document POST /v1/route returns): the best 10 candidates and "
+                    "exclusions counted by reason, or everything with --all");
     route->add_flag("--compare", o.compare, "Show what each of the four modes would choose");
     route->add_flag("--all-providers", o.all_providers,
                     "Route as if every provider had credentials (the default when none has)");
     set_examples(*route, "  megarouter route \"hello there\"\n"
                          "  megarouter route \"prove that sqrt(2) is irrational\" --mode cost\n"
                          "  megarouter route --request body.json --json\n"
+                         "  megarouter route \"hello\" --json --all     # every candidate and exclusion\n"
                          "  megarouter route \"review this diff\" --compare\n"
                          "  megarouter route \"summarise\" --model auto:latency --deny-provider openrouter --explain\n"
                          "  megarouter route \"hi\" --model team-default --max-price 5\n");

@@ -43,9 +43,12 @@ std::string signals_text(const Plan& plan) {
     return out.empty() ? "no signals" : out;
 }
 
-void print_candidates(std::ostream& out, const Plan& plan, bool all) {
-    std::size_t shown = all ? plan.candidates.size() : std::min(plan.candidates.size(), k_short_candidates);
-    out << "\ncandidates (" << shown << " of " << plan.candidates.size() << ", best first)\n";
+void print_candidates(std::ostream& out, const Plan& plan, const RouteView& view) {
+    std::size_t limit = view.all ? plan.candidates.size() : view.explain ? k_explain_candidates : k_short_candidates;
+    std::size_t shown = std::min(plan.candidates.size(), limit);
+    out << "\ncandidates (" << shown << " of " << plan.candidates.size() << ", best first"
+        << (shown < plan.candidates.size() ? (view.explain ? "; --all lists every one" : "; --explain for more") : "")
+        << ")\n";
     out << "  " << pad("#", 4) << pad("model", 34) << pad("provider", 12) << pad("tier", 10) << pad("est. cost", 12)
         << pad("score", 7) << pad("qual", 6) << pad("price", 6) << pad("lat", 6) << pad("avail", 6) << "latency\n";
     std::vector<const Candidate*> ranked = routing::ranked_candidates(plan);
@@ -69,19 +72,30 @@ std::string exclusion_detail(const routing::Excluded& e) {
     return reason;
 }
 
-void print_excluded(std::ostream& out, const Plan& plan, bool all) {
-    std::map<routing::Exclusion, int> counts;
-    for (const routing::Excluded& e : plan.excluded) ++counts[e.reason];
+void print_excluded(std::ostream& out, const Plan& plan, const RouteView& view) {
+    std::map<routing::Exclusion, std::vector<const routing::Excluded*>> by_reason;
+    for (const routing::Excluded& e : plan.excluded) by_reason[e.reason].push_back(&e);
     out << "\nexcluded: " << plan.excluded.size() << " deployments";
     std::string sep = " (";
-    for (auto [reason, count] : counts) {
-        out << sep << count << " " << routing::to_string(reason);
+    for (const auto& [reason, list] : by_reason) {
+        out << sep << list.size() << " " << routing::to_string(reason);
         sep = ", ";
     }
-    out << (counts.empty() ? "" : ")") << (all ? "" : "; --explain lists them") << "\n";
-    if (!all) return;
-    for (const routing::Excluded& e : plan.excluded)
-        out << "  " << pad(e.model->id, 34) << pad(e.offering->provider, 12) << exclusion_detail(e) << "\n";
+    out << (by_reason.empty() ? "" : ")");
+    if (!view.explain && !view.all) {
+        out << (by_reason.empty() ? "" : "; --explain shows examples") << "\n";
+        return;
+    }
+    out << "\n";
+    // Grouped by reason; --explain shows a few of each, --all every one.
+    for (const auto& [reason, list] : by_reason) {
+        std::size_t shown = view.all ? list.size() : std::min(list.size(), k_explain_examples);
+        out << "  " << routing::to_string(reason) << " (" << list.size() << ")\n";
+        for (std::size_t i = 0; i < shown; ++i)
+            out << "    " << pad(list[i]->model->id, 34) << pad(list[i]->offering->provider, 12)
+                << exclusion_detail(*list[i]) << "\n";
+        if (shown < list.size()) out << "    ... and " << list.size() - shown << " more (--all lists them)\n";
+    }
 }
 
 } // namespace
@@ -103,8 +117,8 @@ void print_plan(std::ostream& out, const Plan& plan, const RouteView& view) {
             << catalog::format_usd(plan.fallbacks[i].estimated_cost) << "\n";
     if (plan.fallbacks.empty()) out << "fallbacks none\n";
     for (const std::string& note : plan.notes) out << "note      " << note << "\n";
-    print_candidates(out, plan, view.explain);
-    print_excluded(out, plan, view.explain);
+    print_candidates(out, plan, view);
+    print_excluded(out, plan, view);
 }
 
 void print_compare(std::ostream& out, const std::vector<ModeChoice>& choices) {

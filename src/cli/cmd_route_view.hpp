@@ -1,7 +1,8 @@
 // Internal to the CLI: how `megarouter route` prints a plan -- the short
-// decision table, the --explain list of exclusions, and the --compare view.
+// decision table, the --explain and --all lists, and the --compare view.
 #pragma once
 
+#include <cstddef>
 #include <iosfwd>
 #include <vector>
 
@@ -10,9 +11,12 @@
 namespace megarouter::cli {
 
 struct RouteView {
-    bool explain = false; // list every candidate and every excluded deployment
+    bool explain = false; // the best k_explain_candidates, and examples of each exclusion reason
+    bool all = false;     // every candidate and every excluded deployment
     bool color = false;
 };
+inline constexpr std::size_t k_explain_candidates = 20;
+inline constexpr std::size_t k_explain_examples = 4;
 
 void print_plan(std::ostream& out, const routing::Plan& plan, const RouteView& view);
 

@@ -63,6 +63,7 @@ struct PromptOutcome {
     providers::ChatResponse response;
     std::optional<Error> error;
     bool streamed_to_stdout = false;
+    std::string pricing; // "" catalog prices; "config" / "estimate" / "unpriced" for a model passed through
 };
 
 // Routes and sends the request, streaming text to stdout via `on_text` when

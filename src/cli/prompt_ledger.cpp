@@ -60,6 +60,7 @@ governance::LedgerEntry ledger_row(const store::PromptLogEntry& entry, const Pro
     row.ttft_ms = entry.first_token_ms.value_or(0);
     row.status = entry.status == "ok" ? 200 : entry.status == "interrupted" ? 499 : 502;
     row.error_code = spend.error_code;
+    row.pricing = spend.pricing;
     return row;
 }
 

@@ -24,6 +24,7 @@ struct PromptSpend {
     std::string requested;  // the model as asked ("auto", an alias, ...)
     std::string mode;       // the routing mode used
     std::string error_code; // ErrorCode name, "" on success
+    std::string pricing;    // LedgerEntry::pricing
 };
 
 // The ledger row of one finished prompt: endpoint "cli", the model asked,

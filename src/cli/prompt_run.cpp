@@ -21,12 +21,14 @@ std::int64_t ms_since(Clock::time_point start) {
 }
 
 
-// One deployment to try: a catalog offering, or a direct provider/model.
+// One deployment to try.
 struct Attempt {
-    std::string model;          // catalog id or the raw id
+    std::string model;          // catalog id, or the id as asked when passed through
     std::string provider;
     std::string provider_model;
-    const catalog::Offering* offering = nullptr; // null: no price known
+    const catalog::Offering* offering = nullptr;
+    // A model the catalog does not list yet: holds `offering`, says how it is priced.
+    std::shared_ptr<const routing::PassThrough> passthrough;
 };
 
 // Why nothing is configured for `model`, naming the variables that would help.
@@ -52,12 +54,6 @@ Result<std::vector<Attempt>> plan_attempts(Context& context, const core::Config&
                                            const PromptOptions& options, const providers::ChatRequest& request) {
     std::string model = options.model.empty() ? config.default_model : options.model;
     std::vector<std::string> configured = providers::configured_providers(config, context.env);
-    // "provider/model-id" that the catalog does not know: call it directly.
-    if (auto slash = model.find('/'); slash != std::string::npos && catalog.find(model) == nullptr) {
-        std::string provider = model.substr(0, slash);
-        if (auto endpoint = providers::resolve_endpoint(provider, config, context.env); endpoint)
-            return std::vector<Attempt>{{model, provider, model.substr(slash + 1), nullptr}};
-    }
     auto routing_config = routing::parse_routing_config(config);
     if (!routing_config) return fail(routing_config.error());
     routing::RouteRequest route;
@@ -79,7 +75,9 @@ Result<std::vector<Attempt>> plan_attempts(Context& context, const core::Config&
                                                     static_cast<catalog::Nanos>(*options.max_cost_usd * catalog::k_nanos_per_usd)));
     std::vector<Attempt> attempts;
     auto add = [&](const routing::Candidate& c) {
-        attempts.push_back({c.model->id, c.offering->provider, c.offering->provider_model_id, c.offering});
+        bool passed = plan->passthrough && c.model == &plan->passthrough->model;
+        attempts.push_back({c.model->id, c.offering->provider, c.offering->provider_model_id, c.offering,
+                            passed ? plan->passthrough : nullptr});
     };
     add(plan->chosen);
     for (const routing::Candidate& c : plan->fallbacks) add(c);
@@ -155,8 +153,10 @@ PromptOutcome run_prompt(Context& context, const core::Config& config, const cat
     entry.response = outcome.response.text;
     entry.usage = outcome.response.usage;
     for (const Attempt& attempt : *attempts)
-        if (attempt.provider == entry.provider && attempt.provider_model == entry.provider_model && attempt.offering)
+        if (attempt.provider == entry.provider && attempt.provider_model == entry.provider_model && attempt.offering) {
             entry.cost = catalog::cost(*attempt.offering, entry.usage);
+            outcome.pricing = attempt.passthrough ? attempt.passthrough->pricing : "";
+        }
     if (outcome.error) {
         entry.status = outcome.error->code == ErrorCode::cancelled ? "interrupted" : "error";
         entry.error = outcome.error->message;

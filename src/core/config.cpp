@@ -253,6 +253,9 @@ std::string starter_config() {
 # max_fallbacks = 4                  # deployments tried after the chosen one (0 to 32)
 # fallback_to_other_models = true    # a named model may fall back to comparable models
 # baseline_model = "gpt-4o"          # what spend reports count routing's savings against
+# unknown_models = "pass"            # models newer than the catalog: "pass" to their provider, or "refuse"
+# unpriced_input_price = 15.0        # USD per million tokens for a passed-through model with no known price
+# unpriced_output_price = 75.0
 # [routing.weights]                  # balanced mode: how much each counts
 # quality = 0.5
 # price = 0.3
@@ -306,6 +309,10 @@ std::string starter_config() {
 # provider = "openai"
 # input = 0.12
 # output = 0.48
+# A model the catalog does not list yet: name its provider.
+# [prices."openai/gpt-6.2-sol"]
+# input = 5.0
+# output = 40.0
 
 # [catalog]
 # hidden = ["gpt-3.5-turbo"]         # never list or route to these

@@ -25,11 +25,7 @@ void Gate::Impl::enqueue(WriterItem item) {
 
 Result<void> Gate::Impl::commit(store::Database& db, std::deque<WriterItem>& batch) {
     return db.transaction([&]() -> Result<void> {
-        auto insert = db.prepare(
-            "INSERT INTO ledger(ts, request_id, key_id, org, dept, team, user_path, pool, endpoint, requested_model, "
-            "routed_model, vendor, provider, mode, tier, input_tokens, cached_tokens, cache_write_tokens, output_tokens, "
-            "reasoning_tokens, cost_nanos, baseline_nanos, latency_ms, ttft_ms, status, attempts, fallback, error_code) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(request_id) DO NOTHING");
+        auto insert = db.prepare(k_insert_ledger_row);
         if (!insert) return std::unexpected(insert.error());
         auto usage = db.prepare("INSERT INTO gov_usage(budget_id, period_start, spent) VALUES (?, ?, ?) "
                                 "ON CONFLICT(budget_id, period_start) DO UPDATE SET spent = spent + excluded.spent");
@@ -37,12 +33,7 @@ Result<void> Gate::Impl::commit(store::Database& db, std::deque<WriterItem>& bat
         for (const WriterItem& item : batch) {
             if (item.row) {
                 const LedgerEntry& e = *item.row;
-                insert->reset();
-                insert->bind_all(e.ts, e.request_id, e.key_id, e.org, e.dept, e.team, e.user, e.pool, e.endpoint,
-                                 e.requested_model, e.routed_model, e.vendor, e.provider, e.mode, e.tier, e.input_tokens,
-                                 e.cached_tokens, e.cache_write_tokens, e.output_tokens, e.reasoning_tokens, e.cost_nanos,
-                                 e.baseline_nanos, e.latency_ms, e.ttft_ms, e.status, e.attempts,
-                                 static_cast<std::int64_t>(e.fallback ? 1 : 0), e.error_code);
+                bind_ledger_row(*insert, e);
                 if (auto r = insert->run(); !r) return r;
                 // A re-sent request id changes nothing: its charges were booked with the first row.
                 if (db.changes() == 0) continue;

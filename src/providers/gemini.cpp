@@ -4,6 +4,7 @@
 #include <map>
 
 #include "adapter_util.hpp"
+#include "megarouter/providers/registry.hpp"
 #include "formats.hpp"
 
 namespace megarouter::providers::detail {
@@ -233,7 +234,7 @@ public:
     }
     UpstreamTarget target(const Endpoint& endpoint, std::string_view model, bool stream) const override {
         UpstreamTarget target;
-        target.url = endpoint.base_url + "/models/" + std::string(model) +
+        target.url = endpoint.base_url + "/models/" + path_segment(model) +
                      (stream ? ":streamGenerateContent?alt=sse" : ":generateContent");
         target.headers.emplace_back("x-goog-api-key", endpoint.api_key);
         target.headers.emplace_back("Content-Type", "application/json");

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "adapter_util.hpp"
+#include "megarouter/providers/registry.hpp"
 #include "formats.hpp"
 
 namespace megarouter::providers::detail {
@@ -165,7 +166,7 @@ public:
     UpstreamTarget target(const Endpoint& endpoint, std::string_view model, bool stream) const override {
         UpstreamTarget target;
         if (endpoint.provider == "azure") {
-            target.url = endpoint.base_url + "/openai/deployments/" + std::string(model) +
+            target.url = endpoint.base_url + "/openai/deployments/" + path_segment(model) +
                          "/chat/completions?api-version=" + endpoint.api_version;
             target.headers.emplace_back("api-key", endpoint.api_key);
         } else {

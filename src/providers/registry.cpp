@@ -157,6 +157,25 @@ std::vector<std::string> configured_providers(const core::Config& config, const 
 
 namespace megarouter::providers {
 
+std::string path_segment(std::string_view text) {
+    static constexpr char k_hex[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(text.size());
+    for (char ch : text) {
+        unsigned char c = static_cast<unsigned char>(ch);
+        bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+                     c == '.' || c == '_' || c == '~';
+        if (plain) {
+            out += ch;
+        } else {
+            out += '%';
+            out += k_hex[c >> 4];
+            out += k_hex[c & 15];
+        }
+    }
+    return out;
+}
+
 Endpoint endpoint_for(const Endpoint& provider_endpoint, const catalog::Offering& offering) {
     Endpoint endpoint = provider_endpoint;
     if (offering.base_url && !offering.base_url->empty()) endpoint.base_url = strip_slash(*offering.base_url);

@@ -58,6 +58,14 @@ std::optional<double> cooling_seconds(const Exchange& exchange, const routing::H
     return shortest;
 }
 
+// Where the price of what answered came from, when it is not the catalog's:
+// a model passed through before the catalog lists it.
+const routing::PassThrough* passthrough_of(const Exchange& exchange) {
+    const auto& plan = exchange.plan;
+    if (!plan || !plan->passthrough || exchange.model != &plan->passthrough->model) return nullptr;
+    return plan->passthrough.get();
+}
+
 } // namespace
 
 Result<void> authenticate(Exchange& exchange, Shared& shared, const httplib::Request& request) {
@@ -259,7 +267,8 @@ void finish(Exchange& exchange, Shared& shared, const std::string& method) {
             .status = exchange.status,
             .attempts = exchange.attempts,
             .fallback = exchange.fallback,
-            .error_code = exchange.error_code};
+            .error_code = exchange.error_code,
+            .pricing = passthrough_of(exchange) ? passthrough_of(exchange)->pricing : ""};
         shared.governance->settle(exchange.caller, exchange.hold, entry);
     }
     record_prompt(exchange, shared, latency_ms);
@@ -295,6 +304,10 @@ void set_outcome_headers(const Exchange& exchange, httplib::Response& response, 
         std::snprintf(cost, sizeof cost, "%.9f", static_cast<double>(exchange.cost) / catalog::k_nanos_per_usd);
         response.set_header("x-megarouter-cost-usd", cost);
     }
+    // Known before the answer, so streams carry it too.
+    if (const routing::PassThrough* pass = passthrough_of(exchange))
+        response.set_header("x-megarouter-pricing",
+                            pass->pricing == "estimate" ? "estimate from " + pass->sibling : pass->pricing);
     if (exchange.guardrails.downgrade) response.set_header("x-megarouter-budget-downgrade", exchange.guardrails.reason);
     if (!exchange.dropped.empty()) {
         std::string dropped;

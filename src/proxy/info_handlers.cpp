@@ -167,7 +167,10 @@ void handle_route(Shared& shared, const httplib::Request& request, httplib::Resp
         write_error(response, format, plan.error(), "");
         return;
     }
-    send_json(response, routing::plan_to_json(*plan));
+    // A summary by default (the best candidates, exclusions counted by reason
+    // with a few examples); ?detail=full lists every deployment.
+    bool full = request.has_param("detail") && request.get_param_value("detail") == "full";
+    send_json(response, routing::plan_to_json(*plan, full ? routing::PlanDetail::full : routing::PlanDetail::summary));
 }
 
 void handle_health(Shared& shared, const httplib::Request&, httplib::Response& response) {

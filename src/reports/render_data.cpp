@@ -160,6 +160,12 @@ Json to_json(const SpendReport& report, const std::vector<BudgetView>& budgets, 
     }
     out["budgets"] = Json::array();
     for (const BudgetView& b : budgets) out["budgets"].push_back(budget_json(b, zone));
+    out["pricing"] = Json::array();
+    for (const PricingShare& p : report.pricing)
+        out["pricing"].push_back({{"pricing", p.pricing},
+                                  {"requests", p.requests},
+                                  {"cost_usd", static_cast<double>(p.cost) / 1e9},
+                                  {"cost_nanos", p.cost}});
     return out;
 }
 

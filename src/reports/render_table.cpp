@@ -134,6 +134,22 @@ std::string budgets_table(const std::vector<BudgetView>& budgets, const governan
     return table.render() + (unknown ? "  reserved: n/a (proxy not queried); remaining = amount - spent\n" : "");
 }
 
+// Which of the total was not priced from the catalog: models passed through
+// before the catalog listed them.
+std::string pricing_note(const SpendReport& report) {
+    std::string out;
+    for (const PricingShare& p : report.pricing) {
+        std::string how = p.pricing == "estimate"   ? "priced as an estimate from a sibling model"
+                          : p.pricing == "unpriced" ? "unpriced, charged at [routing] unpriced prices"
+                                                    : "priced from the config's [prices]";
+        out += "  " + format_count(p.requests) + (p.requests == 1 ? " request" : " requests") + " (" +
+               format_money(p.cost) + ") " + how + "\n";
+    }
+    if (!out.empty())
+        out = "\nNot in the catalog when they ran (passed through; `megarouter models refresh` learns them):\n" + out;
+    return out;
+}
+
 } // namespace
 
 std::string render_table(const SpendReport& report, const std::vector<BudgetView>& budgets,
@@ -147,6 +163,7 @@ std::string render_table(const SpendReport& report, const std::vector<BudgetView
     } else {
         out += groups_table(report, options);
         if (!report.buckets.empty()) out += "\n" + series_table(report, options);
+        out += pricing_note(report);
     }
     if (!budgets.empty()) out += "\n" + paint("Budgets", "1", options.color) + "\n" + budgets_table(budgets, zone, options);
     return out;

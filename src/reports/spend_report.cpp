@@ -79,6 +79,27 @@ void rank_and_fold(SpendReport& report) {
     report.rows.push_back(std::move(other));
 }
 
+// The report's requests that were priced other than from the catalog, by
+// how (the partial index ledger_pricing_ts holds only those rows).
+Result<void> add_pricing(store::Database& db, SpendReport& report) {
+    detail::Sql sql{"SELECT pricing, COUNT(*), SUM(cost_nanos) FROM ledger WHERE pricing <> '' AND ts >= ? AND ts < ?",
+                    {}};
+    sql.values.emplace_back(report.query.since);
+    sql.values.emplace_back(report.query.until);
+    if (auto filtered = detail::add_filters(report.query, sql); !filtered) return filtered;
+    sql.text += " GROUP BY pricing ORDER BY pricing";
+    auto statement = db.prepare(sql.text);
+    if (!statement) return std::unexpected(statement.error());
+    for (std::size_t i = 0; i < sql.values.size(); ++i) statement->bind(static_cast<int>(i + 1), sql.values[i]);
+    while (true) {
+        auto more = statement->step();
+        if (!more) return std::unexpected(more.error());
+        if (!*more) break;
+        report.pricing.push_back({statement->text(0), statement->int64(1), statement->int64(2)});
+    }
+    return {};
+}
+
 } // namespace
 
 namespace detail {
@@ -251,6 +272,7 @@ Result<SpendReport> run_spend_report_scan(store::Database& db, const SpendQuery&
     detail::Groups groups(*report);
     if (auto ran = scan->run(query.since, query.until, -1, *report, groups); !ran) return std::unexpected(ran.error());
     groups.finish();
+    if (auto priced = add_pricing(db, *report); !priced) return std::unexpected(priced.error());
     return report;
 }
 
@@ -260,7 +282,10 @@ Result<SpendReport> run_spend_report(store::Database& db, const SpendQuery& quer
     ReadSnapshot snapshot(db);
     auto rolled = detail::run_from_rollup(db, std::move(*report));
     if (!rolled) return std::unexpected(rolled.error());
-    if (*rolled) return std::move(**rolled);
+    if (*rolled) {
+        if (auto priced = add_pricing(db, **rolled); !priced) return std::unexpected(priced.error());
+        return std::move(**rolled);
+    }
     return run_spend_report_scan(db, query, zone);
 }
 

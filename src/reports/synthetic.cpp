@@ -97,20 +97,10 @@ governance::LedgerEntry synthetic_row(const SyntheticSpec& spec, std::int64_t in
 
 Result<void> insert_ledger_rows(store::Database& db, std::span<const governance::LedgerEntry> rows) {
     return db.transaction([&]() -> Result<void> {
-        auto statement = db.prepare(
-            "INSERT OR IGNORE INTO ledger(ts, request_id, key_id, org, dept, team, user_path, pool, endpoint, "
-            "requested_model, routed_model, vendor, provider, mode, tier, input_tokens, cached_tokens, "
-            "cache_write_tokens, output_tokens, reasoning_tokens, cost_nanos, baseline_nanos, latency_ms, ttft_ms, "
-            "status, attempts, fallback, error_code) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+        auto statement = db.prepare(governance::k_insert_ledger_row);
         if (!statement) return std::unexpected(statement.error());
         for (const governance::LedgerEntry& e : rows) {
-            statement->reset();
-            statement->bind_all(e.ts, e.request_id, e.key_id, e.org, e.dept, e.team, e.user, e.pool, e.endpoint,
-                                e.requested_model, e.routed_model, e.vendor, e.provider, e.mode, e.tier,
-                                e.input_tokens, e.cached_tokens, e.cache_write_tokens, e.output_tokens,
-                                e.reasoning_tokens, e.cost_nanos, e.baseline_nanos, e.latency_ms, e.ttft_ms, e.status,
-                                e.attempts, static_cast<std::int64_t>(e.fallback), e.error_code);
+            governance::bind_ledger_row(*statement, e);
             if (auto ran = statement->run(); !ran) return ran;
         }
         return {};

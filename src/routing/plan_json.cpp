@@ -2,6 +2,8 @@
 // proxy's POST /v1/route. Money appears as USD numbers and as exact nanos.
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <string>
 
 #include "megarouter/routing/router.hpp"
 
@@ -92,15 +94,25 @@ std::string_view to_string(Exclusion reason) {
     return "denied_by_policy";
 }
 
-json plan_to_json(const Plan& plan) {
+json plan_to_json(const Plan& plan, PlanDetail detail) {
+    const bool full = detail == PlanDetail::full;
     json fallbacks = json::array();
     for (const Candidate& c : plan.fallbacks) fallbacks.push_back(deployment_json(c));
     json candidates = json::array();
-    for (const Candidate* c : ranked_candidates(plan)) candidates.push_back(candidate_json(*c));
+    for (const Candidate* c : ranked_candidates(plan)) {
+        if (!full && candidates.size() >= k_summary_candidates) break;
+        candidates.push_back(candidate_json(*c));
+    }
     json excluded = json::array();
-    for (const Excluded& e : plan.excluded) excluded.push_back(excluded_json(e));
+    std::map<std::string, std::size_t> by_reason;
+    for (const Excluded& e : plan.excluded) {
+        std::size_t seen = by_reason[std::string(to_string(e.reason))]++;
+        if (full || seen < k_summary_examples) excluded.push_back(excluded_json(e));
+    }
     json decisive = json::array();
     for (const SignalHit& hit : plan.analysis.decisive()) decisive.push_back(hit.detail);
+    json pricing = plan.passthrough ? json{{"pricing", plan.passthrough->pricing}, {"sibling", plan.passthrough->sibling}}
+                                    : json{{"pricing", "catalog"}};
     return {{"object", "route.plan"},
             {"requested", plan.requested},
             {"route_kind", plan.route_kind},
@@ -112,10 +124,15 @@ json plan_to_json(const Plan& plan) {
             {"fallbacks", fallbacks},
             {"estimated_cost_usd", usd(plan.estimated_cost)},
             {"estimated_cost_nanos", plan.estimated_cost},
+            {"price_source", pricing},
             {"analysis", analysis_json(plan.analysis)},
             {"panic", plan.panic},
             {"notes", plan.notes},
+            {"detail", full ? "full" : "summary"},
+            {"candidates_total", plan.candidates.size()},
             {"candidates", candidates},
+            {"excluded_total", plan.excluded.size()},
+            {"excluded_by_reason", by_reason},
             {"excluded", excluded}};
 }
 

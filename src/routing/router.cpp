@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <map>
 
+#include "routing/passthrough.hpp"
 #include "routing/pool.hpp"
 #include "routing/resolve.hpp"
 #include "routing/router_internal.hpp"
@@ -144,9 +145,21 @@ Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& cha
     if (!context.catalog) return fail(ErrorCode::invalid_argument, "routing needs a catalog");
     const RoutingConfig& config = config_of(context);
     auto target = resolve_target(request.model, *context.catalog, config);
+    std::shared_ptr<const PassThrough> passthrough;
+    if (!target && target.error().code == ErrorCode::not_found && config.pass_unknown_models &&
+        !request.model.starts_with("auto:")) {
+        auto pass = pass_through(request.model, *context.catalog, config, context.providers, target.error());
+        if (!pass) return fail(pass.error());
+        passthrough = std::move(*pass);
+        target = Target{.kind = Target::Kind::model,
+                        .route_kind = "passthrough",
+                        .resolved = passthrough->model.id,
+                        .model = &passthrough->model};
+    }
     if (!target) return fail(target.error());
 
     Plan plan;
+    plan.passthrough = passthrough;
     plan.requested = request.model.empty() ? "auto" : request.model;
     plan.route_kind = target->route_kind;
     plan.resolved = target->kind == Target::Kind::automatic ? "auto" : target->resolved;
@@ -176,7 +189,14 @@ Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& cha
     plan.chosen = pool.candidates.front();
     plan.estimated_cost = plan.chosen.estimated_cost;
     append_chain(plan, pool.candidates, static_cast<std::size_t>(config.max_fallbacks));
-    if (target->kind == Target::Kind::model) {
+    if (passthrough) {
+        plan.notes.push_back(passthrough->model.id + " is not in the catalog; passed through to " +
+                             passthrough->model.offerings[0].provider +
+                             (passthrough->pricing == "config"     ? ", priced from [prices]"
+                              : passthrough->pricing == "estimate" ? ", priced as an estimate from " + passthrough->sibling
+                                                                   : ", unpriced: charged at [routing] unpriced prices") +
+                             " (`megarouter models refresh` learns it)");
+    } else if (target->kind == Target::Kind::model) {
         if (request.defer_comparable)
             plan.comparable_deferred = true;
         else

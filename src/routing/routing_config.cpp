@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "megarouter/catalog/catalog.hpp"
 #include "routing/config_reader.hpp"
 
 namespace megarouter::routing {
@@ -128,14 +129,24 @@ Result<void> read_routing_table(const Reader& r, const json& doc, RoutingConfig&
         } else if (key == "baseline_model") {
             if (!value.is_string()) return std::unexpected(r.error(pointer, "expected a model id"));
             out.baseline_model = value.get<std::string>();
+        } else if (key == "unknown_models") {
+            if (!value.is_string() || (value != "pass" && value != "refuse"))
+                return std::unexpected(r.error(pointer, "expected \"pass\" or \"refuse\""));
+            out.pass_unknown_models = value == "pass";
+        } else if (key == "unpriced_input_price" || key == "unpriced_output_price") {
+            double v = 0;
+            TRY_ASSIGN(v, r.number(value, pointer, 0, 10000));
+            (key == "unpriced_input_price" ? out.unpriced_input : out.unpriced_output) =
+                catalog::usd_per_mtok_to_nanos(v);
         } else if (key == "weights") step = read_weights(r, value, out.weights);
         else if (key == "thresholds") step = read_thresholds(r, value, out.analyser);
         else if (key == "signal_weights") step = read_signal_weights(r, value, out.analyser);
         else if (key == "health") step = read_health(r, value, out.health);
         else
             return std::unexpected(r.error(pointer, "unknown setting (default_mode, max_fallbacks, "
-                                                     "fallback_to_other_models, baseline_model, weights, thresholds, "
-                                                     "signal_weights, health)"));
+                                                     "fallback_to_other_models, baseline_model, unknown_models, "
+                                                     "unpriced_input_price, unpriced_output_price, weights, "
+                                                     "thresholds, signal_weights, health)"));
         if (!step) return step;
     }
     return {};

@@ -219,6 +219,12 @@ constexpr Migration k_migrations[] = {
      "DROP INDEX ledger_key_ts; CREATE INDEX ledger_key_ts ON ledger(key_id, ts, cost_nanos);"
      "DROP INDEX ledger_user_ts; CREATE INDEX ledger_user_ts ON ledger(user_path, ts, cost_nanos);"
      "DROP INDEX ledger_team_ts; CREATE INDEX ledger_team_ts ON ledger(team, ts, cost_nanos);"},
+    {44, "ledger_pricing",
+     // Models passed through before the catalog lists them: where their price came from
+     // ('' = the catalog; 'config', 'estimate', 'unpriced'). The partial index holds only
+     // those rows, so the spend report's count of them costs nothing for everything else.
+     "ALTER TABLE ledger ADD COLUMN pricing TEXT NOT NULL DEFAULT '';"
+     "CREATE INDEX ledger_pricing_ts ON ledger(ts) WHERE pricing <> '';"},
     // ---- alerts (50-59): webhooks, durable event outbox, deliveries ----
     {50, "gov_alerts",
      // scope '' = global webhook; events '*' or a comma-separated list of event types.

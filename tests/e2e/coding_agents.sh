@@ -3,7 +3,8 @@
 # in front of megarouter-mock: Claude Code (`claude -p`, Anthropic messages,
 # always streaming) and Codex (`codex exec`, Responses API, always
 # streaming), each once with a model of its own vendor (passed through) and
-# once with the other vendor's (translated), all with keys enforced, plus an
+# once with the other vendor's (translated), once each with a model newer than
+# the catalog (passed through by its naming), all with keys enforced, plus an
 # unknown key refused. Installs the pinned agents into
 # tests/e2e/agents/node_modules when missing; fails (never skips) if it
 # cannot. Prints "N passed, N failed".
@@ -47,6 +48,11 @@ enabled = false
 plugins = false
 TOML
 
+# The same without a `model` line: Codex asks for its own default model
+# (gpt-6.2-sol in 0.171), newer than the catalog, so it passes through.
+mkdir -p "$WORK/codex-default"
+grep -v '^model = ' "$WORK/codex/config.toml" >"$WORK/codex-default/config.toml"
+
 passed=0
 failed=0
 # check NAME OUTPUT-FILE MODEL PROVIDER ENDPOINT: the agent printed the mock's
@@ -78,6 +84,10 @@ codex_run() { # model, output file
   ( cd "$WORK/project" && HOME="$WORK/home" CODEX_HOME="$WORK/codex" MEGAROUTER_KEY="$KEY" \
       timeout "$LIMIT_S" "$CODEX" exec --skip-git-repo-check -m "$1" "Say hello" </dev/null ) >"$2" 2>&1 || true
 }
+codex_default_run() { # output file
+  ( cd "$WORK/project" && HOME="$WORK/home" CODEX_HOME="$WORK/codex-default" MEGAROUTER_KEY="$KEY" \
+      timeout "$LIMIT_S" "$CODEX" exec --skip-git-repo-check "Say hello" </dev/null ) >"$1" 2>&1 || true
+}
 
 claude_run claude-sonnet-4-5 "$WORK/claude-anthropic.out"
 check "Claude Code, claude-sonnet-4-5 (Anthropic messages passed through)" "$WORK/claude-anthropic.out" \
@@ -90,6 +100,15 @@ check "Codex, gpt-4o-mini (Responses API passed through)" "$WORK/codex-openai.ou
 codex_run claude-sonnet-4-5 "$WORK/codex-anthropic.out"
 check "Codex, claude-sonnet-4-5 (Responses API -> Anthropic messages)" "$WORK/codex-anthropic.out" \
   claude-sonnet-4-5 anthropic /v1/responses
+
+# Models newer than the catalog pass through to the provider whose naming
+# they follow (issue 19): Codex's own default, and a future Claude.
+codex_default_run "$WORK/codex-default.out"
+check "Codex, its default model gpt-6.2-sol (not in the catalog: passed through to OpenAI)" \
+  "$WORK/codex-default.out" gpt-6.2-sol openai /v1/responses
+claude_run claude-opus-9 "$WORK/claude-unlisted.out"
+check "Claude Code, claude-opus-9 (not in the catalog: passed through to Anthropic)" "$WORK/claude-unlisted.out" \
+  claude-opus-9 anthropic /v1/messages
 
 claude_run claude-sonnet-4-5 "$WORK/claude-wrong-key.out" mr-not-a-key
 if grep -q "401" "$WORK/claude-wrong-key.out" && ! grep -q "Mock answer" "$WORK/claude-wrong-key.out"; then

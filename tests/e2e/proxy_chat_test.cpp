@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include "megarouter/routing/router.hpp"
 #include "e2e/proxy_harness.hpp"
 
 using nlohmann::json;
@@ -162,7 +163,16 @@ TEST_CASE("proxy e2e: models list in both shapes, HEAD /, health and the routing
     auto route = client.Post("/v1/route", openai_chat("auto:cost", false), "application/json");
     REQUIRE(route);
     CHECK(route->status == 200);
-    CHECK(json::parse(route->body).contains("chosen"));
+    json summary = json::parse(route->body);
+    CHECK(summary.contains("chosen"));
+    CHECK(summary["detail"] == "summary");
+    CHECK(summary["candidates"].size() <= megarouter::routing::k_summary_candidates);
+    auto full = client.Post("/v1/route?detail=full", openai_chat("auto:cost", false), "application/json");
+    REQUIRE(full);
+    json everything = json::parse(full->body);
+    CHECK(everything["detail"] == "full");
+    CHECK(everything["candidates"].size() == everything["candidates_total"].get<std::size_t>());
+    CHECK(everything["candidates_total"] == summary["candidates_total"]);
     CHECK(fx.mock.requests().empty()); // nothing was called
 }
 

@@ -57,12 +57,20 @@ public:
     // Up to `count` known ids closest to `unknown` (for "did you mean ...?").
     std::vector<std::string> suggestions(std::string_view unknown, std::size_t count = 3) const;
 
+    // The config's price for a model the catalog does not list yet
+    // ([prices."provider/model"], or a bare id with `provider = ...`): an
+    // offering by `provider` of `model_id` (case-insensitive), or nullptr.
+    // Requests for such a model pass through priced by it (see
+    // routing's pass-through of unknown models).
+    const Offering* unlisted_price(std::string_view provider, std::string_view model_id) const;
+
 private:
     void index();
     std::vector<Model> m_models;
     std::string m_generated;
     std::string m_origin;
     std::unordered_map<std::string, std::size_t> m_by_name; // lowercase id/alias -> index
+    std::vector<Offering> m_unlisted; // [prices] of models not listed
 };
 
 // The exact cost of `usage` at `offering`, in nano-dollars: the long-context

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "megarouter/core/clock.hpp"
+#include "megarouter/store/database.hpp"
 
 namespace megarouter::governance {
 
@@ -45,6 +46,16 @@ struct LedgerEntry {
     int attempts = 1;                // upstream attempts, including failovers
     bool fallback = false;           // answered by other than the first choice
     std::string error_code;          // ErrorCode name, "" on success
+    // Where the price came from: "" the catalog; for a model the catalog does
+    // not list yet, passed through: "config" ([prices]), "estimate" (a listed
+    // sibling's price), "unpriced" ([routing] unpriced prices).
+    std::string pricing;
 };
+
+// The one INSERT of a ledger row (a request id already there is left as it
+// is: the statement changes nothing), and binding a row to it. The proxy's
+// writer and the CLI's terminal rows both use these.
+extern const char* const k_insert_ledger_row;
+void bind_ledger_row(store::Statement& insert, const LedgerEntry& e);
 
 } // namespace megarouter::governance

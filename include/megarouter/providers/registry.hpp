@@ -70,6 +70,11 @@ Result<Endpoint> resolve_endpoint(std::string_view provider, const core::Config&
 // `provider_endpoint` as it is. Pure.
 Endpoint endpoint_for(const Endpoint& provider_endpoint, const catalog::Offering& offering);
 
+// `text` as one segment of a URL path: every byte but A-Z a-z 0-9 - . _ ~ is
+// percent-encoded, so a model id put into a path (Gemini's models/<id>,
+// Azure's deployments/<id>) cannot add segments, a query or a fragment.
+std::string path_segment(std::string_view text);
+
 // Names of the providers that resolve_endpoint() accepts, in registry order,
 // then custom ones from the config.
 std::vector<std::string> configured_providers(const core::Config& config, const core::EnvLookup& env);

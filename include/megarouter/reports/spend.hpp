@@ -92,6 +92,14 @@ struct SpendRow {
     bool other = false;             // the fold of groups beyond --top
 };
 
+// Requests priced other than from the catalog: models passed through before
+// the catalog listed them (ledger column `pricing`).
+struct PricingShare {
+    std::string pricing;            // "config", "estimate" or "unpriced"
+    std::int64_t requests = 0;
+    Nanos cost = 0;
+};
+
 struct SpendReport {
     SpendQuery query;
     std::string zone;               // the time zone's name
@@ -99,6 +107,7 @@ struct SpendReport {
     std::vector<SpendRow> rows;     // most costly first
     Figures total;                  // over every row
     std::vector<Figures> total_series;
+    std::vector<PricingShare> pricing; // of `total`, by pricing; empty when all came from the catalog
 };
 
 // The UTC boundaries of every `granularity` step that overlaps [since,

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -98,9 +99,18 @@ struct Excluded {
     std::int64_t needed = 0; // context_too_small / output_too_small: tokens needed
 };
 
+// A model the catalog does not list yet, passed through to its provider
+// ([routing] unknown_models = "pass"). The plan's candidates point into
+// `model`, so the plan holds it.
+struct PassThrough {
+    catalog::Model model;     // one offering: the provider, the id as asked, the prices used
+    std::string pricing;      // "config" ([prices]), "estimate" (a sibling's), "unpriced" (the default price)
+    std::string sibling;      // the listed model an estimate comes from
+};
+
 struct Plan {
     std::string requested;            // as asked ("auto:cost", "gpt-4o", "team-default")
-    std::string route_kind;           // "auto", "model", "alias", "group"
+    std::string route_kind;           // "auto", "model", "alias", "group", "passthrough"
     std::string resolved;             // the model id or group name it resolved to
     Mode mode = Mode::balanced;
     catalog::Tier required_tier = catalog::Tier::light;
@@ -116,11 +126,14 @@ struct Plan {
     bool panic = false;               // ejection ignored: too few healthy deployments
     bool comparable_deferred = false; // defer_comparable left comparable models out
     Constraints constraints;          // the effective constraints (request + group)
+    std::shared_ptr<const PassThrough> passthrough; // set for a model the catalog does not list
 };
 
 // Plans one request. Fails with
 // - not_found: the model is neither auto, a catalog model or alias, a config
-//   alias nor a group (the message lists catalog suggestions);
+//   alias nor a group, and cannot pass through: [routing] unknown_models is
+//   "refuse", or no configured provider is named by it or by its naming
+//   (the message lists catalog suggestions and what to do);
 // - no_route: nothing can serve it (the message summarises the exclusion
 //   reasons; when only Retry-After blocks, retryable with retry_after_seconds);
 // - invalid_argument: `context.catalog` is null.
@@ -147,9 +160,18 @@ std::vector<Candidate> larger_context_fallbacks(const Plan& plan, const Candidat
 // when the plan did not defer them.
 std::vector<Candidate> comparable_fallbacks(const Plan& plan, const RoutingContext& context);
 
+// How much of the candidate and exclusion lists a JSON plan carries. A
+// catalog-wide plan ranks hundreds of deployments and excludes hundreds more;
+// `summary` keeps the best k_summary_candidates and up to
+// k_summary_examples exclusions per reason (with every count), `full` all.
+enum class PlanDetail { summary, full };
+inline constexpr std::size_t k_summary_candidates = 10;
+inline constexpr std::size_t k_summary_examples = 3;
+
 // The plan as the JSON document of `megarouter route --json` and the proxy's
 // POST /v1/route: requested, mode, tier, signals, chosen, fallbacks,
-// estimated_cost_usd, candidates (with scores), excluded (with reasons), notes.
-nlohmann::json plan_to_json(const Plan& plan);
+// estimated_cost_usd, candidates (with scores; candidates_total), excluded
+// (with reasons; excluded_total, excluded_by_reason), notes.
+nlohmann::json plan_to_json(const Plan& plan, PlanDetail detail = PlanDetail::summary);
 
 } // namespace megarouter::routing

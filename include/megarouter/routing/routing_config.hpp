@@ -78,12 +78,21 @@ struct RoutingConfig {
     int max_fallbacks = 4;               // deployments after the chosen one
     bool fallback_to_other_models = true; // explicit model requests may fall back to comparable models
     std::string baseline_model = "gpt-5"; // what spend reports measure savings of auto routing against
+    // Models the catalog does not list yet: pass them through to the provider
+    // they name ("openai/gpt-6.2-sol") or whose naming they follow
+    // ("gpt-6.2-sol"), or refuse them with 404.
+    bool pass_unknown_models = true;
+    // What a passed-through model with no price (no [prices] entry, no listed
+    // sibling) is reserved against and charged at, per million tokens.
+    catalog::Nanos unpriced_input = 15 * catalog::k_nanos_per_usd;
+    catalog::Nanos unpriced_output = 75 * catalog::k_nanos_per_usd;
     std::map<std::string, std::string> aliases; // name -> model id, alias or group
     std::map<std::string, Group> groups;
 };
 
 // Reads the routing sections of `config.document`:
 //   [routing] default_mode, max_fallbacks, fallback_to_other_models, baseline_model,
+//     unknown_models = "pass" | "refuse", unpriced_input_price, unpriced_output_price (USD per Mtok),
 //     weights = {quality, price, latency}, thresholds = {standard, strong,
 //     frontier, long_input_tokens, very_long_input_tokens,
 //     deep_conversation_turns, default_output_tokens}, signal_weights = {code = 1.5, ...},

@@ -18,7 +18,7 @@ namespace {
 
 // "# key = value  # why" and "# [section]" become live lines; prose stays.
 std::string uncomment_examples(const std::string& text, int& uncommented) {
-    static const std::regex k_example(R"(^# (\[\[?[A-Za-z_."0-9-]+\]\]?.*|[A-Za-z_][A-Za-z0-9_]* = .*)$)");
+    static const std::regex k_example(R"(^# (\[\[?[A-Za-z_."0-9/-]+\]\]?.*|[A-Za-z_][A-Za-z0-9_]* = .*)$)");
     std::istringstream in(text);
     std::string out;
     for (std::string line; std::getline(in, line);) {

@@ -43,6 +43,8 @@ TEST_CASE("providers: gemini request has contents, systemInstruction, functionDe
     Endpoint endpoint{"google", WireFormat::gemini, "http://h/v1beta", "g-key", ""};
     CHECK(up().target(endpoint, "gemini-2.5-flash", true).url == "http://h/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse");
     CHECK(up().target(endpoint, "gemini-2.5-flash", false).url == "http://h/v1beta/models/gemini-2.5-flash:generateContent");
+    // A model id cannot add path segments, a query or a fragment.
+    CHECK(up().target(endpoint, "../x?y#z", false).url == "http://h/v1beta/models/..%2Fx%3Fy%23z:generateContent");
     CHECK(upstream::header_value(up().target(endpoint, "m", false).headers, "x-goog-api-key") == "g-key");
 }
 

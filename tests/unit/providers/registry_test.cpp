@@ -77,6 +77,13 @@ TEST_CASE("providers: custom providers and configured_providers") {
     CHECK(names == std::vector<std::string>{"anthropic", "groq", "mylab"});
 }
 
+TEST_CASE("providers: path_segment keeps a model id inside one URL path segment") {
+    CHECK(path_segment("gemini-2.5-flash_x~1") == "gemini-2.5-flash_x~1");
+    CHECK(path_segment("a/b?c#d e%") == "a%2Fb%3Fc%23d%20e%25");
+    CHECK(path_segment("llama3:8b") == "llama3%3A8b");
+    CHECK(path_segment(std::string("\r\n\x01\xff", 4)) == "%0D%0A%01%FF");
+}
+
 TEST_CASE("upstream: Retry-After parsing") {
     CHECK(upstream::parse_retry_after("7") == doctest::Approx(7));
     CHECK(upstream::parse_retry_after("1.5") == doctest::Approx(1.5));

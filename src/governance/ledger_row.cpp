@@ -1,0 +1,21 @@
+// k_insert_ledger_row and bind_ledger_row(): see ledger.hpp.
+#include "megarouter/governance/ledger.hpp"
+
+namespace megarouter::governance {
+
+const char* const k_insert_ledger_row =
+    "INSERT INTO ledger(ts, request_id, key_id, org, dept, team, user_path, pool, endpoint, requested_model, "
+    "routed_model, vendor, provider, mode, tier, input_tokens, cached_tokens, cache_write_tokens, output_tokens, "
+    "reasoning_tokens, cost_nanos, baseline_nanos, latency_ms, ttft_ms, status, attempts, fallback, error_code, "
+    "pricing) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(request_id) DO NOTHING";
+
+void bind_ledger_row(store::Statement& insert, const LedgerEntry& e) {
+    insert.reset();
+    insert.bind_all(e.ts, e.request_id, e.key_id, e.org, e.dept, e.team, e.user, e.pool, e.endpoint,
+                    e.requested_model, e.routed_model, e.vendor, e.provider, e.mode, e.tier, e.input_tokens,
+                    e.cached_tokens, e.cache_write_tokens, e.output_tokens, e.reasoning_tokens, e.cost_nanos,
+                    e.baseline_nanos, e.latency_ms, e.ttft_ms, e.status, e.attempts,
+                    static_cast<std::int64_t>(e.fallback ? 1 : 0), e.error_code, e.pricing);
+}
+
+} // namespace megarouter::governance
