@@ -54,6 +54,11 @@ Result<std::vector<Attempt>> plan_attempts(Context& context, const core::Config&
                                            const PromptOptions& options, const providers::ChatRequest& request) {
     std::string model = options.model.empty() ? config.default_model : options.model;
     std::vector<std::string> configured = providers::configured_providers(config, context.env);
+    if (configured.empty())
+        return fail(ErrorCode::no_route,
+                    "no provider has an API key, so nothing can answer: export OPENAI_API_KEY=... (or "
+                    "ANTHROPIC_API_KEY, GEMINI_API_KEY, ...), or add [providers.<name>] api_key to " +
+                        context.paths.config_file.string());
     auto routing_config = routing::parse_routing_config(config);
     if (!routing_config) return fail(routing_config.error());
     routing::RouteRequest route;
@@ -82,6 +87,23 @@ Result<std::vector<Attempt>> plan_attempts(Context& context, const core::Config&
     add(plan->chosen);
     for (const routing::Candidate& c : plan->fallbacks) add(c);
     return attempts;
+}
+
+// A connection that never opened says which provider, at which address, and
+// where that address comes from: the usual first-day cause is a local server
+// (or the mock) that is not running, or a mistyped base_url.
+Error unreachable_hint(Error error, const providers::Endpoint& endpoint) {
+    if (error.code != ErrorCode::upstream_unavailable || error.upstream_status != 0) return error;
+    std::string why = error.message;
+    if (why.starts_with("cannot reach ")) // "cannot reach host:port: what"
+        if (std::size_t colon = why.find(": "); colon != std::string::npos) why = why.substr(colon + 2);
+    const providers::ProviderInfo* info = providers::find_provider(endpoint.provider);
+    bool public_address = info && info->default_base_url == endpoint.base_url;
+    error.message = "cannot reach " + endpoint.provider + " at " + endpoint.base_url + " (" + why + "); " +
+                    (public_address ? "is this machine online?"
+                                    : "is that server running? The address comes from [providers." +
+                                          endpoint.provider + "] base_url");
+    return error;
 }
 
 std::string new_id(std::string_view prefix) {
@@ -142,7 +164,7 @@ PromptOutcome run_prompt(Context& context, const core::Config& config, const cat
             outcome.error.reset();
             break;
         }
-        outcome.error = result.error();
+        outcome.error = unreachable_hint(result.error(), *endpoint);
         outcome.response = std::move(partial);
         if (cancel.load()) outcome.error = make_error(ErrorCode::cancelled, "interrupted");
         // Once text reached the terminal, another model cannot continue it.

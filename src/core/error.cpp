@@ -21,6 +21,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::storage: return "storage";
     case ErrorCode::config: return "config";
     case ErrorCode::io: return "io";
+    case ErrorCode::unavailable: return "unavailable";
     case ErrorCode::cancelled: return "cancelled";
     case ErrorCode::internal: return "internal";
     }
@@ -43,7 +44,8 @@ int exit_code_for(const Error& error) {
     case ErrorCode::context_length_exceeded:
     case ErrorCode::content_policy: return k_exit_data;
     case ErrorCode::io: return k_exit_no_input;
-    case ErrorCode::no_route: return k_exit_unavailable;
+    case ErrorCode::no_route:
+    case ErrorCode::unavailable: return k_exit_unavailable;
     case ErrorCode::rate_limited:
     case ErrorCode::upstream_timeout:
     case ErrorCode::upstream_unavailable:

@@ -11,6 +11,17 @@ std::int64_t charge_of(const LimitState& state, Nanos cost, std::int64_t tokens)
     return state.spec.tokens ? tokens : cost;
 }
 
+// What to do about it: the command that gives the scope more room.
+std::string how_to_raise(const BudgetSpec& spec) {
+    std::string amount = spec.tokens ? "--tokens N" : "--usd N";
+    switch (spec.scope_kind) {
+    case ScopeKind::node: return "an admin can raise it: megarouter budget set " + spec.scope + " " + amount;
+    case ScopeKind::key: return "an admin can raise it: megarouter budget set --key " + spec.scope + " " + amount;
+    case ScopeKind::pool: return "its members share it: megarouter pool show " + spec.scope + " shows who spent it";
+    }
+    return "an admin can raise it with megarouter budget set";
+}
+
 Error blocked_error(const LimitState& state, const TimeZone& zone) {
     std::string when = state.spec.period == Period::total ? "it does not reset (total budget)"
                                                           : "it resets at " + format_local(state.bounds.end, zone);
@@ -18,7 +29,8 @@ Error blocked_error(const LimitState& state, const TimeZone& zone) {
                              "budget exceeded: " + budget_label(state.spec) + " of " +
                                  format_amount(state.spec.amount, state.spec.tokens) + " is used up (" +
                                  format_amount(state.spent() + state.reserved, state.spec.tokens) +
-                                 " spent or reserved, block at " + std::to_string(state.spec.block_pct) + "%); " + when);
+                                 " spent or reserved, block at " + std::to_string(state.spec.block_pct) + "%); " + when +
+                                 "; " + how_to_raise(state.spec));
     return error;
 }
 

@@ -4,6 +4,7 @@
 #include "megarouter/http/server.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <thread>
@@ -76,19 +77,35 @@ Result<int> Server::bind(const std::string& host, int port) {
     if (::getaddrinfo(name.c_str(), std::to_string(port).c_str(), &hints, &found) != 0 || !found)
         return fail(ErrorCode::io, "cannot resolve listen address " + host);
     int fd = -1;
+    int why = 0; // errno of the last failed socket, bind or listen
     for (addrinfo* a = found; a && fd < 0; a = a->ai_next) {
         fd = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
-        if (fd < 0) continue;
+        if (fd < 0) {
+            why = errno;
+            continue;
+        }
         int on = 1;
         ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
         ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on); // inherited by accepted sockets
         if (::bind(fd, a->ai_addr, a->ai_addrlen) != 0 || ::listen(fd, k_backlog) != 0) {
+            why = errno;
             ::close(fd);
             fd = -1;
         }
     }
     ::freeaddrinfo(found);
-    if (fd < 0) return fail(ErrorCode::io, "cannot listen on " + host + ":" + std::to_string(port));
+    if (fd < 0) {
+        std::string where = host + ":" + std::to_string(port);
+        if (why == EADDRINUSE)
+            return fail(ErrorCode::unavailable, "port " + std::to_string(port) + " on " + host +
+                                                    " is in use by another program (`ss -ltnp` shows which)");
+        if (why == EACCES)
+            return fail(ErrorCode::unavailable, "no permission to listen on " + where + " (ports below 1024 need root)");
+        if (why == EADDRNOTAVAIL)
+            return fail(ErrorCode::unavailable, "cannot listen on " + where + ": no interface of this machine has "
+                                                    "that address");
+        return fail(ErrorCode::unavailable, "cannot listen on " + where + ": " + std::strerror(why));
+    }
     sockaddr_storage bound{};
     socklen_t length = sizeof bound;
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);

@@ -36,6 +36,7 @@ int http_status_for(const Error& error) {
     case ErrorCode::upstream_timeout: return 504;
     case ErrorCode::upstream_unavailable:
     case ErrorCode::no_route:
+    case ErrorCode::unavailable:
     case ErrorCode::overloaded: return 503;
     case ErrorCode::upstream_error: return 502;
     case ErrorCode::cancelled: return 499;

@@ -25,7 +25,7 @@ Result<ServeLock> ServeLock::acquire(const std::filesystem::path& database) {
         std::string pid(text, n > 0 ? static_cast<std::size_t>(n) : 0);
         while (!pid.empty() && std::isspace(static_cast<unsigned char>(pid.back()))) pid.pop_back();
         std::string who = pid.empty() ? "" : " (pid " + pid + ")";
-        return fail(ErrorCode::io, "another megarouter serve" + who + " is using " + database.string() +
+        return fail(ErrorCode::unavailable, "another megarouter serve" + who + " is using " + database.string() +
                                        ": run one proxy per database file (budget reservations and rate limits are "
                                        "held in its memory), or give this one another database (MEGAROUTER_DB)");
     }

@@ -233,9 +233,11 @@ Result<int> ProxyServer::bind() {
                     "refusing to listen on " + impl.host +
                         " without API keys: create a key (megarouter keys create) or pass --insecure-no-auth");
     auto port = impl.server->bind(impl.host, impl.requested_port);
-    if (!port)
-        return fail(ErrorCode::io, "cannot listen on " + impl.host + ":" + std::to_string(impl.requested_port) +
-                                       " (address in use or not available)");
+    if (!port) {
+        Error error = port.error();
+        error.message += "; choose another with --port N (or [server] port in the config)";
+        return fail(error);
+    }
     impl.bound_port = *port;
     return *port;
 }

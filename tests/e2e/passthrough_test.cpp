@@ -99,7 +99,10 @@ TEST_CASE("pass-through e2e: an unpriced model is charged against the budget, an
     auto second = fx.chat(secret, "gpt-7-zephyr");
     REQUIRE(second);
     CHECK_MESSAGE(second->status == 429, second->body);
-    CHECK(second->body.find("budget") != std::string::npos);
+    CHECK(second->body.find("budget exceeded") != std::string::npos);
+    // What to do about it, in the same message (issue 19 item 12).
+    CHECK(second->body.find("an admin can raise it: megarouter budget set acme/eng/platform --usd N") !=
+          std::string::npos);
     fx.stop();
 
     // Refusing is about the model, not the budget: ask as someone without one.

@@ -29,6 +29,7 @@ enum class ErrorCode {
     storage,                 // SQLite (or disk) failure
     config,                  // bad configuration
     io,                      // local file errors
+    unavailable,             // something this machine must provide is taken (a port in use, a held lock)
     cancelled,               // interrupted by the user or a gone client
     internal,                // a bug
 };
