@@ -54,11 +54,6 @@ Result<std::vector<Attempt>> plan_attempts(Context& context, const core::Config&
                                            const PromptOptions& options, const providers::ChatRequest& request) {
     std::string model = options.model.empty() ? config.default_model : options.model;
     std::vector<std::string> configured = providers::configured_providers(config, context.env);
-    if (configured.empty())
-        return fail(ErrorCode::no_route,
-                    "no provider has an API key, so nothing can answer: export OPENAI_API_KEY=... (or "
-                    "ANTHROPIC_API_KEY, GEMINI_API_KEY, ...), or add [providers.<name>] api_key to " +
-                        context.paths.config_file.string());
     auto routing_config = routing::parse_routing_config(config);
     if (!routing_config) return fail(routing_config.error());
     routing::RouteRequest route;
@@ -71,6 +66,13 @@ Result<std::vector<Attempt>> plan_attempts(Context& context, const core::Config&
                                                 std::chrono::system_clock::now().time_since_epoch()).count()};
     auto plan = routing::plan(route, request, routing_context);
     if (!plan) {
+        // No key at all is the newcomer's case: say only that (an unknown
+        // model, a typo, is still reported as such first).
+        if (plan.error().code == ErrorCode::no_route && configured.empty())
+            return fail(ErrorCode::no_route,
+                        "no provider has an API key, so nothing can answer: export OPENAI_API_KEY=... (or "
+                        "ANTHROPIC_API_KEY, GEMINI_API_KEY, ...), or add [providers.<name>] api_key to " +
+                            context.paths.config_file.string());
         if (plan.error().code == ErrorCode::no_route) return fail(explain_no_route(plan.error(), catalog, model));
         return fail(plan.error());
     }

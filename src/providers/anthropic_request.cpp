@@ -78,10 +78,14 @@ json encode_messages(const ChatRequest& request, std::string& system) {
     return messages;
 }
 
+// Every effort level of either API: OpenAI's none .. xhigh, Anthropic's
+// low .. max. "none" (and anything unknown) asks for no thinking.
 std::int64_t thinking_budget(std::string_view effort) {
+    if (effort == "minimal") return 1024; // Anthropic's smallest budget
     if (effort == "low") return 2048;
     if (effort == "medium") return 8192;
     if (effort == "high") return 24576;
+    if (effort == "xhigh" || effort == "max") return 32768;
     return 0;
 }
 

@@ -1,5 +1,7 @@
 #include "megarouter/providers/canonical.hpp"
 
+#include "providers/adapter_util.hpp"
+
 namespace megarouter::providers {
 
 std::string Message::text() const {
@@ -45,6 +47,12 @@ std::string_view to_string(FinishReason reason) {
     case FinishReason::unknown: return "unknown";
     }
     return "unknown";
+}
+
+ContentPart image_part(std::string url) {
+    ContentPart part{ContentPart::Kind::image, "", std::move(url), "", ""};
+    detail::split_data_url(part.image_url, part.media_type, part.image_data);
+    return part;
 }
 
 } // namespace megarouter::providers

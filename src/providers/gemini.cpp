@@ -73,9 +73,12 @@ json generation_config(const ChatRequest& request) {
             config["responseJsonSchema"] = schema_of(request.response_format);
     }
     const std::string& effort = request.reasoning_effort;
-    if (effort == "low") config["thinkingConfig"] = {{"thinkingBudget", 1024}};
+    // Levels beyond high get the largest budget every thinking model accepts.
+    if (effort == "minimal") config["thinkingConfig"] = {{"thinkingBudget", 512}};
+    else if (effort == "low") config["thinkingConfig"] = {{"thinkingBudget", 1024}};
     else if (effort == "medium") config["thinkingConfig"] = {{"thinkingBudget", 8192}};
-    else if (effort == "high") config["thinkingConfig"] = {{"thinkingBudget", 24576}};
+    else if (effort == "high" || effort == "xhigh" || effort == "max")
+        config["thinkingConfig"] = {{"thinkingBudget", 24576}};
     return config;
 }
 

@@ -77,7 +77,13 @@ json openai_encode_request(const ChatRequest& request, std::string_view model) {
     if (!request.stop.empty()) body["stop"] = request.stop;
     if (request.seed) body["seed"] = *request.seed;
     if (!request.user.empty()) body["user"] = request.user;
-    if (!request.reasoning_effort.empty()) body["reasoning_effort"] = request.reasoning_effort;
+    // Anthropic's "max" is OpenAI's "high" (xhigh exists for few models); a
+    // level neither API knows is not sent (OpenAI would refuse it).
+    if (const std::string& effort = request.reasoning_effort; effort == "max")
+        body["reasoning_effort"] = "high";
+    else if (effort == "none" || effort == "minimal" || effort == "low" || effort == "medium" || effort == "high" ||
+             effort == "xhigh")
+        body["reasoning_effort"] = effort;
     if (!request.response_format.is_null()) body["response_format"] = request.response_format;
     if (!request.tools.empty()) {
         json tools = json::array();
@@ -117,9 +123,7 @@ Result<std::vector<ContentPart>> decode_content(const json& content, const std::
             parts.push_back({ContentPart::Kind::text, text, "", "", ""});
         } else if (type == "image_url") {
             const json& image = part.contains("image_url") ? part["image_url"] : json();
-            ContentPart out{ContentPart::Kind::image, "", image.is_string() ? image.get<std::string>() : str(image, "url"), "", ""};
-            split_data_url(out.image_url, out.media_type, out.image_data);
-            parts.push_back(std::move(out));
+            parts.push_back(image_part(image.is_string() ? image.get<std::string>() : str(image, "url")));
         } else {
             return fail(ErrorCode::invalid_argument,
                         where + "[" + std::to_string(i) + "].type '" + type + "' is not supported");

@@ -30,15 +30,6 @@ upstream::Timeouts timeouts_for(const Exchange& exchange) {
             .total_ms = remaining};
 }
 
-bool passes_through(ApiKind api, const providers::Endpoint& endpoint) {
-    switch (api) {
-    case ApiKind::chat_completions: return endpoint.format == WireFormat::openai;
-    case ApiKind::messages: return endpoint.format == WireFormat::anthropic;
-    // Of the OpenAI-format providers only OpenAI itself serves /responses.
-    case ApiKind::responses: return endpoint.format == WireFormat::openai && endpoint.provider == "openai";
-    }
-    return false;
-}
 
 void replace_header(upstream::Headers& headers, const std::string& name, const std::string& value) {
     for (auto& [n, v] : headers)
@@ -74,6 +65,30 @@ public:
 private:
     std::string m_held;
 };
+
+// Whole SSE events of an OpenAI chat stream without the usage-only chunk
+// (`"choices": []` with a usage): the proxy asks for it to meter the stream,
+// but a client that did not ask must not receive it (the contract has none,
+// and readers of choices[0] trip on it). Only a chunk whose choices are
+// textually empty is parsed.
+std::string without_usage_chunk(std::string events) {
+    std::string out;
+    std::size_t start = 0;
+    while (start < events.size()) {
+        std::size_t end = events.find("\n\n", start);
+        end = end == std::string::npos ? events.size() : end + 2;
+        std::string_view event(events.data() + start, end - start);
+        bool usage_only = false;
+        if (std::size_t at = event.find("\"choices\""); at != std::string_view::npos) {
+            std::size_t i = at + 9;
+            while (i < event.size() && (event[i] == ' ' || event[i] == ':')) ++i;
+            if (event.substr(i, 2) == "[]" && event.find("\"usage\"") != std::string_view::npos) usage_only = true;
+        }
+        if (!usage_only) out.append(event);
+        start = end;
+    }
+    return out;
+}
 
 // The text of a complete answer that is passed through, for the prompt log.
 std::string answer_text_of(const providers::UpstreamAdapter& adapter, const std::string& body, bool responses) {
@@ -127,6 +142,7 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     if (exchange.api != ApiKind::responses) decoder = adapter.stream_decoder();
     ResponsesStreamSniffer sniffer;
     EventAligner aligner;
+    const bool strip_usage = exchange.api == ApiKind::chat_completions && !exchange.usage_chunk_asked;
     upstream::ChunkCallback on_chunk = [&](std::string_view bytes) {
         if (decoder) {
             for (const auto& event : decoder->feed(bytes))
@@ -136,7 +152,7 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
         } else {
             sniffer.feed(bytes);
         }
-        relay->write(aligner.take(bytes));
+        relay->write(strip_usage ? without_usage_chunk(aligner.take(bytes)) : aligner.take(bytes));
         if (!relay->committed()) {
             relay->commit();
             exchange.ttfb_us = core::monotonic_us() - exchange.started_us;
@@ -153,7 +169,7 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     else if (decoder ? !decoder->done() : !(sniffer.completed() || sniffer.failed()))
         error = make_error(ErrorCode::upstream_error, "the upstream stream was cut before its end", true);
     else {
-        relay->write(aligner.rest());
+        relay->write(strip_usage ? without_usage_chunk(aligner.rest()) : aligner.rest());
         if (!relay->committed()) relay->commit();
         return AttemptOutcome{.usage = partial};
     }
@@ -197,7 +213,8 @@ Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& t
     };
     auto answer = providers::call(endpoint, exchange.chat, model_id, options, &on_event);
     if (answer) {
-        relay->write(encoder->finish());
+        const bool strip_usage = exchange.api == ApiKind::chat_completions && !exchange.usage_chunk_asked;
+        relay->write(strip_usage ? without_usage_chunk(encoder->finish()) : encoder->finish());
         if (!relay->committed()) relay->commit();
         return AttemptOutcome{.usage = answer->usage};
     }
@@ -207,6 +224,16 @@ Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& t
 }
 
 } // namespace
+
+bool passes_through(ApiKind api, const providers::Endpoint& endpoint) {
+    switch (api) {
+    case ApiKind::chat_completions: return endpoint.format == WireFormat::openai;
+    case ApiKind::messages: return endpoint.format == WireFormat::anthropic;
+    // Of the OpenAI-format providers only OpenAI itself serves /responses.
+    case ApiKind::responses: return endpoint.format == WireFormat::openai && endpoint.provider == "openai";
+    }
+    return false;
+}
 
 providers::WireFormat client_format(ApiKind api) {
     return api == ApiKind::messages ? WireFormat::anthropic : WireFormat::openai;

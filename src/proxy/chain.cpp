@@ -9,6 +9,7 @@
 #include "megarouter/upstream/http.hpp"
 #include "proxy/exchange.hpp"
 #include "proxy/policy_models.hpp"
+#include "proxy/translation_losses.hpp"
 
 namespace megarouter::proxy {
 namespace {
@@ -94,13 +95,15 @@ Result<void> decode_request(Exchange& exchange, const httplib::Request& request)
         auto decoded = decode_responses_request(exchange.body);
         if (!decoded) return std::unexpected(decoded.error());
         exchange.chat = std::move(decoded->request);
-        exchange.dropped = std::move(decoded->dropped);
+        exchange.decode_losses = std::move(decoded->dropped);
     } else {
         auto decoded = providers::client_adapter(client_format(exchange.api))->decode_client_request(exchange.body);
         if (!decoded) return std::unexpected(decoded.error());
         exchange.chat = std::move(*decoded);
     }
     exchange.max_tokens_asked = exchange.chat.max_tokens;
+    if (auto options = exchange.body.find("stream_options"); options != exchange.body.end() && options->is_object())
+        exchange.usage_chunk_asked = options->value("include_usage", false) == true;
     // Refused here already, before anything is reserved; the upstream client
     // checks every header again where it writes the request.
     // The stored value is read whole: get_header_value() would stop at a NUL.
@@ -181,16 +184,30 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
         const routing::Candidate& target = queue[i];
         auto endpoint = exchange.snapshot->endpoints.find(target.offering->provider);
         if (endpoint == exchange.snapshot->endpoints.end()) continue;
+        // A [[models]] entry may name its own server under its provider.
+        std::optional<providers::Endpoint> own_server;
+        if (target.offering->base_url) own_server = providers::endpoint_for(endpoint->second, *target.offering);
+        const providers::Endpoint& where = own_server ? *own_server : endpoint->second;
+        // Translating may lose part of the request: a loss that changes the
+        // answer's meaning skips this deployment (the next may speak the
+        // client's format); the rest is named in x-megarouter-dropped.
+        exchange.dropped.clear();
+        if (!passes_through(exchange.api, where)) {
+            TranslationLosses losses = translation_losses(exchange.api, where.format, exchange.body);
+            if (losses.refused) {
+                last = *losses.refused;
+                continue;
+            }
+            exchange.dropped = exchange.decode_losses;
+            exchange.dropped.insert(exchange.dropped.end(), losses.named.begin(), losses.named.end());
+        }
         exchange.attempts++;
         exchange.model = target.model;
         exchange.offering = target.offering;
         exchange.fallback = i > 0;
         catalog::Usage partial;
         std::int64_t began = core::monotonic_us();
-        // A [[models]] entry may name its own server under its provider.
-        std::optional<providers::Endpoint> own_server;
-        if (target.offering->base_url) own_server = providers::endpoint_for(endpoint->second, *target.offering);
-        auto outcome = attempt(exchange, target, own_server ? *own_server : endpoint->second, relay, partial, cancel);
+        auto outcome = attempt(exchange, target, where, relay, partial, cancel);
         catalog::Usage used =
             outcome ? outcome->usage : estimate_if_silent(exchange, partial, relay && relay->committed());
         add_usage(exchange.usage, used);

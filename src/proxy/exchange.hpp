@@ -36,7 +36,9 @@ struct Exchange {
     nlohmann::json body;           // the client's JSON (passed through when formats match)
     providers::ChatRequest chat;
     std::optional<std::int64_t> max_tokens_asked; // chat.max_tokens is capped per attempt to the model's max output
-    std::vector<std::string> dropped; // what translation could not carry
+    bool usage_chunk_asked = false; // chat streams: stream_options.include_usage was true in the client's body
+    std::vector<std::string> decode_losses; // what the canonical request could not hold (Responses items, tools)
+    std::vector<std::string> dropped; // what the answering attempt's translation could not carry (the header)
     upstream::Headers forward_headers; // anthropic-version / anthropic-beta
     std::shared_ptr<const Snapshot> snapshot;
     Caller caller;
@@ -78,6 +80,9 @@ struct AttemptOutcome {
 Result<AttemptOutcome> attempt(Exchange& exchange, const routing::Candidate& target,
                                const providers::Endpoint& endpoint, StreamRelay* relay,
                                catalog::Usage& partial_usage, const std::atomic<bool>* cancel);
+
+// Whether `endpoint` is sent the client's own body (no translation).
+bool passes_through(ApiKind api, const providers::Endpoint& endpoint);
 
 // The SSE frame that ends a stream of `api` which failed after its first
 // byte without its attempt writing one itself (the attempt threw, or the

@@ -5,6 +5,8 @@
 // by name.
 #include "megarouter/proxy/responses_api.hpp"
 
+#include <algorithm>
+
 #include "megarouter/core/json.hpp"
 
 namespace megarouter::proxy {
@@ -34,7 +36,7 @@ Result<std::vector<ContentPart>> decode_parts(const json& content, const std::st
             parts.push_back({.kind = ContentPart::Kind::text, .text = core::string_member(part, "text", "")});
         } else if (type == "input_image") {
             std::string url = part.contains("image_url") && part["image_url"].is_string() ? part["image_url"].get<std::string>() : "";
-            if (!url.empty()) parts.push_back({.kind = ContentPart::Kind::image, .image_url = url});
+            if (!url.empty()) parts.push_back(providers::image_part(std::move(url)));
         } else if (type == "refusal") {
             parts.push_back({.kind = ContentPart::Kind::text, .text = core::string_member(part, "refusal", "")});
         }
@@ -109,7 +111,7 @@ Result<void> decode_item(const json& item, std::size_t index, ResponsesDecode& o
         messages.push_back({.role = *role, .content = std::move(*parts)});
     } else if (type == "function_call") {
         add_function_call(item, messages);
-    } else if (type == "function_call_output" || type == "custom_tool_call_output") {
+    } else if (type == "function_call_output") {
         Message m{.role = Role::tool};
         m.tool_call_id = core::string_member(item, "call_id", "");
         m.content.push_back({.kind = ContentPart::Kind::text, .text = output_text(item.value("output", json(""))) });
@@ -120,7 +122,10 @@ Result<void> decode_item(const json& item, std::size_t index, ResponsesDecode& o
     } else if (type == "reasoning") {
         // Encrypted reasoning only means something to the model that wrote it.
     } else {
-        out.dropped.push_back("input:" + type);
+        // Custom (freeform) tools have no canonical form: their calls are
+        // dropped, and so are their outputs, which would answer nothing.
+        if (std::find(out.dropped.begin(), out.dropped.end(), "input:" + type) == out.dropped.end())
+            out.dropped.push_back("input:" + type);
     }
     return {};
 }

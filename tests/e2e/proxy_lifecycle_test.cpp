@@ -175,7 +175,7 @@ TEST_CASE("proxy e2e: a second proxy on the same database is refused; the lock g
     ProxyFixture fx;
     std::map<std::string, std::string> env{{"MEGAROUTER_HOME", fx.home.string()}};
     auto second = megarouter::e2e::run_megarouter({"serve", "--port", "0"}, env, "", std::chrono::seconds(10));
-    CHECK(second.exit_code == 66);
+    CHECK(second.exit_code == 69); // unavailable: the database is taken
     CHECK(second.err.find("another megarouter serve (pid " + std::to_string(fx.proxy->pid()) + ")") != std::string::npos);
     CHECK(second.err.find("one proxy per database file") != std::string::npos);
     // --no-governance keeps no budgets or counters: it may share the file.

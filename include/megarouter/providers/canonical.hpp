@@ -26,6 +26,10 @@ struct ContentPart {
     std::string image_data; // base64 payload when the source was inline (no data: prefix)
 };
 
+// An image part for `url`; a data: URL is split into media_type and
+// image_data, so every encoder can send it inline.
+ContentPart image_part(std::string url);
+
 struct ToolCall {
     std::string id;
     std::string name;
