@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "cmd_route_eval.hpp"
 #include "cmd_route_view.hpp"
 #include "context.hpp"
 #include "megarouter/catalog/catalog.hpp"
@@ -196,8 +197,13 @@ void add_route_command(CLI::App& app, Context& context) {
                          "  megarouter route \"hello\" --json --all     # every candidate and exclusion\n"
                          "  megarouter route \"review this diff\" --compare\n"
                          "  megarouter route \"summarise\" --model auto:latency --deny-provider openrouter --explain\n"
-                         "  megarouter route \"hi\" --model team-default --max-price 5\n");
-    route->callback([&context] { context.exit_code = run_route(o, context); });
+                         "  megarouter route \"hi\" --model team-default --max-price 5\n"
+                         "  megarouter route eval labelled.jsonl     # how well routing orders prompts\n");
+    CLI::App* eval = add_route_eval_command(*route, context);
+    route->callback([&context, eval] {
+        if (eval->parsed()) return; // `route eval` ran instead
+        context.exit_code = run_route(o, context);
+    });
 }
 
 } // namespace megarouter::cli

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <fstream>
 
 #include "e2e/support.hpp"
 
@@ -54,4 +55,35 @@ TEST_CASE("route e2e: --json is a summary, --all is everything, --explain stays 
     auto all = run_megarouter({"route", "Hello", "--all"}, home.env());
     REQUIRE(all.exit_code == 0);
     CHECK(lines(all.out) > total);
+}
+
+TEST_CASE("route e2e: route eval reads labelled prompts and reports APGR beside the baselines") {
+    TempHome home;
+    auto file = home.path() / "labelled.jsonl";
+    std::ofstream(file) << R"({"prompt":"Hello there!","weak":1,"strong":1})" "\n"
+                        << R"({"prompt":"Prove that there are infinitely many primes.","weak":0,"strong":1})" "\n"
+                        << "\n" // blank lines are skipped
+                        << R"({"request":{"model":"auto","messages":[{"role":"user","content":"thanks"}]},"weak":1,"strong":1})" "\n"
+                        << R"({"prompt":"Summarise this.","scores":{"small":0.5,"big":0.75},"weak":0.5,"strong":0.75})" "\n";
+    auto out = run_megarouter({"route", "eval", file.string(), "--json"}, home.env());
+    REQUIRE_MESSAGE(out.exit_code == 0, out.err);
+    json figures = json::parse(out.out);
+    CHECK(figures["prompts"] == 4);
+    CHECK(figures["weak_quality"].get<double>() == doctest::Approx(0.625));
+    CHECK(figures["strong_quality"].get<double>() == doctest::Approx(0.9375));
+    CHECK(figures["routers"]["random"]["apgr"].get<double>() == doctest::Approx(0.5));
+    for (const char* router : {"analyser", "prompt_length"}) {
+        double apgr = figures["routers"][router]["apgr"].get<double>();
+        CHECK(apgr >= 0);
+        CHECK(apgr <= 1);
+    }
+    auto named = run_megarouter({"route", "eval", file.string(), "--weak", "small", "--strong", "big"}, home.env());
+    CHECK(named.exit_code == 65); // only one line has "scores"
+    CHECK(named.err.find("labelled.jsonl:1: has no number scores.small") != std::string::npos);
+
+    auto text = run_megarouter({"route", "eval", file.string()}, home.env());
+    REQUIRE(text.exit_code == 0);
+    CHECK(text.out.find("megarouter analyser") != std::string::npos);
+    CHECK(text.out.find("4 prompts") != std::string::npos);
+    CHECK(run_megarouter({"route", "eval", (home.path() / "missing.jsonl").string()}, home.env()).exit_code == 66);
 }
