@@ -92,8 +92,14 @@ def jsonl(text):
     return [json.loads(l) for l in text.split("\n") if l.strip()]
 
 
+TRUNCATED = [0]  # prompts cut by trunc() since the last reset
+
+
 def trunc(s):
-    return s if len(s) <= MAX_PROMPT_CHARS else s[:MAX_PROMPT_CHARS]
+    if len(s) <= MAX_PROMPT_CHARS:
+        return s
+    TRUNCATED[0] += 1
+    return s[:MAX_PROMPT_CHARS]
 
 
 def num(x):
@@ -324,7 +330,6 @@ def stats(name, rows):
         "apgr_ties": apgr(rows, [0] * n),
         "apgr_rand": rm, "apgr_rand_sd": rsd,
         "apgr_oracle": apgr(rows, oracle),
-        "truncated": sum(1 for r in rows if len(r["prompt"]) >= MAX_PROMPT_CHARS),
     }
 
 
@@ -372,23 +377,31 @@ def main():
     if not a.stats_only:
         os.makedirs(out, exist_ok=True)
         files = {}
-        files["mtbench.jsonl"] = make_mtbench(a.routellm)
-        files["gsm8k.jsonl"] = make_gsm8k(a.routellm)
+        cut = {}
+
+        def counted(name, rows):
+            cut[name] = TRUNCATED[0]
+            TRUNCATED[0] = 0
+            return rows
+
+        files["mtbench.jsonl"] = counted("mtbench.jsonl", make_mtbench(a.routellm))
+        files["gsm8k.jsonl"] = counted("gsm8k.jsonl", make_gsm8k(a.routellm))
         mmlu, mmlu_full, mmlu_step = make_mmlu(a.routellm)
-        files["mmlu.jsonl"] = mmlu
+        files["mmlu.jsonl"] = counted("mmlu.jsonl", mmlu)
         print("mmlu: %d decontaminated rows, kept every %d-th -> %d"
               % (mmlu_full, mmlu_step, len(mmlu)), file=sys.stderr)
-        files["arena_hard.jsonl"] = make_arena(a.arena)
+        files["arena_hard.jsonl"] = counted("arena_hard.jsonl", make_arena(a.arena))
         llm, weak, strong, means = make_llmrouter(a.llmrouter, a.include_gpqa)
-        files["llmrouter.jsonl"] = llm
+        files["llmrouter.jsonl"] = counted("llmrouter.jsonl", llm)
         print("llmrouter: weak=%s (%.3f) strong=%s (%.3f); model means: %s"
               % (weak, means[weak], strong, means[strong],
                  ", ".join("%s=%.3f" % (m, means[m]) for m in sorted(means, key=means.get))),
               file=sys.stderr)
         for n in names:
             write_jsonl(os.path.join(out, n), files[n])
-            print("wrote %s: %d lines, %d bytes" % (
-                n, len(files[n]), os.path.getsize(os.path.join(out, n))), file=sys.stderr)
+            print("wrote %s: %d lines, %d bytes, %d prompts truncated to %d chars"
+                  % (n, len(files[n]), os.path.getsize(os.path.join(out, n)), cut[n],
+                     MAX_PROMPT_CHARS), file=sys.stderr)
 
     all_stats = []
     for n in names:
@@ -396,9 +409,6 @@ def main():
         if os.path.exists(p):
             s = stats(n, read_back(p))
             all_stats.append(s)
-            if s["truncated"]:
-                print("%s: %d prompts truncated to %d chars"
-                      % (n, s["truncated"], MAX_PROMPT_CHARS), file=sys.stderr)
     print(table(all_stats))
 
     # alternative pairs for the multi-model files, for reference

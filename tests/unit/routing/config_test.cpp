@@ -182,3 +182,24 @@ TEST_CASE("routing: larger_context_fallbacks offers only bigger windows") {
     REQUIRE_FALSE(larger.empty());
     for (const auto& c : larger) CHECK(c.model->context_window > 16'000);
 }
+
+// A regression guard: the comparable models' scan enforces the tier and skips
+// deprecated models (collect_target's catalog-wide path).
+TEST_CASE("routing: comparable fallbacks are never of a lower tier than the named model, nor deprecated") {
+    Setup setup;
+    setup.config.max_fallbacks = 32; // room for every model that qualifies
+    for (const char* named : {"tiny", "mid", "strong-1"}) {
+        CAPTURE(named);
+        auto plan = setup.plan(named, chat(k_easy));
+        REQUIRE(plan);
+        for (const routing::Candidate& c : plan->fallbacks) {
+            CHECK(c.model->tier >= plan->chosen.model->tier);
+            CHECK(c.model->deprecated.empty());
+        }
+    }
+    // A light model's fallbacks: other light or stronger models, but not the
+    // cheapest one, which is deprecated.
+    auto tiny = setup.plan("tiny", chat(k_easy));
+    REQUIRE(tiny);
+    CHECK(tiny->fallbacks.size() > 1);
+}
