@@ -1,5 +1,6 @@
 #include "megarouter/proxy/access_log.hpp"
 
+#include <cmath>
 #include <chrono>
 #include <ctime>
 #include <fcntl.h>
@@ -47,17 +48,19 @@ std::string AccessLog::format(const AccessRecord& r, bool json) {
                                {"model", r.model}, {"provider", r.provider}, {"mode", r.mode},
                                {"status", r.status}, {"stream", r.stream}, {"input_tokens", r.input_tokens},
                                {"output_tokens", r.output_tokens}, {"cost_usd", r.cost_usd},
-                               {"latency_ms", r.latency_ms}, {"ttfb_ms", r.ttfb_ms}, {"attempts", r.attempts},
+                               {"latency_ms", r.latency_ms}, {"ttfb_ms", r.ttfb_ms},
+                               {"overhead_ms", std::round(r.overhead_ms * 1000) / 1000}, {"attempts", r.attempts},
                                {"error", r.error}};
         return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     }
-    char cost[32];
+    char cost[32], overhead[32];
     std::snprintf(cost, sizeof cost, "%.6f", r.cost_usd);
+    std::snprintf(overhead, sizeof overhead, "%.3f", r.overhead_ms);
     std::string line = iso_time(r.ts_ms) + " " + r.request_id + " " + r.method + " " + r.path + " " +
                        std::to_string(r.status) + " key=" + (r.key_id.empty() ? "-" : r.key_id) +
                        " model=" + (r.model.empty() ? "-" : r.model) + " provider=" + (r.provider.empty() ? "-" : r.provider) +
                        " tokens=" + std::to_string(r.input_tokens) + "/" + std::to_string(r.output_tokens) +
-                       " cost=$" + cost + " latency=" + std::to_string(r.latency_ms) + "ms attempts=" +
+                       " cost=$" + cost + " latency=" + std::to_string(r.latency_ms) + "ms overhead=" + overhead + "ms attempts=" +
                        std::to_string(r.attempts);
     if (r.stream) line += " stream ttfb=" + std::to_string(r.ttfb_ms) + "ms";
     if (!r.error.empty()) line += " error=" + r.error;

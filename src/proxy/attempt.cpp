@@ -90,6 +90,27 @@ std::string without_usage_chunk(std::string events) {
     return out;
 }
 
+// Adds the time from its construction to stop() (or its end) to the
+// exchange's upstream time: the wait that is not megarouter's own.
+class UpstreamTimer {
+public:
+    explicit UpstreamTimer(Exchange& exchange) : m_exchange(exchange), m_start(core::monotonic_us()) {}
+    ~UpstreamTimer() { stop(); }
+    UpstreamTimer(const UpstreamTimer&) = delete;
+    UpstreamTimer& operator=(const UpstreamTimer&) = delete;
+    std::int64_t elapsed() const { return core::monotonic_us() - m_start; }
+    void stop() {
+        if (m_stopped) return;
+        m_stopped = true;
+        m_exchange.upstream_us += elapsed();
+    }
+
+private:
+    Exchange& m_exchange;
+    std::int64_t m_start;
+    bool m_stopped = false;
+};
+
 // The text of a complete answer that is passed through, for the prompt log.
 std::string answer_text_of(const providers::UpstreamAdapter& adapter, const std::string& body, bool responses) {
     auto parsed = core::parse_json_bounded(body, core::JsonLimits{});
@@ -124,7 +145,9 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     auto& client = upstream::UpstreamClient::shared();
 
     if (!stream) {
+        UpstreamTimer timer(exchange);
         auto answer = client.send(request, options);
+        timer.stop();
         if (!answer) return std::unexpected(answer.error());
         if (answer->status / 100 != 2) return std::unexpected(adapter.decode_error(answer->status, answer->body, answer->headers));
         // Only the usage is read; the answer goes back byte for byte.
@@ -142,6 +165,7 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     if (exchange.api != ApiKind::responses) decoder = adapter.stream_decoder();
     ResponsesStreamSniffer sniffer;
     EventAligner aligner;
+    UpstreamTimer timer(exchange);
     const bool strip_usage = exchange.api == ApiKind::chat_completions && !exchange.usage_chunk_asked;
     upstream::ChunkCallback on_chunk = [&](std::string_view bytes) {
         if (decoder) {
@@ -156,11 +180,13 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
         if (!relay->committed()) {
             relay->commit();
             exchange.ttfb_us = core::monotonic_us() - exchange.started_us;
+            exchange.upstream_at_first_byte_us = exchange.upstream_us + timer.elapsed();
         }
         return !relay->cancel_flag().load();
     };
     options.on_chunk = &on_chunk;
     auto answer = client.send(request, options);
+    timer.stop();
     if (!decoder) partial = sniffer.usage();
     if (!decoder && exchange.keep_text) exchange.answer_text = sniffer.text();
     Error error;
@@ -191,7 +217,9 @@ Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& t
     const std::string& model_id = target.offering->provider_model_id;
 
     if (!relay) {
+        UpstreamTimer timer(exchange);
         auto answer = providers::call(endpoint, exchange.chat, model_id, options, nullptr);
+        timer.stop();
         if (!answer) return std::unexpected(answer.error());
         if (exchange.keep_text) exchange.answer_text = answer->text;
         json out = exchange.api == ApiKind::responses ? encode_responses_response(*answer, model)
@@ -200,6 +228,7 @@ Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& t
     }
 
     auto encoder = exchange.api == ApiKind::responses ? responses_stream_encoder(model) : client_side->stream_encoder(model);
+    UpstreamTimer timer(exchange);
     providers::StreamCallback on_event = [&](const providers::StreamEvent& event) {
         if (event.kind == providers::StreamEvent::Kind::error) return true; // call() fails right after
         if (event.kind == providers::StreamEvent::Kind::usage) partial.merge(event.usage);
@@ -208,10 +237,12 @@ Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& t
         if (event.kind != providers::StreamEvent::Kind::start && !relay->committed()) {
             relay->commit();
             exchange.ttfb_us = core::monotonic_us() - exchange.started_us;
+            exchange.upstream_at_first_byte_us = exchange.upstream_us + timer.elapsed();
         }
         return !relay->cancel_flag().load();
     };
     auto answer = providers::call(endpoint, exchange.chat, model_id, options, &on_event);
+    timer.stop();
     if (answer) {
         const bool strip_usage = exchange.api == ApiKind::chat_completions && !exchange.usage_chunk_asked;
         relay->write(strip_usage ? without_usage_chunk(encoder->finish()) : encoder->finish());

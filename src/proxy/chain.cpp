@@ -305,12 +305,24 @@ void finish(Exchange& exchange, Shared& shared, const std::string& method) {
                               .cost_usd = static_cast<double>(exchange.cost) / catalog::k_nanos_per_usd,
                               .latency_ms = latency_ms,
                               .ttfb_ms = exchange.ttfb_us / 1000,
+                              .overhead_ms = static_cast<double>(std::max<std::int64_t>(
+                                                 core::monotonic_us() - exchange.started_us - exchange.upstream_us, 0)) /
+                                             1000.0,
                               .attempts = exchange.attempts,
                               .error = exchange.error_code});
 }
 
+double overhead_ms(const Exchange& exchange) {
+    std::int64_t own = exchange.ttfb_us > 0 ? exchange.ttfb_us - exchange.upstream_at_first_byte_us
+                                            : core::monotonic_us() - exchange.started_us - exchange.upstream_us;
+    return static_cast<double>(std::max<std::int64_t>(own, 0)) / 1000.0;
+}
+
 void set_outcome_headers(const Exchange& exchange, httplib::Response& response, bool include_cost) {
     response.set_header("x-request-id", exchange.request_id);
+    char overhead[32];
+    std::snprintf(overhead, sizeof overhead, "%.3f", overhead_ms(exchange));
+    response.set_header("x-megarouter-overhead-ms", overhead);
     if (exchange.model) response.set_header("x-megarouter-model", exchange.model->id);
     if (exchange.offering) response.set_header("x-megarouter-provider", exchange.offering->provider);
     if (exchange.plan) response.set_header("x-megarouter-mode", std::string(routing::to_string(exchange.mode)));

@@ -58,6 +58,11 @@ struct Exchange {
     std::string error_code;
     bool fallback = false;
     std::int64_t ttfb_us = 0;                    // streams: when committed
+    // Time inside upstream calls, summed over attempts (a stream's relay work
+    // between its chunks included), and that sum when a stream committed its
+    // first byte: what the request spent outside megarouter.
+    std::int64_t upstream_us = 0;
+    std::int64_t upstream_at_first_byte_us = 0;
     std::string body_out;                        // non-streamed answer, in the client's format
 
     // [server] log_prompts: the answer's text is kept for the prompt log.

@@ -31,6 +31,7 @@ struct AccessRecord {
     double cost_usd = 0;
     std::int64_t latency_ms = 0;
     std::int64_t ttfb_ms = 0;        // streams: until the first byte was committed
+    double overhead_ms = 0;          // megarouter's own time: latency minus the wait inside upstream calls
     int attempts = 0;
     std::string error;               // ErrorCode name, "" on success
 };
