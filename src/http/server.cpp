@@ -203,11 +203,17 @@ void Server::run(int threads) {
 
 void Server::stop() {
     if (m_impl->stopping.exchange(true)) return;
-    std::lock_guard lock(m_impl->loops_mutex);
-    for (LoopState* state : m_impl->loops) {
-        Impl* impl = m_impl.get();
-        state->loop->post([impl, state] { impl->stop_loop(*state); });
+    {
+        std::lock_guard lock(m_impl->loops_mutex);
+        for (LoopState* state : m_impl->loops) {
+            Impl* impl = m_impl.get();
+            state->loop->post([impl, state] { impl->stop_loop(*state); });
+        }
     }
+    // Stop listening at once: a new connection is refused (and one still in
+    // the backlog reset) rather than left hanging until the process exits.
+    // The descriptor stays open, so no other socket can take its number.
+    if (m_impl->listen_fd >= 0) ::shutdown(m_impl->listen_fd, SHUT_RDWR);
 }
 
 std::size_t Server::loops() const {

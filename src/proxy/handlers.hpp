@@ -33,6 +33,7 @@ void handle_route(Shared& shared, const httplib::Request& request, httplib::Resp
 
 // GET /health and GET /health/deployments.
 void handle_health(Shared& shared, const httplib::Request& request, httplib::Response& response);
+void handle_ready(Shared& shared, const httplib::Request& request, httplib::Response& response);
 void handle_deployments(Shared& shared, const httplib::Request& request, httplib::Response& response);
 
 // The API family a path belongs to, for errors outside any handler (413, 404).

@@ -180,6 +180,21 @@ void handle_health(Shared& shared, const httplib::Request&, httplib::Response& r
                          {"providers", shared.snapshot()->providers}});
 }
 
+// Ready: not draining, some provider configured, and not every deployment
+// that has seen traffic ejected (one without traffic counts as healthy).
+void handle_ready(Shared& shared, const httplib::Request&, httplib::Response& response) {
+    std::vector<std::string> why;
+    if (shared.draining.load()) why.push_back("draining: shutting down");
+    auto snapshot = shared.snapshot();
+    if (snapshot->providers.empty()) why.push_back("no provider is configured");
+    auto health = shared.health->snapshot();
+    bool any_up = health.deployments.empty();
+    for (const auto& [key, h] : health.deployments)
+        if (h.state != routing::HealthState::ejected || h.ejected_until <= health.at) any_up = true;
+    if (!any_up) why.push_back("every deployment that has seen traffic is ejected");
+    send_json(response, {{"status", why.empty() ? "ready" : "not_ready"}, {"reasons", why}}, why.empty() ? 200 : 503);
+}
+
 void handle_deployments(Shared& shared, const httplib::Request&, httplib::Response& response) {
     auto snapshot = shared.health->snapshot();
     json list = json::array();

@@ -201,6 +201,10 @@ http::Router ProxyServer::Impl::routes() {
     server.Post("/v1/messages/count_tokens", guarded(handle_count_tokens));
     server.Post("/v1/route", guarded(handle_route));
     server.Get("/health", [this](const httplib::Request& rq, httplib::Response& rs) { handle_health(shared, rq, rs); });
+    server.Get("/health/live", [](const httplib::Request&, httplib::Response& rs) {
+        rs.set_content(R"({"status":"live"})", "application/json");
+    });
+    server.Get("/health/ready", [this](const httplib::Request& rq, httplib::Response& rs) { handle_ready(shared, rq, rs); });
     server.Get("/health/deployments", guarded(handle_deployments));
     // Codex tries a WebSocket upgrade here first and falls back to POST.
     server.Get("/v1/responses", [](const httplib::Request& request, httplib::Response& response) {
@@ -250,6 +254,7 @@ void ProxyServer::run() {
 void ProxyServer::shutdown(int grace_ms) {
     Impl& impl = *m_impl;
     if (impl.stopping.exchange(true)) return;
+    impl.shared.draining = true;
     impl.server->stop();
     auto deadline = core::monotonic_us() + std::int64_t{grace_ms} * 1000;
     while (impl.shared.in_flight.load() > 0 && core::monotonic_us() < deadline)

@@ -49,6 +49,7 @@ struct Shared {
     std::unique_ptr<PromptRecorder> prompts;  // null unless [server] log_prompts was on at start
     std::atomic<int> in_flight{0};
     std::atomic<bool> abort_streams{false};   // shutdown grace is over
+    std::atomic<bool> draining{false};        // SIGTERM came: /health/ready answers 503
     int keepalive_ms = 15'000;                // SSE comment after this much silence
 
     std::shared_ptr<const Snapshot> snapshot() const {
