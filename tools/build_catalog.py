@@ -10,9 +10,19 @@ Usage:
         --genai      REF/genai_prices.json \\
         --models-dev REF/models_dev.json \\
         --openrouter REF/openrouter_models.json \\
-        --out data/catalog.json [--date YYYY-MM-DD] [--check]
+        --out data/catalog.json [--date YYYY-MM-DD] [--check] \\
+        [--lmarena REPO] [--livebench REPO] [--aider REPO]
 
 (REF = /work/shared/reference; see its README.md for provenance.)
+
+Quality: --lmarena, --livebench and --aider each name a git repository (a
+clone or a bare mirror) of lmarena/arena-catalog, LiveBench/livebench.github.io
+and Aider-AI/aider; the environment variables MEGAROUTER_LMARENA,
+MEGAROUTER_LIVEBENCH and MEGAROUTER_AIDER are the defaults.  How their scores
+become each model's quality, quality_by_category, quality_source and
+quality_date is documented in tools/catalog_quality.py; the sources used are
+recorded in the document's "quality_sources" and in data/README.md.  Without
+any of them quality stays null (a warning says so).
 
 Units: litellm and OpenRouter give USD per token (OpenRouter as decimal
 strings); genai-prices (*_mtok) and models.dev (cost.*) give USD per 1M tokens.
@@ -80,7 +90,7 @@ blended = (3*in + out) / 4 of the headline (first) offering.
  Overrides first: gpt-3.5* = standard; superseded flagships (gpt-4*, gpt-4.5,
  claude-3-*, o1/o1-preview, grok-2, old mistral-large) = strong, never
  frontier; GPT-5.6/6 "-luna" = light, "-terra" = strong, "-sol" = frontier.
-quality is always null: none of the four sources carries a benchmark score.
+quality: none of the four price sources carries a benchmark score; see Quality above.
 max_output 0 = unknown.  A few cross-name duplicates (OpenRouter / vendor
 renames, e.g. mistral-medium-3.1 = mistral-medium-2508, gpt-5.6 = gpt-5.6-sol)
 are merged by MANUAL_ALIASES; the canonical model's own listing wins.
@@ -89,9 +99,12 @@ are merged by MANUAL_ALIASES; the canonical model's own listing wins.
 import argparse
 import datetime
 import json
+import os
 import re
 import sys
 from collections import OrderedDict, defaultdict
+
+import catalog_quality
 
 # --------------------------------------------------------------------------
 # provider / vendor naming
@@ -1095,6 +1108,7 @@ def build(args):
                                   "reasoning", "prompt_caching", "audio_input",
                                   "pdf_input") if c in caps]),
             ("tier", tier_of(m.id, head)), ("quality", None),
+            ("quality_source", None), ("quality_date", None), ("quality_by_category", {}),
             ("aliases", sorted(a for a in m.aliases if a != m.id)),
             ("offerings", offerings),
         ])
@@ -1123,9 +1137,10 @@ def clean(o):
     return o
 
 
-def write(models, today, path):
+def write(models, today, path, sources):
     lines = [json.dumps(clean(m), separators=(",", ":"), ensure_ascii=False) for m in models]
-    text = '{"version":1,"generated":"%s","models":[\n%s\n]}\n' % (today, ",\n".join(lines))
+    text = '{"version":1,"generated":"%s","quality_sources":%s,"models":[\n%s\n]}\n' % (
+        today, json.dumps(sources, separators=(",", ":")), ",\n".join(lines))
     with open(path, "w") as f:
         f.write(text)
     return len(text.encode())
@@ -1179,10 +1194,17 @@ def main():
     ap.add_argument("--date", help="generation date (default: today)")
     ap.add_argument("--check", action="store_true", help="fail on sanity errors")
     ap.add_argument("--verbose", "-v", action="store_true")
+    for board in ("lmarena", "livebench", "aider"):
+        ap.add_argument("--" + board, metavar="REPO", default=os.environ.get("MEGAROUTER_" + board.upper()),
+                        help="git repository of the %s leaderboard (default: $MEGAROUTER_%s)" % (board, board.upper()))
     args = ap.parse_args()
     models, log, dis, today = build(args)
+    sources = catalog_quality.load_sources(args.lmarena, args.livebench, args.aider)
+    if not sources:
+        print("warning: no leaderboard given (--lmarena/--livebench/--aider): quality stays null for every model")
+    quality_summary = catalog_quality.attach(models, sources)
     errs, vendors = check(models)
-    size = write(models, today, args.out)
+    size = write(models, today, args.out, catalog_quality.source_records(sources))
     n_off = sum(len(m["offerings"]) for m in models)
     multi = sum(1 for m in models if len(m["offerings"]) >= 2)
     tiers = defaultdict(int)
@@ -1202,6 +1224,7 @@ def main():
     print("per vendor: " + ", ".join("%s=%d" % kv for kv in sorted(vendors.items(), key=lambda kv: -kv[1])))
     print("per provider: " + ", ".join("%s=%d" % kv for kv in sorted(provs.items(), key=lambda kv: -kv[1])))
     print("tiers: " + ", ".join("%s=%d" % (t, tiers[t]) for t in ("light", "standard", "strong", "frontier")))
+    print(quality_summary)
     if errs:
         print("CHECK FAILED:")
         for e in errs:

@@ -79,6 +79,42 @@ bool read_caps(JsonReader& reader, std::uint32_t& caps) {
     return reader.ok();
 }
 
+bool read_nullable_string(JsonReader& reader, std::string& out) { return reader.read_null() || reader.read_string(out); }
+
+// {"value": 81.2, "source": "lmarena", "date": "2025-12-11"}; unknown members skipped.
+bool read_quality_figure(JsonReader& reader, QualityFigure& figure) {
+    if (!reader.begin_object()) return false;
+    std::string_view key;
+    while (reader.next_member(key)) {
+        if (key == "value") reader.read_number(figure.value);
+        else if (key == "source") read_nullable_string(reader, figure.source);
+        else if (key == "date") read_nullable_string(reader, figure.date);
+        else reader.skip_value();
+    }
+    if (reader.ok() && (figure.value < 0 || figure.value > 100)) return reader.fail("quality must be within 0..100");
+    return reader.ok();
+}
+
+bool read_quality_by_category(JsonReader& reader, std::map<std::string, QualityFigure>& out) {
+    if (reader.read_null()) return true;
+    if (!reader.begin_object()) return false;
+    std::string_view key;
+    while (reader.next_member(key)) {
+        std::string category(key); // the view dies with the next call
+        if (!read_quality_figure(reader, out[category])) return false;
+    }
+    return reader.ok();
+}
+
+bool read_quality(JsonReader& reader, Model& model) {
+    if (reader.read_null()) return true;
+    double quality = 0;
+    if (!reader.read_number(quality)) return false;
+    if (quality < 0 || quality > 100) return reader.fail("quality must be within 0..100");
+    model.quality = quality;
+    return true;
+}
+
 bool read_model_field(JsonReader& reader, std::string_view key, Model& model) {
     if (key == "id") return reader.read_string(model.id);
     if (key == "name") return reader.read_string(model.name);
@@ -92,13 +128,10 @@ bool read_model_field(JsonReader& reader, std::string_view key, Model& model) {
     if (key == "output") return reader.read_string_array(model.output_modalities);
     if (key == "caps") return read_caps(reader, model.capabilities);
     if (key == "aliases") return reader.read_string_array(model.aliases);
-    if (key == "quality") {
-        if (reader.read_null()) return true;
-        double quality = 0;
-        if (!reader.read_number(quality)) return false;
-        model.quality = quality;
-        return true;
-    }
+    if (key == "quality") return read_quality(reader, model);
+    if (key == "quality_source") return read_nullable_string(reader, model.quality_source);
+    if (key == "quality_date") return read_nullable_string(reader, model.quality_date);
+    if (key == "quality_by_category") return read_quality_by_category(reader, model.quality_by_category);
     if (key == "tier") {
         std::string text;
         if (!reader.read_string(text)) return false;
@@ -176,6 +209,7 @@ Result<Catalog> Catalog::from_json(std::string_view text, std::string_view origi
             return fail(ErrorCode::invalid_argument, where + who + ": " + problem);
         }
         if (model.name.empty()) model.name = model.id;
+        model.quality_estimated = model.quality_source == "estimate";
     }
     return from_models(std::move(models), std::move(generated), std::string(origin));
 }

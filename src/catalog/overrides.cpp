@@ -119,8 +119,10 @@ Result<Model> custom_model(const Reader& r, const json& table, const std::string
         model.capabilities |= *cap;
     }
     if (auto q = table.find("quality"); q != table.end()) {
-        if (!q->is_number()) return fail(r.error(at + "/quality", "'quality' must be a number"));
+        if (!q->is_number() || q->get<double>() < 0 || q->get<double>() > 100)
+            return fail(r.error(at + "/quality", "'quality' must be a number from 0 to 100"));
         model.quality = q->get<double>();
+        model.quality_source = "config";
     }
     if (model.name.empty()) model.name = model.id;
     if (model.vendor.empty()) model.vendor = "custom";

@@ -39,6 +39,15 @@ json offering_json(const Offering& offering) {
     return out;
 }
 
+json quality_by_category_json(const Model& model) {
+    json out = json::object();
+    for (const auto& [category, figure] : model.quality_by_category)
+        out[category] = {{"value", figure.value}, {"source", figure.source}, {"date", figure.date}};
+    return out;
+}
+
+json text_or_null(const std::string& text) { return text.empty() ? json(nullptr) : json(text); }
+
 } // namespace
 
 json model_to_json(const Model& model) {
@@ -60,6 +69,10 @@ json model_to_json(const Model& model) {
             {"caps", std::move(caps)},
             {"tier", std::string(to_string(model.tier))},
             {"quality", model.quality ? json(*model.quality) : json(nullptr)},
+            {"quality_source", text_or_null(model.quality_source)},
+            {"quality_date", text_or_null(model.quality_date)},
+            {"quality_estimated", model.quality_estimated},
+            {"quality_by_category", quality_by_category_json(model)},
             {"aliases", model.aliases},
             {"offerings", std::move(offerings)}};
 }

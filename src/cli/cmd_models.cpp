@@ -130,7 +130,7 @@ std::string csv_field(const std::string& text) {
 
 void print_csv(const std::vector<Row>& rows) {
     std::cout << "id,name,vendor,family,provider,provider_model_id,context,max_output,input_per_mtok,output_per_mtok,"
-                 "cache_read_per_mtok,tier,quality,capabilities,released,deprecated\r\n";
+                 "cache_read_per_mtok,tier,quality,capabilities,released,deprecated,quality_source,quality_date\r\n";
     for (const Row& row : rows) {
         const Model& m = *row.model;
         const PriceSet& p = row.offering->prices;
@@ -140,7 +140,8 @@ void print_csv(const std::vector<Row>& rows) {
                                            format_usd_plain(p.output), format_usd_plain(p.cache_read),
                                            std::string(to_string(m.tier)),
                                            m.quality ? json(*m.quality).dump() : std::string(),
-                                           models::capability_names(m, ";"), m.released, m.deprecated};
+                                           models::capability_names(m, ";"), m.released, m.deprecated,
+                                           m.quality_source, m.quality_date};
         for (std::size_t i = 0; i < fields.size(); ++i) std::cout << (i ? "," : "") << csv_field(fields[i]);
         std::cout << "\r\n";
     }
@@ -153,16 +154,19 @@ void print_table(Context& context, const std::vector<Row>& rows, bool by_provide
                  {.header = "IN $/M", .align = Align::right, .shrinkable = false, .min_width = 0, .color = ""},
                  {.header = "OUT $/M", .align = Align::right, .shrinkable = false, .min_width = 0, .color = ""},
                  {.header = "TIER", .align = Align::left, .shrinkable = false, .min_width = 0, .color = "33"},
+                 {.header = "QUAL", .align = Align::right, .shrinkable = false, .min_width = 0, .color = ""},
                  {.header = "CAPS", .align = Align::left, .shrinkable = false, .min_width = 0, .color = ""}});
     for (const Row& row : rows)
         table.add_row({row.model->id, row.model->vendor, models::format_tokens(row.model->context_window),
                        models::format_price(row.offering->prices.input), models::format_price(row.offering->prices.output),
-                       std::string(to_string(row.model->tier)), models::capability_letters(*row.model)});
+                       std::string(to_string(row.model->tier)), models::format_quality(*row.model),
+                       models::capability_letters(*row.model)});
     std::string columns = context.env("COLUMNS").value_or("");
     std::cout << table.render({.max_width = output_width(columns), .gap = 2, .color = context.color_stdout(), .header = true});
     std::cout << rows.size() << (rows.size() == 1 ? " model" : " models") << "; prices in USD per million tokens at "
               << (by_provider ? "the chosen provider" : "the cheapest offering") << ".\n"
-              << models::k_capability_legend << "\n";
+              << models::k_capability_legend << "\n"
+              << models::k_quality_legend << "\n";
 }
 
 int usage_error(const std::string& message) {

@@ -66,4 +66,19 @@ std::string capability_names(const Model& model, const char* separator) {
     return out;
 }
 
+std::string format_quality(const Model& model) {
+    if (!model.quality) return "-";
+    char text[32];
+    std::snprintf(text, sizeof text, "%s%.1f", model.quality_estimated ? "~" : "", *model.quality);
+    return text;
+}
+
+std::string describe_quality(const Model& model) {
+    std::string text = format_quality(model);
+    if (!model.quality) return text;
+    if (model.quality_estimated) return text + " (estimate from family and tier)";
+    if (model.quality_source.empty()) return text;
+    return text + " (" + model.quality_source + (model.quality_date.empty() ? "" : ", " + model.quality_date) + ")";
+}
+
 } // namespace megarouter::cli::models

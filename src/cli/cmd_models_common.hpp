@@ -29,6 +29,14 @@ std::string capability_letters(const catalog::Model& model);
 inline constexpr const char* k_capability_legend =
     "CAPS: T tools, P parallel tools, V vision, J JSON schema, R reasoning, C caching";
 
+// The overall quality to one decimal: "87.2"; "~94.4" when it is an
+// estimate, "-" when there is none.
+std::string format_quality(const catalog::Model& model);
+// The quality with where it comes from: "87.2 (lmarena, 2025-12-11)",
+// "~94.4 (estimate from family and tier)", "70 (config)", "-".
+std::string describe_quality(const catalog::Model& model);
+inline constexpr const char* k_quality_legend = "QUAL: overall quality 0-100 from public leaderboards, ~ an estimate";
+
 // "tools,vision,..." for CSV and `show`.
 std::string capability_names(const catalog::Model& model, const char* separator);
 

@@ -1,5 +1,6 @@
 // `megarouter models show ID` (everything about one model) and
 // `megarouter models price ID --input N --output N` (the cost of a usage).
+#include <cstdio>
 #include <iostream>
 #include <memory>
 
@@ -58,6 +59,18 @@ void print_offerings(Context& context, const Model& model) {
     }
 }
 
+// One line per category: "  coding             91.2  lmarena, 2025-12-11".
+void print_quality_by_category(const Model& m) {
+    if (m.quality_by_category.empty()) return;
+    std::cout << "\nQuality by category (0-100):\n";
+    for (const auto& [category, figure] : m.quality_by_category) {
+        char value[16];
+        std::snprintf(value, sizeof value, "%5.1f", figure.value);
+        std::cout << "  " << category << std::string(category.size() < 22 ? 22 - category.size() : 1, ' ') << value
+                  << "  " << figure.source << (figure.date.empty() ? "" : ", " + figure.date) << "\n";
+    }
+}
+
 void print_model(Context& context, const Model& m) {
     auto line = [](const char* label, const std::string& value) {
         std::cout << "  " << label << std::string(14 - std::string_view(label).size(), ' ') << (value.empty() ? "-" : value) << "\n";
@@ -74,8 +87,9 @@ void print_model(Context& context, const Model& m) {
     line("output", join(m.output_modalities, ", "));
     line("capabilities", models::capability_names(m, ", "));
     line("tier", std::string(to_string(m.tier)));
-    line("quality", m.quality ? json(*m.quality).dump() : "");
+    line("quality", models::describe_quality(m));
     line("aliases", join(m.aliases, ", "));
+    print_quality_by_category(m);
     print_offerings(context, m);
 }
 

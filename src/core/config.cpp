@@ -252,6 +252,7 @@ std::string starter_config() {
 # default_mode = "balanced"          # overrides [defaults] mode
 # max_fallbacks = 4                  # deployments tried after the chosen one (0 to 32)
 # fallback_to_other_models = true    # a named model may fall back to comparable models
+# fallback_max_quality_drop = 5      # ... at most this far below its quality (0-100; 100 = any)
 # baseline_model = "gpt-4o"          # what spend reports count routing's savings against
 # unknown_models = "pass"            # models newer than the catalog: "pass" to their provider, or "refuse"
 # unpriced_input_price = 15.0        # USD per million tokens for a passed-through model with no known price
@@ -301,6 +302,7 @@ std::string starter_config() {
 # context = 32768
 # tier = "strong"
 # caps = ["tools"]
+# quality = 75                       # 0..100, nudges routing within the tier (catalog models: public leaderboards)
 # input_price = 0.0
 # output_price = 0.0
 

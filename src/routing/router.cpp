@@ -107,6 +107,11 @@ void add_comparable(Plan& plan, Requirements req, const RoutingContext& context,
     Pool& pool = *lease;
     pool.record_excluded = false;
     collect_target(any, req, *context.catalog, pool);
+    // Never clearly weaker than what was asked for, where both are measured.
+    if (const std::optional<double>& asked = plan.chosen.model->quality)
+        std::erase_if(pool.candidates, [&](const Candidate& c) {
+            return c.model->quality && *c.model->quality < *asked - config.fallback_max_quality_drop;
+        });
     score_and_sort(pool.candidates, plan.mode, config.weights, req.tier, ranked_prefix(config.max_fallbacks));
     append_chain(plan, pool.candidates, limit);
 }

@@ -126,6 +126,8 @@ Result<void> read_routing_table(const Reader& r, const json& doc, RoutingConfig&
         } else if (key == "fallback_to_other_models") {
             if (!value.is_boolean()) return std::unexpected(r.error(pointer, "expected true or false"));
             out.fallback_to_other_models = value.get<bool>();
+        } else if (key == "fallback_max_quality_drop") {
+            TRY_ASSIGN(out.fallback_max_quality_drop, r.number(value, pointer, 0, 100));
         } else if (key == "baseline_model") {
             if (!value.is_string()) return std::unexpected(r.error(pointer, "expected a model id"));
             out.baseline_model = value.get<std::string>();
@@ -144,7 +146,7 @@ Result<void> read_routing_table(const Reader& r, const json& doc, RoutingConfig&
         else if (key == "health") step = read_health(r, value, out.health);
         else
             return std::unexpected(r.error(pointer, "unknown setting (default_mode, max_fallbacks, "
-                                                     "fallback_to_other_models, baseline_model, unknown_models, "
+                                                     "fallback_to_other_models, fallback_max_quality_drop, baseline_model, unknown_models, "
                                                      "unpriced_input_price, unpriced_output_price, weights, "
                                                      "thresholds, signal_weights, health)"));
         if (!step) return step;

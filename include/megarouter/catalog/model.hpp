@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,16 @@ struct Offering {
     std::optional<std::string> base_url; // config-defined custom models only (e.g. a local Ollama)
 };
 
+// One measured quality figure: a score from 0 to 100, the public leaderboard
+// it comes from ("lmarena", "livebench", "livebench (scaled to lmarena)",
+// "aider-polyglot"; data/README.md says which repository, commit and file) and
+// that leaderboard's snapshot date (YYYY-MM-DD).
+struct QualityFigure {
+    double value = 0;
+    std::string source;
+    std::string date;
+};
+
 struct Model {
     std::string id;           // canonical id, e.g. "gpt-4o"
     std::string name;         // display name
@@ -68,7 +79,18 @@ struct Model {
     std::vector<std::string> output_modalities;
     std::uint32_t capabilities = 0; // Capability bits
     Tier tier = Tier::standard;
-    std::optional<double> quality;  // 0..100 where a public score exists
+    // Overall quality, 0..100 (tools/catalog_quality.py says how each board's
+    // score becomes this scale). Routing nudges choices within a tier by it.
+    // Empty in catalogs older than the quality fields, and for custom models
+    // that do not set it.
+    std::optional<double> quality;
+    std::string quality_source;     // where `quality` comes from: a leaderboard, "estimate", "config"; "" unknown
+    std::string quality_date;       // the source's snapshot date (YYYY-MM-DD); "" for estimates
+    bool quality_estimated = false; // `quality` is guessed from the family and price tier, not measured
+    // Per-category figures where a leaderboard has them: "coding", "math",
+    // "reasoning", "hard_prompts", "creative_writing", "instruction_following",
+    // "long_context", "multilingual", "data_analysis", "code_editing".
+    std::map<std::string, QualityFigure> quality_by_category;
     std::vector<std::string> aliases;
     std::vector<Offering> offerings; // at least one; the vendor's own first where it exists
 

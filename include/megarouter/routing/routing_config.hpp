@@ -77,6 +77,10 @@ struct RoutingConfig {
     HealthSettings health;
     int max_fallbacks = 4;               // deployments after the chosen one
     bool fallback_to_other_models = true; // explicit model requests may fall back to comparable models
+    // A comparable model's quality (0..100) may be at most this far below the
+    // named model's, where both are known: a fallback is never clearly weaker
+    // than what was asked for. 100 allows any.
+    double fallback_max_quality_drop = 5;
     std::string baseline_model = "gpt-5"; // what spend reports measure savings of auto routing against
     // Models the catalog does not list yet: pass them through to the provider
     // they name ("openai/gpt-6.2-sol") or whose naming they follow
@@ -91,7 +95,7 @@ struct RoutingConfig {
 };
 
 // Reads the routing sections of `config.document`:
-//   [routing] default_mode, max_fallbacks, fallback_to_other_models, baseline_model,
+//   [routing] default_mode, max_fallbacks, fallback_to_other_models, fallback_max_quality_drop, baseline_model,
 //     unknown_models = "pass" | "refuse", unpriced_input_price, unpriced_output_price (USD per Mtok),
 //     weights = {quality, price, latency}, thresholds = {standard, strong,
 //     frontier, long_input_tokens, very_long_input_tokens,
