@@ -316,6 +316,9 @@ std::string starter_config() {
 # input = 5.0
 # output = 40.0
 
+# [telemetry]
+# metrics = true                     # GET /metrics for Prometheus (a valid key when keys are on)
+
 # [catalog]
 # hidden = ["gpt-3.5-turbo"]         # never list or route to these
 

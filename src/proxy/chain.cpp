@@ -289,6 +289,20 @@ void finish(Exchange& exchange, Shared& shared, const std::string& method) {
         shared.governance->settle(exchange.caller, exchange.hold, entry);
     }
     record_prompt(exchange, shared, latency_ms);
+    double duration_s = static_cast<double>(core::monotonic_us() - exchange.started_us) / 1e6;
+    shared.metrics.record({.endpoint = exchange.path,
+                           .model = exchange.model ? std::string_view(exchange.model->id) : std::string_view(),
+                           .provider = exchange.offering ? std::string_view(exchange.offering->provider)
+                                                         : std::string_view(),
+                           .mode = exchange.plan ? routing::to_string(exchange.mode) : std::string_view(),
+                           .status = exchange.status,
+                           .duration_s = duration_s,
+                           .overhead_s = std::max(0.0, duration_s - static_cast<double>(exchange.upstream_us) / 1e6),
+                           .ttft_s = static_cast<double>(exchange.ttfb_us) / 1e6,
+                           .usage = u,
+                           .cost_usd = static_cast<double>(exchange.cost) / catalog::k_nanos_per_usd,
+                           .fallback = exchange.fallback,
+                           .error = exchange.error_code});
     shared.access_log->write({.ts_ms = core::system_clock().now_ms(),
                               .request_id = exchange.request_id,
                               .method = method,

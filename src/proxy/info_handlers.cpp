@@ -180,6 +180,23 @@ void handle_health(Shared& shared, const httplib::Request&, httplib::Response& r
                          {"providers", shared.snapshot()->providers}});
 }
 
+bool metrics_enabled(const core::Config& config) {
+    const json& doc = config.document;
+    if (!doc.is_object() || !doc.contains("telemetry") || !doc["telemetry"].is_object()) return true;
+    const json& telemetry = doc["telemetry"];
+    return !telemetry.contains("metrics") || !telemetry["metrics"].is_boolean() || telemetry["metrics"].get<bool>();
+}
+
+void handle_metrics(Shared& shared, const httplib::Request&, httplib::Response& response) {
+    ScrapeFacts facts;
+    facts.in_flight = shared.in_flight.load();
+    auto health = shared.health->snapshot();
+    for (const auto& [key, h] : health.deployments)
+        facts.deployments.push_back({key, h.state == routing::HealthState::ejected && h.ejected_until > health.at,
+                                     h.error_rate});
+    response.set_content(shared.metrics.exposition(facts), "text/plain; version=0.0.4; charset=utf-8");
+}
+
 // Ready: not draining, some provider configured, and not every deployment
 // that has seen traffic ejected (one without traffic counts as healthy).
 void handle_ready(Shared& shared, const httplib::Request&, httplib::Response& response) {

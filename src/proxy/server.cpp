@@ -206,6 +206,8 @@ http::Router ProxyServer::Impl::routes() {
     });
     server.Get("/health/ready", [this](const httplib::Request& rq, httplib::Response& rs) { handle_ready(shared, rq, rs); });
     server.Get("/health/deployments", guarded(handle_deployments));
+    // Prometheus: open on the loopback default (no keys), a valid key when keys are on.
+    if (metrics_enabled(shared.snapshot()->config)) server.Get("/metrics", guarded(handle_metrics));
     // Codex tries a WebSocket upgrade here first and falls back to POST.
     server.Get("/v1/responses", [](const httplib::Request& request, httplib::Response& response) {
         write_error(response, format_for_path(request.path),

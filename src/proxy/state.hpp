@@ -16,6 +16,7 @@
 #include "megarouter/core/config.hpp"
 #include "megarouter/core/paths.hpp"
 #include "megarouter/providers/registry.hpp"
+#include "proxy/metrics.hpp"
 #include "megarouter/proxy/access_log.hpp"
 #include "megarouter/routing/health.hpp"
 #include "megarouter/routing/routing_config.hpp"
@@ -50,6 +51,7 @@ struct Shared {
     std::atomic<int> in_flight{0};
     std::atomic<bool> abort_streams{false};   // shutdown grace is over
     std::atomic<bool> draining{false};        // SIGTERM came: /health/ready answers 503
+    Metrics metrics;                          // GET /metrics
     int keepalive_ms = 15'000;                // SSE comment after this much silence
 
     std::shared_ptr<const Snapshot> snapshot() const {

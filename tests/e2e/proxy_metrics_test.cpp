@@ -1,0 +1,72 @@
+// GET /metrics: the Prometheus text exposition after real traffic, checked
+// line by line and by promtool (from Debian's prometheus package, which
+// scripts/install-deps --test installs).
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "e2e/proxy_harness.hpp"
+#include "e2e/support.hpp"
+
+using nlohmann::json;
+using proxy_e2e::ProxyFixture;
+
+namespace {
+
+// The value of the sample whose line starts with `series` (name and labels).
+double sample(const std::string& text, const std::string& series) {
+    std::size_t at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(text.substr(at + series.size() + 2));
+}
+
+} // namespace
+
+TEST_CASE("metrics e2e: requests, tokens, cost and latency histograms in the Prometheus format") {
+    ProxyFixture fx;
+    auto client = fx.client();
+    for (int i = 0; i < 2; ++i) {
+        auto r = client.Post("/v1/chat/completions",
+                             R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})", "application/json");
+        REQUIRE(r);
+        CHECK(r->status == 200);
+    }
+    auto streamed = client.Post("/v1/messages", {{"anthropic-version", "2023-06-01"}},
+                                R"({"model":"claude-haiku-4-5","max_tokens":50,"stream":true,"messages":[{"role":"user","content":"hi"}]})",
+                                "application/json");
+    REQUIRE(streamed);
+    CHECK(streamed->status == 200);
+    auto unknown = client.Post("/v1/chat/completions", R"({"model":"gpt-4o-minii","messages":[]})", "application/json");
+    REQUIRE(unknown);
+
+    // The ledger and metrics are written as each request finishes: wait for the last one.
+    std::string text;
+    for (int i = 0; i < 100; ++i) {
+        auto scraped = client.Get("/metrics");
+        REQUIRE(scraped);
+        CHECK(scraped->status == 200);
+        CHECK(scraped->get_header_value("Content-Type").find("text/plain; version=0.0.4") == 0);
+        text = "\n" + scraped->body;
+        if (text.find("status_class=\"4xx\"") != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CAPTURE(text);
+    CHECK(sample(text, R"(megarouter_requests_total{endpoint="/v1/chat/completions",model="gpt-4o-mini",provider="openai",mode="balanced",status_class="2xx"})") == 2);
+    CHECK(sample(text, R"(megarouter_requests_total{endpoint="/v1/messages",model="claude-haiku-4-5",provider="anthropic",mode="balanced",status_class="2xx"})") == 1);
+    CHECK(sample(text, R"(megarouter_tokens_total{model="gpt-4o-mini",provider="openai",type="output"})") > 0);
+    CHECK(sample(text, R"(megarouter_cost_usd_total{model="gpt-4o-mini",provider="openai"})") > 0);
+    CHECK(sample(text, R"(megarouter_request_duration_seconds_count{endpoint="/v1/chat/completions"})") == 3);
+    CHECK(sample(text, R"(megarouter_overhead_seconds_bucket{endpoint="/v1/chat/completions",le="+Inf"})") == 3);
+    CHECK(sample(text, R"(gen_ai_server_time_to_first_token_seconds_count{gen_ai_provider_name="anthropic"})") == 1);
+    CHECK(sample(text, "process_resident_memory_bytes") > 1e6);
+    CHECK(sample(text, "process_open_fds") > 3);
+    CHECK(text.find("megarouter_build_info{version=") != std::string::npos);
+    // No key, user or prompt text in any label.
+    CHECK(text.find("hi\"") == std::string::npos);
+
+    // promtool's linter finds nothing to say.
+    REQUIRE_MESSAGE(std::filesystem::exists("/usr/bin/promtool"), "scripts/install-deps --test installs prometheus");
+    auto lint = megarouter::e2e::run({"/usr/bin/promtool", "check", "metrics"}, {}, text.substr(1));
+    CHECK_MESSAGE(lint.exit_code == 0, lint.out << lint.err);
+}
