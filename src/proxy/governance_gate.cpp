@@ -56,8 +56,16 @@ public:
 
     void settle(const Caller& caller, const governance::Reservation& hold,
                 const governance::LedgerEntry& entry) override {
-        if (caller.principal) m_gate->settle(hold, entry);
-        else m_gate->record(entry);
+        if (!caller.principal) return m_gate->record(entry);
+        // A request refused before it reserved (rate limit, budget, policy)
+        // has no reservation to take its paths from: the key's owner gives
+        // them, so `spend --node` counts refused requests where they came from.
+        governance::LedgerEntry attributed = entry;
+        const governance::Principal& who = *caller.principal;
+        for (auto [field, value] : {std::pair{&attributed.org, &who.org}, std::pair{&attributed.dept, &who.dept},
+                                    std::pair{&attributed.team, &who.team}, std::pair{&attributed.user, &who.user}})
+            if (field->empty()) *field = *value;
+        m_gate->settle(hold, attributed);
     }
 
     void flush() override { m_gate->flush(); }

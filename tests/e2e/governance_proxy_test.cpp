@@ -167,6 +167,11 @@ TEST_CASE("governance e2e: concurrent requests against a budget stop at its boun
     CHECK(spent < amount + cost);
     CHECK(scalar(fx.db(), "SELECT COUNT(*) - COUNT(DISTINCT request_id) FROM ledger") == 0);
     CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM ledger WHERE team = 'acme/eng/platform' AND status = 200") == ok + more);
+    // Refused requests are attributed to the key's owner too (issue 17), so
+    // `spend --node` of the user counts every request the user made.
+    CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM ledger WHERE status = 429") > 0);
+    CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM ledger WHERE status = 429 AND (user_path IS NULL OR user_path <> "
+                          "'acme/eng/platform/alice' OR org <> 'acme' OR team <> 'acme/eng/platform')") == 0);
     json shown = fx.cli_json({"budget", "show", std::to_string(budget_id)});
     CHECK(shown["spent"].get<std::int64_t>() == spent);
     CHECK(shown["level"] == "blocked");
