@@ -206,6 +206,16 @@ std::map<std::int64_t, std::int64_t> Gate::reserved_by_limit() const {
     return out;
 }
 
+std::vector<Gate::LimitUsage> Gate::limit_usage() const {
+    std::vector<LimitUsage> out;
+    std::lock_guard lock(m_impl->limits_mutex);
+    for (const auto& [id, state] : m_impl->limits)
+        out.push_back({budget_label(state.spec), std::string(to_string(state.spec.scope_kind)), state.spec.scope,
+                       std::string(to_string(state.spec.period)), state.spec.amount, state.spent() + state.reserved,
+                       state.spec.block_pct});
+    return out;
+}
+
 void Gate::record(LedgerEntry entry) {
     if (entry.ts == 0) entry.ts = m_impl->clock->now_ms();
     m_impl->enqueue({std::move(entry), {}, {}});

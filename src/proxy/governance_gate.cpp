@@ -69,6 +69,8 @@ public:
     }
 
     void flush() override { m_gate->flush(); }
+    std::size_t ledger_backlog() const override { return m_gate->pending_rows(); }
+    std::vector<governance::Gate::LimitUsage> limit_usage() const override { return m_gate->limit_usage(); }
 
     void deployment_event(const routing::HealthEvent& event) override {
         DeploymentAlert alert = deployment_alert(event);

@@ -56,6 +56,9 @@ public:
                         const governance::LedgerEntry& entry) = 0;
     // Writes queued ledger rows (shutdown).
     virtual void flush() = 0;
+    // For /metrics: ledger rows queued but not committed, and every budget's usage.
+    virtual std::size_t ledger_backlog() const { return 0; }
+    virtual std::vector<governance::Gate::LimitUsage> limit_usage() const { return {}; }
     // A deployment was ejected or recovered: queues a deployment.ejected /
     // deployment.recovered alert for the outbox (global webhooks). Called on
     // the request thread by the health tracker: memory only, never blocks on

@@ -194,6 +194,12 @@ void handle_metrics(Shared& shared, const httplib::Request&, httplib::Response& 
     for (const auto& [key, h] : health.deployments)
         facts.deployments.push_back({key, h.state == routing::HealthState::ejected && h.ejected_until > health.at,
                                      h.error_rate});
+    facts.ledger_backlog = shared.governance->ledger_backlog();
+    for (const governance::Gate::LimitUsage& limit : shared.governance->limit_usage())
+        if (limit.scope_kind != "key") // no key ids in labels: bounded cardinality
+            facts.budgets.push_back({limit.scope_kind, limit.scope, limit.period,
+                                 limit.amount > 0 ? static_cast<double>(limit.used) / static_cast<double>(limit.amount) : 0,
+                                 limit.block_pct});
     response.set_content(shared.metrics.exposition(facts), "text/plain; version=0.0.4; charset=utf-8");
 }
 

@@ -260,6 +260,18 @@ std::string Metrics::exposition(const ScrapeFacts& facts) const {
     for (const ScrapeFacts::Deployment& d : facts.deployments)
         out << "megarouter_deployment_error_rate{deployment=\"" << escaped(d.key) << "\"} " << number(d.error_rate)
             << "\n";
+    header(out, "megarouter_ledger_queue_rows", "gauge", "Ledger rows queued and not yet committed.");
+    out << "megarouter_ledger_queue_rows " << facts.ledger_backlog << "\n";
+    header(out, "megarouter_budget_usage_ratio", "gauge",
+           "Spent plus reserved over the amount, per budget or pool limit in its current period.");
+    for (const ScrapeFacts::Budget& b : facts.budgets)
+        out << "megarouter_budget_usage_ratio{scope_kind=\"" << escaped(b.scope_kind) << "\",scope=\""
+            << escaped(b.scope) << "\",period=\"" << escaped(b.period) << "\"} " << number(b.usage_ratio) << "\n";
+    header(out, "megarouter_budget_block_ratio", "gauge", "The usage ratio at which a budget blocks.");
+    for (const ScrapeFacts::Budget& b : facts.budgets)
+        out << "megarouter_budget_block_ratio{scope_kind=\"" << escaped(b.scope_kind) << "\",scope=\""
+            << escaped(b.scope) << "\",period=\"" << escaped(b.period) << "\"} " << number(b.block_pct / 100.0)
+            << "\n";
     ProcessFacts process = process_facts();
     header(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
     out << "process_resident_memory_bytes " << number(process.resident_bytes) << "\n";

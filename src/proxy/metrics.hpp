@@ -57,6 +57,13 @@ struct ScrapeFacts {
         double error_rate = 0;  // EWMA
     };
     std::vector<Deployment> deployments;
+    std::size_t ledger_backlog = 0; // rows queued, not yet committed
+    struct Budget {
+        std::string scope_kind, scope, period;
+        double usage_ratio = 0; // used / amount
+        int block_pct = 100;
+    };
+    std::vector<Budget> budgets;
 };
 
 class Metrics {

@@ -6,10 +6,12 @@
 
 #include <filesystem>
 
+#include "e2e/governance_fixture.hpp"
 #include "e2e/proxy_harness.hpp"
 #include "e2e/support.hpp"
 
 using nlohmann::json;
+using gov_e2e::GovFixture;
 using proxy_e2e::ProxyFixture;
 
 namespace {
@@ -69,4 +71,38 @@ TEST_CASE("metrics e2e: requests, tokens, cost and latency histograms in the Pro
     REQUIRE_MESSAGE(std::filesystem::exists("/usr/bin/promtool"), "scripts/install-deps --test installs prometheus");
     auto lint = megarouter::e2e::run({"/usr/bin/promtool", "check", "metrics"}, {}, text.substr(1));
     CHECK_MESSAGE(lint.exit_code == 0, lint.out << lint.err);
+}
+
+TEST_CASE("metrics e2e: with keys, /metrics wants one and shows budget usage and the ledger queue") {
+    GovFixture fx;
+    fx.hierarchy("acme/eng/platform/alice");
+    auto [id, secret] = fx.key("acme/eng/platform/alice");
+    fx.cli_json({"budget", "set", "acme/eng/platform", "--usd", "1", "--period", "monthly"});
+    fx.cli_json({"budget", "set", "--key", id, "--usd", "1", "--period", "daily"});
+    fx.start();
+    auto answered = fx.chat(secret, "gpt-4o-mini");
+    REQUIRE(answered);
+    CHECK(answered->status == 200);
+    auto client = fx.client();
+    auto anonymous = client.Get("/metrics");
+    REQUIRE(anonymous);
+    CHECK(anonymous->status == 401);
+    std::string text;
+    for (int i = 0; i < 100; ++i) { // the request settles just after its answer
+        auto scraped = client.Get("/metrics", {{"Authorization", "Bearer " + secret}});
+        REQUIRE(scraped);
+        REQUIRE(scraped->status == 200);
+        text = "\n" + scraped->body;
+        if (sample(text, R"(megarouter_budget_usage_ratio{scope_kind="node",scope="acme/eng/platform",period="monthly"})") > 0)
+            break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CAPTURE(text);
+    double ratio = sample(text, R"(megarouter_budget_usage_ratio{scope_kind="node",scope="acme/eng/platform",period="monthly"})");
+    CHECK(ratio > 0);
+    CHECK(ratio < 0.01); // one mock answer of a $1 budget
+    CHECK(sample(text, R"(megarouter_budget_block_ratio{scope_kind="node",scope="acme/eng/platform",period="monthly"})") == 1);
+    CHECK(sample(text, "megarouter_ledger_queue_rows") >= 0);
+    CHECK(text.find(id) == std::string::npos); // the key's own budget is not a label: no key ids
+    CHECK(text.find(secret) == std::string::npos);
 }

@@ -215,6 +215,21 @@ public:
     // absent. Read-only; takes the budget mutex briefly. Thread-safe.
     std::map<std::int64_t, std::int64_t> reserved_by_limit() const;
 
+    // Every budget and pool limit as the live counters see it: its label
+    // ("team acme/eng monthly budget"), scope kind, amount, what is spent or
+    // reserved in the current period and the block level in percent. For
+    // metrics; takes the budget mutex briefly. Thread-safe.
+    struct LimitUsage {
+        std::string label;
+        std::string scope_kind; // "node", "key" or "pool"
+        std::string scope;      // path, key id or pool name
+        std::string period;
+        std::int64_t amount = 0;
+        std::int64_t used = 0;  // spent + reserved, in the limit's unit
+        int block_pct = 100;
+    };
+    std::vector<LimitUsage> limit_usage() const;
+
     struct Impl;
 
 private:
