@@ -2,6 +2,7 @@
 // the client's body goes through with only the model replaced (unknown fields
 // such as Codex's survive) and usage is read from the answer on the side;
 // otherwise the request is translated through the canonical types.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "megarouter/core/clock.hpp"
@@ -75,11 +76,15 @@ std::string without_usage_chunk(std::string events) {
     std::string out;
     std::size_t start = 0;
     while (start < events.size()) {
-        std::size_t end = events.find("\n\n", start);
-        end = end == std::string::npos ? events.size() : end + 2;
+        // An event ends at a blank line, LF or CRLF.
+        std::size_t lf = events.find("\n\n", start), crlf = events.find("\r\n\r\n", start);
+        std::size_t end = std::min(lf == std::string::npos ? events.size() : lf + 2,
+                                   crlf == std::string::npos ? events.size() : crlf + 4);
         std::string_view event(events.data() + start, end - start);
         bool usage_only = false;
-        if (std::size_t at = event.find("\"choices\""); at != std::string_view::npos) {
+        // Only a single data line can be the usage chunk: never drop more.
+        bool one_data_line = event.starts_with("data:") && event.find("\ndata:") == std::string_view::npos;
+        if (std::size_t at = event.find("\"choices\""); one_data_line && at != std::string_view::npos) {
             std::size_t i = at + 9;
             while (i < event.size() && (event[i] == ' ' || event[i] == ':')) ++i;
             if (event.substr(i, 2) == "[]" && event.find("\"usage\"") != std::string_view::npos) usage_only = true;
