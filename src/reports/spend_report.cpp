@@ -88,9 +88,8 @@ Result<void> add_pricing(store::Database& db, SpendReport& report) {
     sql.values.emplace_back(report.query.until);
     if (auto filtered = detail::add_filters(report.query, sql); !filtered) return filtered;
     sql.text += " GROUP BY pricing ORDER BY pricing";
-    auto statement = db.prepare(sql.text);
+    auto statement = detail::prepare_bound(db, sql);
     if (!statement) return std::unexpected(statement.error());
-    for (std::size_t i = 0; i < sql.values.size(); ++i) statement->bind(static_cast<int>(i + 1), sql.values[i]);
     while (true) {
         auto more = statement->step();
         if (!more) return std::unexpected(more.error());
@@ -103,6 +102,13 @@ Result<void> add_pricing(store::Database& db, SpendReport& report) {
 } // namespace
 
 namespace detail {
+
+Result<store::Statement> prepare_bound(store::Database& db, const Sql& sql) {
+    auto statement = db.prepare(sql.text);
+    if (!statement) return std::unexpected(statement.error());
+    for (std::size_t i = 0; i < sql.values.size(); ++i) statement->bind(static_cast<int>(i + 1), sql.values[i]);
+    return statement;
+}
 
 Result<void> add_filters(const SpendQuery& query, Sql& sql) {
     if (!query.node.empty()) {

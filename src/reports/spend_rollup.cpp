@@ -93,9 +93,8 @@ struct Reader {
     Result<void> load_combos() {
         Sql sql{"SELECT id, " + group_expression(report.query.by) + " FROM ledger_combos WHERE 1 = 1", {}};
         if (auto filtered = add_filters(report.query, sql); !filtered) return filtered;
-        auto statement = db.prepare(sql.text);
+        auto statement = prepare_bound(db, sql);
         if (!statement) return std::unexpected(statement.error());
-        for (std::size_t i = 0; i < sql.values.size(); ++i) statement->bind(static_cast<int>(i + 1), sql.values[i]);
         while (true) {
             auto more = statement->step();
             if (!more) return std::unexpected(more.error());

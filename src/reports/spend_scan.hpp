@@ -21,6 +21,9 @@ struct Sql {
 // invalid_argument for a malformed node path.
 Result<void> add_filters(const SpendQuery& query, Sql& sql);
 
+// `sql` prepared with its values bound, ready to step.
+Result<store::Statement> prepare_bound(store::Database& db, const Sql& sql);
+
 // An SQL expression giving a row's group key: the grouped columns joined by
 // char(31), or '' without grouping.
 std::string group_expression(const std::vector<Dimension>& by);

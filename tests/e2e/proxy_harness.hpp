@@ -154,6 +154,18 @@ struct ProxyFixture {
 
     std::string log() const { return read_text(home / "serve.log"); }
     std::string access_log() const { return read_text(home / "access.log"); }
+    // The JSON access-log line of `request_id`, written as the request
+    // finishes (just after its last byte): waits up to 5 s for it; "" if none.
+    std::string access_line(const std::string& request_id) const {
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (std::chrono::steady_clock::now() < deadline) {
+            std::istringstream lines(access_log());
+            for (std::string text; std::getline(lines, text);)
+                if (text.find(request_id) != std::string::npos) return text;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        return "";
+    }
 };
 
 } // namespace proxy_e2e
