@@ -333,7 +333,11 @@ TEST_CASE("security json: a 300,000-character model name answers 400 at once on 
         double extra_ms = static_cast<double>(long_name_ns - short_name_ns) / 10 / 1e6;
         MESSAGE(std::string(path) << ": 300,000-character model " << long_name_ns / 10 / 1e6 << " ms of CPU, the same body with a short "
                      << "unknown model " << short_name_ns / 10 / 1e6 << " ms: the long name costs " << extra_ms << " ms");
-        CHECK(extra_ms < 1.0);
+        // The whole process's CPU counter (the ledger writer included) varies
+        // by up to ~2 ms per request on a loaded 2-core machine; what this
+        // guards against, any per-character work on the name such as an edit
+        // distance, costs seconds at 300,000 characters.
+        CHECK(extra_ms < 5.0);
     }
     // /v1/models/<id>: over 256 bytes is 400 too, and a near miss still gets suggestions.
     auto long_id = client.Get("/v1/models/" + std::string(300, 'y'));
