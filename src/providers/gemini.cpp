@@ -116,7 +116,7 @@ catalog::Usage gemini_usage(const json& usage) {
     out.cached_input = num(usage, "cachedContentTokenCount");
     out.input = std::max<std::int64_t>(0, num(usage, "promptTokenCount") + num(usage, "toolUsePromptTokenCount") - out.cached_input);
     out.reasoning = num(usage, "thoughtsTokenCount");
-    out.output = num(usage, "candidatesTokenCount") + out.reasoning;
+    out.output = catalog::add_saturated(num(usage, "candidatesTokenCount"), out.reasoning);
     return out;
 }
 

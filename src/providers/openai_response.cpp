@@ -26,10 +26,11 @@ catalog::Usage openai_usage(const json& usage) {
 }
 
 json openai_usage_json(const catalog::Usage& usage) {
-    std::int64_t prompt = usage.input + usage.cached_input + usage.cache_write;
+    using catalog::add_saturated;
+    std::int64_t prompt = add_saturated(add_saturated(usage.input, usage.cached_input), usage.cache_write);
     return {{"prompt_tokens", prompt},
             {"completion_tokens", usage.output},
-            {"total_tokens", prompt + usage.output},
+            {"total_tokens", add_saturated(prompt, usage.output)},
             {"prompt_tokens_details", {{"cached_tokens", usage.cached_input}}},
             {"completion_tokens_details", {{"reasoning_tokens", usage.reasoning}}}};
 }

@@ -23,12 +23,13 @@ std::int64_t now_seconds() {
 }
 
 json usage_json(const catalog::Usage& u) {
-    std::int64_t input = u.input + u.cached_input + u.cache_write;
+    using catalog::add_saturated;
+    std::int64_t input = add_saturated(add_saturated(u.input, u.cached_input), u.cache_write);
     return {{"input_tokens", input},
             {"input_tokens_details", {{"cached_tokens", u.cached_input}}},
             {"output_tokens", u.output},
             {"output_tokens_details", {{"reasoning_tokens", u.reasoning}}},
-            {"total_tokens", input + u.output}};
+            {"total_tokens", add_saturated(input, u.output)}};
 }
 
 json message_item(const std::string& id, const std::string& text, const char* status) {

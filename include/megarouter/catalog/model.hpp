@@ -99,6 +99,15 @@ struct Model {
 
 // Token counts of one request, as providers report them. `input` excludes
 // cached and cache-write tokens; `output` includes reasoning tokens.
+// a + b held at the int64 range: upstream token counts are saturated when
+// read, so sums of them (prompt = input + cached + cache write) must not
+// overflow either.
+inline std::int64_t add_saturated(std::int64_t a, std::int64_t b) {
+    std::int64_t sum = 0;
+    if (!__builtin_add_overflow(a, b, &sum)) return sum;
+    return b > 0 ? INT64_MAX : INT64_MIN;
+}
+
 struct Usage {
     std::int64_t input = 0;
     std::int64_t cached_input = 0;
