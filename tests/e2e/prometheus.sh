@@ -10,6 +10,7 @@ bin=${MEGAROUTER_BIN:?set MEGAROUTER_BIN to the megarouter binary}
 mock=${MEGAROUTER_MOCK_BIN:?set MEGAROUTER_MOCK_BIN to the megarouter-mock binary}
 fail() { echo "prometheus: FAIL: $*" >&2; exit 1; }
 command -v prometheus >/dev/null 2>&1 || fail "prometheus is needed (scripts/install-deps --test installs it)"
+command -v python3 >/dev/null 2>&1 || fail "python3 is needed (scripts/install-deps --test installs it)"
 
 work=$(mktemp -d /tmp/megarouter-prometheus.XXXXXX)
 pids=()
