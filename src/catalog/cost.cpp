@@ -21,7 +21,8 @@ Nanos or_input(Nanos price, const PriceSet& prices) { return price > 0 ? price :
 } // namespace
 
 const PriceTier* applicable_tier(const Offering& offering, const Usage& usage) {
-    std::int64_t total_input = nonnegative(usage.input) + nonnegative(usage.cached_input) + nonnegative(usage.cache_write);
+    std::int64_t total_input =
+        add_saturated(add_saturated(nonnegative(usage.input), nonnegative(usage.cached_input)), nonnegative(usage.cache_write));
     const PriceTier* chosen = nullptr;
     for (const PriceTier& tier : offering.tiers)
         if (total_input > tier.above_input_tokens && (!chosen || tier.above_input_tokens > chosen->above_input_tokens))
@@ -44,7 +45,8 @@ Nanos cost(const Offering& offering, const Usage& usage) {
     } else {
         total += Wide(output) * prices.output;
     }
-    return static_cast<Nanos>((total + k_tokens_per_price_unit / 2) / k_tokens_per_price_unit);
+    Wide nanos = (total + k_tokens_per_price_unit / 2) / k_tokens_per_price_unit;
+    return nanos > k_max_request_cost ? k_max_request_cost : static_cast<Nanos>(nanos);
 }
 
 const Offering* cheapest_offering(const Model& model) {

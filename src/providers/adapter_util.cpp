@@ -167,6 +167,10 @@ std::int64_t num(const nlohmann::json& object, const char* key) {
     return it != object.end() && it->is_number() ? to_int64(*it) : 0;
 }
 
+std::int64_t tokens(const nlohmann::json& object, const char* key) {
+    return std::clamp<std::int64_t>(num(object, key), 0, catalog::k_max_tokens);
+}
+
 nlohmann::json parse_or_null(std::string_view text) {
     auto value = core::parse_json_bounded(text, k_json_limits);
     if (!value) return nullptr;

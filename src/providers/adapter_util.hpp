@@ -67,6 +67,10 @@ nlohmann::json schema_of(const nlohmann::json& response_format);
 // float such as 1e300 from the network must not reach get<int64_t>().
 std::int64_t to_int64(const nlohmann::json& value);
 std::int64_t num(const nlohmann::json& object, const char* key);
+// A token count from an upstream's usage: held to [0, catalog::k_max_tokens],
+// so sums of counts (over fields and attempts) and their cost stay far from
+// int64's range whatever an upstream claims.
+std::int64_t tokens(const nlohmann::json& object, const char* key);
 // The limits of the JSON the providers parse themselves: upstream answers,
 // stream events, and JSON carried inside strings (tool-call arguments,
 // tool results), whose bytes no body-level scan has counted. The [server]

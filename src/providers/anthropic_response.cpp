@@ -9,10 +9,10 @@ using nlohmann::json;
 
 catalog::Usage anthropic_usage(const json& usage) {
     catalog::Usage out;
-    out.input = num(usage, "input_tokens");
-    out.cached_input = num(usage, "cache_read_input_tokens");
-    out.cache_write = num(usage, "cache_creation_input_tokens");
-    out.output = num(usage, "output_tokens");
+    out.input = tokens(usage, "input_tokens");
+    out.cached_input = tokens(usage, "cache_read_input_tokens");
+    out.cache_write = tokens(usage, "cache_creation_input_tokens");
+    out.output = tokens(usage, "output_tokens");
     return out;
 }
 

@@ -113,10 +113,10 @@ json gemini_encode_request(const ChatRequest& request, std::string_view) {
 catalog::Usage gemini_usage(const json& usage) {
     catalog::Usage out;
     // promptTokenCount includes the cached part; candidatesTokenCount excludes thoughts.
-    out.cached_input = num(usage, "cachedContentTokenCount");
-    out.input = std::max<std::int64_t>(0, num(usage, "promptTokenCount") + num(usage, "toolUsePromptTokenCount") - out.cached_input);
-    out.reasoning = num(usage, "thoughtsTokenCount");
-    out.output = catalog::add_saturated(num(usage, "candidatesTokenCount"), out.reasoning);
+    out.cached_input = tokens(usage, "cachedContentTokenCount");
+    out.input = std::max<std::int64_t>(0, tokens(usage, "promptTokenCount") + tokens(usage, "toolUsePromptTokenCount") - out.cached_input);
+    out.reasoning = tokens(usage, "thoughtsTokenCount");
+    out.output = catalog::add_saturated(tokens(usage, "candidatesTokenCount"), out.reasoning);
     return out;
 }
 

@@ -13,15 +13,15 @@ using nlohmann::json;
 catalog::Usage openai_usage(const json& usage) {
     catalog::Usage out;
     if (!usage.is_object()) return out;
-    std::int64_t prompt = num(usage, "prompt_tokens");
+    std::int64_t prompt = tokens(usage, "prompt_tokens");
     const json& prompt_details = usage.contains("prompt_tokens_details") ? usage["prompt_tokens_details"] : json();
     const json& completion_details = usage.contains("completion_tokens_details") ? usage["completion_tokens_details"] : json();
-    out.cached_input = num(prompt_details, "cached_tokens");
-    if (out.cached_input == 0) out.cached_input = num(usage, "prompt_cache_hit_tokens"); // DeepSeek
-    out.cache_write = num(prompt_details, "cache_write_tokens");                          // OpenRouter
+    out.cached_input = tokens(prompt_details, "cached_tokens");
+    if (out.cached_input == 0) out.cached_input = tokens(usage, "prompt_cache_hit_tokens"); // DeepSeek
+    out.cache_write = tokens(prompt_details, "cache_write_tokens");                          // OpenRouter
     out.input = std::max<std::int64_t>(0, prompt - out.cached_input - out.cache_write);
-    out.output = num(usage, "completion_tokens");
-    out.reasoning = num(completion_details, "reasoning_tokens");
+    out.output = tokens(usage, "completion_tokens");
+    out.reasoning = tokens(completion_details, "reasoning_tokens");
     return out;
 }
 

@@ -73,11 +73,16 @@ private:
     std::vector<Offering> m_unlisted; // [prices] of models not listed
 };
 
+// The most one request may cost: $1,000,000. Whatever counts an upstream
+// claims and whatever prices a config sets, a request's cost is held here,
+// so the sums budgets and reports make of many requests stay in int64.
+inline constexpr Nanos k_max_request_cost = 1'000'000'000'000'000;
+
 // The exact cost of `usage` at `offering`, in nano-dollars: the long-context
 // tier whose threshold the request's input (input + cached + cache write)
 // exceeds replaces the base prices; reasoning tokens are billed at the
 // reasoning price where one exists, otherwise as output. Rounded once, to the
-// nearest nano-dollar.
+// nearest nano-dollar, and held at k_max_request_cost.
 Nanos cost(const Offering& offering, const Usage& usage);
 
 // The offering with the lowest input+output price (ties: first listed).

@@ -99,6 +99,11 @@ struct Model {
 
 // Token counts of one request, as providers report them. `input` excludes
 // cached and cache-write tokens; `output` includes reasoning tokens.
+// The most tokens one usage field may hold: an upstream claiming more is
+// held here when read (a trillion, far above any context window), so sums
+// of counts over fields and attempts stay far from int64's range.
+inline constexpr std::int64_t k_max_tokens = 1'000'000'000'000;
+
 // a + b held at the int64 range: upstream token counts are saturated when
 // read, so sums of them (prompt = input + cached + cache write) must not
 // overflow either.

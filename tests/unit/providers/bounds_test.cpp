@@ -6,6 +6,7 @@
 
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
+#include "megarouter/catalog/catalog.hpp"
 #include "megarouter/providers/adapter.hpp"
 #include "megarouter/providers/json_pick.hpp"
 #include "megarouter/proxy/responses_api.hpp"
@@ -129,4 +130,46 @@ TEST_CASE("providers: integers sent as huge floats saturate instead of overflowi
     auto decoded = client_adapter(WireFormat::anthropic)->decode_client_request(body);
     REQUIRE(decoded);
     CHECK(decoded->max_tokens == k_max);
+}
+
+TEST_CASE("providers: token counts an upstream claims are held to [0, k_max_tokens], so sums and costs cannot overflow") {
+    // Fuzz findings: counts saturated at int64's range overflowed when an
+    // adapter summed them (prompt = input + cached + cache write; Gemini
+    // output + thoughts), and again in the proxy's sum over attempts.
+    const double huge = 9.3e18;
+    std::vector<std::pair<WireFormat, json>> answers = {
+        {WireFormat::openai,
+         {{"id", "x"}, {"object", "chat.completion"}, {"model", "m"},
+          {"choices", {{{"index", 0}, {"message", {{"role", "assistant"}, {"content", "hi"}}}, {"finish_reason", "stop"}}}},
+          {"usage", {{"prompt_tokens", -huge}, {"completion_tokens", huge},
+                     {"prompt_tokens_details", {{"cached_tokens", huge}, {"cache_write_tokens", huge}}},
+                     {"completion_tokens_details", {{"reasoning_tokens", huge}}}}}}},
+        {WireFormat::anthropic,
+         {{"id", "x"}, {"type", "message"}, {"role", "assistant"}, {"model", "m"},
+          {"content", {{{"type", "text"}, {"text", "hi"}}}}, {"stop_reason", "end_turn"},
+          {"usage", {{"input_tokens", huge}, {"output_tokens", huge}, {"cache_read_input_tokens", huge},
+                     {"cache_creation_input_tokens", -huge}}}}},
+        {WireFormat::gemini,
+         {{"candidates", {{{"content", {{"role", "model"}, {"parts", {{{"text", "hi"}}}}}}, {"finishReason", "STOP"}}}},
+          {"usageMetadata", {{"promptTokenCount", huge}, {"toolUsePromptTokenCount", huge},
+                             {"cachedContentTokenCount", -huge}, {"candidatesTokenCount", huge},
+                             {"thoughtsTokenCount", huge}}}}},
+    };
+    catalog::Offering offering;
+    offering.prices = {.input = 1'000'000'000'000, .output = 1'000'000'000'000}; // $1000 per million tokens
+    for (const auto& [format, body] : answers) {
+        CAPTURE(to_string(format));
+        auto decoded = upstream_adapter(format).decode_response(body);
+        REQUIRE(decoded);
+        const catalog::Usage& u = decoded->usage;
+        // Gemini sums two counts into one field (prompt + tool-use prompt,
+        // candidates + thoughts).
+        for (std::int64_t field : {u.input, u.cached_input, u.cache_write, u.output, u.reasoning}) {
+            CHECK(field >= 0);
+            CHECK(field <= 2 * catalog::k_max_tokens);
+        }
+        catalog::Nanos cost = catalog::cost(offering, u);
+        CHECK(cost > 0);
+        CHECK(cost <= catalog::k_max_request_cost);
+    }
 }
