@@ -1,5 +1,6 @@
 // Benchmark: what counting one finished request costs the proxy
-// (Metrics::record: requests, tokens, cost, three histograms), on one thread
+// (Metrics::record: requests, tokens, cost, five histograms, one failed
+// attempt in 50, per-key series on), on one thread
 // and on two contending ones, over 60 label sets (3 endpoints x 20
 // deployments). Target (issue 16): under 2 us per request.
 // Run: ninja -C build bench_metrics_bench && build/bench_metrics_bench
@@ -17,7 +18,10 @@ int main() {
     std::vector<std::string> models, providers = {"openai", "anthropic", "google", "groq"};
     for (int i = 0; i < 20; ++i) models.push_back("model-" + std::to_string(i));
     const char* endpoints[] = {"/v1/chat/completions", "/v1/messages", "/v1/responses"};
+    std::vector<std::string> keys;
+    for (int i = 0; i < 10; ++i) keys.push_back("key_" + std::to_string(i));
     auto run = [&](proxy::Metrics& metrics, int count, int seed) {
+        metrics.set_per_key(true);
         for (int i = 0; i < count; ++i) {
             int k = (i * 7 + seed) % 60;
             proxy::RequestSample s{.endpoint = endpoints[k % 3],
@@ -32,6 +36,8 @@ int main() {
                                    .error = i % 50 == 0 ? "rate_limited" : ""};
             s.usage.input = 1000;
             s.usage.output = 200;
+            if (i % 50 == 1) s.failed_attempts.push_back({providers[(k + 1) % 4], "upstream_unavailable"});
+            s.key_id = keys[k % 10];
             metrics.record(s);
         }
     };

@@ -97,6 +97,7 @@ int serve(Context& context, const ServeFlags& flags) {
                   << " without API keys (--insecure-no-auth): anyone who can reach this port can spend your provider credit\n";
     std::string shown = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     std::cerr << "megarouter listening on http://" << shown << ":" << *port << std::endl;
+    for (const std::string& note : (*server)->notes()) std::cerr << "megarouter: " << note << "\n";
 
     pthread_t main_thread = pthread_self();
     (void)main_thread;

@@ -318,6 +318,10 @@ std::string starter_config() {
 
 # [telemetry]
 # metrics = true                     # GET /metrics for Prometheus (a valid key when keys are on)
+# otlp_endpoint = "http://127.0.0.1:4318"  # OpenTelemetry traces over OTLP/HTTP (JSON); "/v1/traces" is appended.
+#                                    # Unset: OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, if any. Read at start.
+# service_name = "megarouter"        # else OTEL_SERVICE_NAME; OTEL_RESOURCE_ATTRIBUTES adds the rest
+# capture_content = false            # prompt and answer text on spans (cut at 16 KiB); off: no text leaves
 
 # [catalog]
 # hidden = ["gpt-3.5-turbo"]         # never list or route to these

@@ -25,7 +25,8 @@ constexpr std::string_view k_governance[] = {"timezone", "downgrade_price_ceilin
                                              "allow_private_webhooks", "ledger_flush_ms"};
 constexpr std::string_view k_catalog[] = {"hidden"};
 constexpr std::string_view k_database[] = {"path"};
-constexpr std::string_view k_telemetry[] = {"metrics"};
+constexpr std::string_view k_telemetry[] = {"metrics", "per_key_metrics", "otlp_endpoint", "service_name",
+                                              "capture_content"};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);

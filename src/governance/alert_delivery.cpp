@@ -181,6 +181,8 @@ void Gate::Impl::delivery_loop() {
             queue_expiring_keys(*db, now);
         }
         more = in_flight.dispatch(*db, sender, now, options.allow_private_webhooks);
+        (void)sql::each(*db, "SELECT count(*) FROM gov_deliveries WHERE status = 'pending'",
+                        [&](const store::Statement& s) { outbox_pending.store(s.int64(0), std::memory_order_relaxed); });
     }
 }
 

@@ -212,7 +212,7 @@ std::vector<Gate::LimitUsage> Gate::limit_usage() const {
     for (const auto& [id, state] : m_impl->limits)
         out.push_back({budget_label(state.spec), std::string(to_string(state.spec.scope_kind)), state.spec.scope,
                        std::string(to_string(state.spec.period)), state.spec.amount, state.spent() + state.reserved,
-                       state.spec.block_pct});
+                       state.spec.alert_pct, state.spec.downgrade_pct, state.spec.block_pct});
     return out;
 }
 

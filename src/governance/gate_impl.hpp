@@ -106,6 +106,9 @@ struct Gate::Impl {
     std::uint64_t enqueued = 0, committed = 0;
     bool stopping = false;
     std::thread writer;
+    mutable std::mutex stats_mutex;
+    Gate::LedgerStats ledger_stats;               // guarded by stats_mutex
+    std::atomic<std::int64_t> outbox_pending{0};  // deliveries pending, as of the last scan
 
     // Webhook delivery.
     std::mutex delivery_mutex;

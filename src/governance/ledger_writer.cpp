@@ -81,10 +81,25 @@ void Gate::Impl::writer_loop() {
             stop = stopping && queue.empty();
         }
         if (!batch.empty() && db) {
-            Result<void> done = commit(*db, batch);
+            auto timed_commit = [&] {
+                auto began = std::chrono::steady_clock::now();
+                Result<void> result = commit(*db, batch);
+                double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+                std::lock_guard lock(stats_mutex);
+                ledger_stats.seconds.observe(seconds);
+                ledger_stats.failing = !result;
+                if (result) {
+                    ++ledger_stats.commits;
+                    ledger_stats.rows += batch.size();
+                } else {
+                    ++ledger_stats.failed;
+                }
+                return result;
+            };
+            Result<void> done = timed_commit();
             for (int attempt = 0; !done && attempt < 50; ++attempt) { // busy: another writer holds the lock
                 std::this_thread::sleep_for(std::chrono::milliseconds(20));
-                done = commit(*db, batch);
+                done = timed_commit();
             }
             if (done) {
                 std::lock_guard lock(limits_mutex);
@@ -126,6 +141,13 @@ void Gate::flush() {
         return m_impl->committed >= target;
     });
 }
+
+Gate::LedgerStats Gate::ledger_stats() const {
+    std::lock_guard lock(m_impl->stats_mutex);
+    return m_impl->ledger_stats;
+}
+
+std::int64_t Gate::outbox_pending() const { return m_impl->outbox_pending.load(std::memory_order_relaxed); }
 
 std::size_t Gate::pending_rows() const {
     std::lock_guard lock(m_impl->queue_mutex);

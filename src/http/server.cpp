@@ -216,6 +216,10 @@ void Server::stop() {
     if (m_impl->listen_fd >= 0) ::shutdown(m_impl->listen_fd, SHUT_RDWR);
 }
 
+std::size_t Server::open_connections() const {
+    return m_impl->open_connections.load(std::memory_order_relaxed);
+}
+
 std::size_t Server::loops() const {
     std::lock_guard lock(m_impl->loops_mutex);
     return m_impl->loops.size();

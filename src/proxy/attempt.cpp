@@ -144,6 +144,7 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     providers::UpstreamTarget where = adapter.target(endpoint, model_id, stream);
     if (exchange.api == ApiKind::responses) where.url = endpoint.base_url + "/responses";
     for (const auto& [name, value] : exchange.forward_headers) replace_header(where.headers, name, value);
+    for (const auto& [name, value] : exchange.trace.upstream_headers) replace_header(where.headers, name, value);
     upstream::HttpRequest request{.method = "POST", .url = where.url, .headers = std::move(where.headers),
                                   .body = body.dump(-1, ' ', false, json::error_handler_t::replace)};
     upstream::SendOptions options{.timeouts = timeouts_for(exchange), .cancel = cancel};
@@ -219,6 +220,8 @@ Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& t
     providers::ChatResponse so_far;
     providers::CallOptions options{.timeouts = timeouts_for(exchange), .cancel = cancel, .partial = &so_far};
     if (endpoint.format == WireFormat::anthropic) options.extra_headers = exchange.forward_headers;
+    options.extra_headers.insert(options.extra_headers.end(), exchange.trace.upstream_headers.begin(),
+                                 exchange.trace.upstream_headers.end());
     const std::string& model_id = target.offering->provider_model_id;
 
     if (!relay) {

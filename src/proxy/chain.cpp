@@ -22,12 +22,15 @@ std::string presented_key(const httplib::Request& request) {
     return request.get_header_value("x-api-key");
 }
 
+// Counts are held to k_max_tokens when read, costs to k_max_request_cost;
+// the sums over attempts saturate anyway.
 void add_usage(catalog::Usage& into, const catalog::Usage& u) {
-    into.input += u.input;
-    into.cached_input += u.cached_input;
-    into.cache_write += u.cache_write;
-    into.output += u.output;
-    into.reasoning += u.reasoning;
+    using catalog::add_saturated;
+    into.input = add_saturated(into.input, u.input);
+    into.cached_input = add_saturated(into.cached_input, u.cached_input);
+    into.cache_write = add_saturated(into.cache_write, u.cache_write);
+    into.output = add_saturated(into.output, u.output);
+    into.reasoning = add_saturated(into.reasoning, u.reasoning);
 }
 
 routing::RoutingContext context_for(const Exchange& exchange, const routing::HealthSnapshot& health) {
@@ -119,6 +122,7 @@ Result<void> decode_request(Exchange& exchange, const httplib::Request& request)
 }
 
 Result<void> route(Exchange& exchange, Shared& shared) {
+    exchange.trace.route.begin_us = core::monotonic_us();
     routing::RouteRequest ask{.model = exchange.chat.model, .defer_comparable = true};
     if (const auto& principal = exchange.caller.principal) {
         const auto& policy = principal->policy;
@@ -141,6 +145,7 @@ Result<void> route(Exchange& exchange, Shared& shared) {
     }
     auto health = shared.health->snapshot();
     auto plan = routing::plan(ask, exchange.chat, context_for(exchange, health));
+    exchange.trace.route.end_us = core::monotonic_us();
     if (!plan) {
         Error error = plan.error();
         // Deployments cooling down after a 429 are why: say so as a 429.
@@ -163,7 +168,9 @@ Result<void> route(Exchange& exchange, Shared& shared) {
         return std::unexpected(allowed.error());
     const auto& analysis = exchange.plan->analysis;
     std::int64_t tokens = analysis.input_tokens + std::max(analysis.max_output_tokens, analysis.output_tokens);
+    exchange.trace.budget.begin_us = core::monotonic_us();
     auto hold = shared.governance->reserve(exchange.caller, std::max(chosen.max_cost, exchange.plan->estimated_cost), tokens);
+    exchange.trace.budget.end_us = core::monotonic_us();
     if (!hold) return std::unexpected(hold.error());
     exchange.hold = std::move(*hold);
     return {};
@@ -207,11 +214,20 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
         exchange.fallback = i > 0;
         catalog::Usage partial;
         std::int64_t began = core::monotonic_us();
+        std::size_t traced = exchange.trace.attempts.size();
+        begin_attempt(exchange.trace, target.offering->provider, target.model->id, where.base_url);
         auto outcome = attempt(exchange, target, where, relay, partial, cancel);
+        AttemptTrace& attempt_trace = exchange.trace.attempts[traced];
+        attempt_trace.time.end_us = core::monotonic_us();
+        attempt_trace.ok = outcome.has_value();
+        if (!outcome) {
+            attempt_trace.error = std::string(to_string(outcome.error().code));
+            attempt_trace.upstream_status = outcome.error().upstream_status;
+        }
         catalog::Usage used =
             outcome ? outcome->usage : estimate_if_silent(exchange, partial, relay && relay->committed());
         add_usage(exchange.usage, used);
-        exchange.cost += catalog::cost(*target.offering, used);
+        exchange.cost = catalog::add_saturated(exchange.cost, catalog::cost(*target.offering, used));
         double elapsed_ms = (core::monotonic_us() - began) / 1000.0;
         if (outcome) {
             double ttft = relay ? (exchange.ttfb_us > 0 ? exchange.ttfb_us / 1000.0 : 0) : 0;
@@ -289,7 +305,13 @@ void finish(Exchange& exchange, Shared& shared, const std::string& method) {
         shared.governance->settle(exchange.caller, exchange.hold, entry);
     }
     record_prompt(exchange, shared, latency_ms);
+    if (shared.tracer && exchange.trace.recording)
+        shared.tracer->submit(request_spans(exchange, method, shared.tracer->settings().capture_content));
     double duration_s = static_cast<double>(core::monotonic_us() - exchange.started_us) / 1e6;
+    std::vector<FailedAttempt> failed;
+    for (const AttemptTrace& a : exchange.trace.attempts)
+        if (!a.ok) failed.push_back({a.provider, a.error});
+    std::string key_id = exchange.caller.key_id();
     shared.metrics.record({.endpoint = exchange.path,
                            .model = exchange.model ? std::string_view(exchange.model->id) : std::string_view(),
                            .provider = exchange.offering ? std::string_view(exchange.offering->provider)
@@ -302,7 +324,10 @@ void finish(Exchange& exchange, Shared& shared, const std::string& method) {
                            .usage = u,
                            .cost_usd = static_cast<double>(exchange.cost) / catalog::k_nanos_per_usd,
                            .fallback = exchange.fallback,
-                           .error = exchange.error_code});
+                           .error = exchange.error_code,
+                           .operation = "chat",
+                           .failed_attempts = std::move(failed),
+                           .key_id = key_id});
     shared.access_log->write({.ts_ms = core::system_clock().now_ms(),
                               .request_id = exchange.request_id,
                               .method = method,

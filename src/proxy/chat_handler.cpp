@@ -25,7 +25,10 @@ private:
 };
 
 Result<void> prepare(Exchange& exchange, Shared& shared, const httplib::Request& request) {
-    if (auto r = authenticate(exchange, shared, request); !r) return r;
+    exchange.trace.governance.begin_us = core::monotonic_us();
+    auto authenticated = authenticate(exchange, shared, request);
+    exchange.trace.governance.end_us = core::monotonic_us();
+    if (!authenticated) return authenticated;
     if (auto r = decode_request(exchange, request); !r) return r;
     return route(exchange, shared);
 }
@@ -67,7 +70,8 @@ void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, 
             const std::string& method) {
     auto relay = std::make_shared<StreamRelay>();
     auto job_token = std::make_shared<InFlight>(std::move(token));
-    bool started = io::Loop::current()->spawn([exchange, relay, &shared, job_token, method] {
+    auto stream_token = std::make_shared<InFlight>(shared.streams); // until both sides are done with it
+    bool started = io::Loop::current()->spawn([exchange, relay, &shared, job_token, stream_token, method] {
         StreamRelay::UpstreamScope scope(*relay); // whatever happens below, the handler is not left waiting
         auto result = call_upstream(*exchange, shared, relay.get());
         if (result) {
@@ -102,7 +106,7 @@ void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, 
     int keepalive_ms = shared.keepalive_ms;
     response.set_chunked_content_provider(
         "text/event-stream",
-        [relay, exchange, &shared, keepalive_ms, relay_deadline](std::size_t, httplib::DataSink& sink) {
+        [relay, exchange, &shared, keepalive_ms, relay_deadline, stream_token](std::size_t, httplib::DataSink& sink) {
             auto end = relay->pump(sink, keepalive_ms, shared.abort_streams, relay_deadline);
             if (end == StreamRelay::PumpEnd::client_gone) return false;
             if (end == StreamRelay::PumpEnd::lost) {
@@ -130,8 +134,11 @@ void handle_chat(Shared& shared, ApiKind api, const httplib::Request& request, h
     const auto& server = exchange->snapshot->config.server;
     exchange->deadline_us = exchange->started_us + std::int64_t{server.request_timeout_s} * 1'000'000;
     // A reload may switch the log off; switching it on takes a restart.
-    exchange->keep_text = server.log_prompts && shared.prompts != nullptr;
-    if (exchange->keep_text) exchange->conversation_id = request.get_header_value("x-claude-code-session-id");
+    exchange->log_prompt = server.log_prompts && shared.prompts != nullptr;
+    if (exchange->log_prompt) exchange->conversation_id = request.get_header_value("x-claude-code-session-id");
+    begin_trace(exchange->trace, request, shared.tracer != nullptr);
+    exchange->keep_text = exchange->log_prompt ||
+                          (exchange->trace.recording && shared.tracer->settings().capture_content);
 
     InFlight token(shared.in_flight);
     if (shared.in_flight.load() > server.max_concurrent) {

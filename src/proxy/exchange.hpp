@@ -18,6 +18,7 @@
 #include "megarouter/routing/router.hpp"
 #include "proxy/state.hpp"
 #include "proxy/stream_relay.hpp"
+#include "proxy/tracing.hpp"
 
 namespace megarouter::proxy {
 
@@ -65,8 +66,12 @@ struct Exchange {
     std::int64_t upstream_at_first_byte_us = 0;
     std::string body_out;                        // non-streamed answer, in the client's format
 
-    // [server] log_prompts: the answer's text is kept for the prompt log.
+    RequestTrace trace;
+
+    // The answer's text is kept for the prompt log ([server] log_prompts:
+    // log_prompt) or for spans ([telemetry] capture_content).
     bool keep_text = false;
+    bool log_prompt = false;
     std::string conversation_id;                 // x-claude-code-session-id, else the request id
     std::string answer_text;                     // of the last attempt
 };

@@ -71,6 +71,8 @@ public:
     void flush() override { m_gate->flush(); }
     std::size_t ledger_backlog() const override { return m_gate->pending_rows(); }
     std::vector<governance::Gate::LimitUsage> limit_usage() const override { return m_gate->limit_usage(); }
+    governance::Gate::LedgerStats ledger_stats() const override { return m_gate->ledger_stats(); }
+    std::int64_t outbox_backlog() const override { return m_gate->outbox_pending(); }
 
     void deployment_event(const routing::HealthEvent& event) override {
         DeploymentAlert alert = deployment_alert(event);

@@ -59,6 +59,8 @@ public:
     // For /metrics: ledger rows queued but not committed, and every budget's usage.
     virtual std::size_t ledger_backlog() const { return 0; }
     virtual std::vector<governance::Gate::LimitUsage> limit_usage() const { return {}; }
+    virtual governance::Gate::LedgerStats ledger_stats() const { return {}; }
+    virtual std::int64_t outbox_backlog() const { return 0; }
     // A deployment was ejected or recovered: queues a deployment.ejected /
     // deployment.recovered alert for the outbox (global webhooks). Called on
     // the request thread by the health tracker: memory only, never blocks on

@@ -34,6 +34,8 @@ void handle_route(Shared& shared, const httplib::Request& request, httplib::Resp
 // GET /health and GET /health/deployments.
 void handle_health(Shared& shared, const httplib::Request& request, httplib::Response& response);
 void handle_metrics(Shared& shared, const httplib::Request& request, httplib::Response& response);
+// [telemetry] per_key_metrics (default false).
+bool per_key_metrics(const core::Config& config);
 // [telemetry] metrics (default true).
 bool metrics_enabled(const core::Config& config);
 void handle_ready(Shared& shared, const httplib::Request& request, httplib::Response& response);

@@ -180,6 +180,12 @@ void handle_health(Shared& shared, const httplib::Request&, httplib::Response& r
                          {"providers", shared.snapshot()->providers}});
 }
 
+bool per_key_metrics(const core::Config& config) {
+    const json& doc = config.document;
+    if (!doc.is_object() || !doc.contains("telemetry") || !doc["telemetry"].is_object()) return false;
+    return doc["telemetry"].value("per_key_metrics", false) == true;
+}
+
 bool metrics_enabled(const core::Config& config) {
     const json& doc = config.document;
     if (!doc.is_object() || !doc.contains("telemetry") || !doc["telemetry"].is_object()) return true;
@@ -195,21 +201,40 @@ void handle_metrics(Shared& shared, const httplib::Request&, httplib::Response& 
         facts.deployments.push_back({key, h.state == routing::HealthState::ejected && h.ejected_until > health.at,
                                      h.error_rate});
     facts.ledger_backlog = shared.governance->ledger_backlog();
+    governance::Gate::LedgerStats ledger = shared.governance->ledger_stats();
+    facts.ledger_commits = ledger.commits;
+    facts.ledger_commit_failures = ledger.failed;
+    facts.ledger_rows = ledger.rows;
+    facts.ledger_commit_seconds = ledger.seconds;
+    facts.outbox_backlog = shared.governance->outbox_backlog();
+    facts.streams = shared.streams.load();
+    facts.open_connections = shared.open_connections ? shared.open_connections() : 0;
+    if (shared.tracer) {
+        telemetry::ExporterStats spans = shared.tracer->stats();
+        facts.tracing = true;
+        facts.spans_exported = spans.exported;
+        facts.spans_dropped_full = spans.dropped_full;
+        facts.spans_dropped_failed = spans.dropped_failed;
+        facts.spans_queued = spans.queued;
+    }
     for (const governance::Gate::LimitUsage& limit : shared.governance->limit_usage())
         if (limit.scope_kind != "key") // no key ids in labels: bounded cardinality
             facts.budgets.push_back({limit.scope_kind, limit.scope, limit.period,
                                  limit.amount > 0 ? static_cast<double>(limit.used) / static_cast<double>(limit.amount) : 0,
-                                 limit.block_pct});
+                                 limit.alert_pct, limit.downgrade_pct, limit.block_pct});
     response.set_content(shared.metrics.exposition(facts), "text/plain; version=0.0.4; charset=utf-8");
 }
 
-// Ready: not draining, some provider configured, and not every deployment
-// that has seen traffic ejected (one without traffic counts as healthy).
+// Ready: not draining, some provider configured, the ledger's last write
+// went through, and not every deployment that has seen traffic ejected (one
+// without traffic counts as healthy).
 void handle_ready(Shared& shared, const httplib::Request&, httplib::Response& response) {
     std::vector<std::string> why;
     if (shared.draining.load()) why.push_back("draining: shutting down");
     auto snapshot = shared.snapshot();
     if (snapshot->providers.empty()) why.push_back("no provider is configured");
+    if (shared.governance->ledger_stats().failing)
+        why.push_back("the store cannot be written: ledger rows are kept in memory and retried");
     auto health = shared.health->snapshot();
     bool any_up = health.deployments.empty();
     for (const auto& [key, h] : health.deployments)

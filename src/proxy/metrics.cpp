@@ -81,20 +81,25 @@ void header(std::ostringstream& out, std::string_view name, std::string_view typ
     out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
 }
 
-void histograms(std::ostringstream& out, std::string_view name, std::string_view help, std::string_view label,
-                const std::map<std::string, Histogram, std::less<>>& series) {
+// Histograms with the labels `names` (values from each series key) and the
+// upper bounds `bounds`.
+template <typename Map, std::size_t N>
+void histograms(std::ostringstream& out, std::string_view name, std::string_view help,
+                std::initializer_list<std::string_view> names, const Map& series, const std::array<double, N>& bounds) {
     header(out, name, "histogram", help);
     for (const auto& [key, h] : series) {
-        std::string base = std::string(label) + "=\"" + escaped(key) + "\"";
+        std::string base = names.size() ? labels(names, key) : std::string("{}");
+        base = base.substr(1, base.size() - 2); // without the braces
+        std::string le_prefix = base.empty() ? "le=\"" : base + ",le=\"";
+        std::string plain = base.empty() ? std::string(" ") : "{" + base + "} ";
         std::uint64_t cumulative = 0;
-        for (std::size_t i = 0; i < k_latency_buckets.size(); ++i) {
+        for (std::size_t i = 0; i < N; ++i) {
             cumulative += h.buckets[i];
-            out << name << "_bucket{" << base << ",le=\"" << number(k_latency_buckets[i]) << "\"} " << cumulative
-                << "\n";
+            out << name << "_bucket{" << le_prefix << number(bounds[i]) << "\"} " << cumulative << "\n";
         }
-        out << name << "_bucket{" << base << ",le=\"+Inf\"} " << h.count << "\n";
-        out << name << "_sum{" << base << "} " << number(h.sum) << "\n";
-        out << name << "_count{" << base << "} " << h.count << "\n";
+        out << name << "_bucket{" << le_prefix << "+Inf\"} " << h.count << "\n";
+        out << name << "_sum" << plain << number(h.sum) << "\n";
+        out << name << "_count" << plain << h.count << "\n";
     }
 }
 
@@ -136,16 +141,6 @@ ProcessFacts process_facts() {
 
 } // namespace
 
-void Histogram::observe(double seconds) {
-    ++count;
-    sum += seconds;
-    for (std::size_t i = 0; i < k_latency_buckets.size(); ++i)
-        if (seconds <= k_latency_buckets[i]) {
-            ++buckets[i];
-            return;
-        }
-}
-
 namespace {
 
 // The entry of `key`, made on first use; a hit allocates nothing.
@@ -158,10 +153,29 @@ typename Map::mapped_type& slot(Map& map, std::string_view key) {
 
 } // namespace
 
+void TokenHistogram::observe(double tokens) {
+    ++count;
+    sum += tokens;
+    for (std::size_t i = 0; i < k_token_buckets.size(); ++i)
+        if (tokens <= k_token_buckets[i]) {
+            ++buckets[i];
+            return;
+        }
+}
+
+void TokenHistogram::add(const TokenHistogram& other) {
+    for (std::size_t i = 0; i < buckets.size(); ++i) buckets[i] += other.buckets[i];
+    count += other.count;
+    sum += other.sum;
+}
+
 void Metrics::record(const RequestSample& s) {
     // Keys are built before the lock; under it, lookups and adds only.
     std::string requests = join({s.endpoint, s.model, s.provider, s.mode, status_class(s.status)});
     std::string spend_key = s.model.empty() ? std::string() : join({s.model, s.provider});
+    // gen_ai_* series: only requests that reached a model (their labels are the model's).
+    std::string operation = s.model.empty() ? std::string() : join({s.operation, s.provider, s.model});
+    bool per_key = m_per_key.load(std::memory_order_relaxed) && !s.key_id.empty();
     bool refused = s.error == "budget_exceeded" || s.error == "rate_limited" || s.error == "permission_denied" ||
                    s.error == "unauthenticated";
     Shard& shard = m_shards[std::hash<std::thread::id>{}(std::this_thread::get_id()) % k_shards];
@@ -182,6 +196,24 @@ void Metrics::record(const RequestSample& s) {
     if (s.ttft_s > 0 && !s.provider.empty()) slot(series.ttft, s.provider).observe(s.ttft_s);
     if (s.fallback) ++slot(series.fallbacks, s.endpoint);
     if (refused) ++slot(series.refusals, s.error);
+    for (const FailedAttempt& f : s.failed_attempts) ++slot(series.attempt_failures, join({f.provider, f.reason}));
+    if (!operation.empty()) {
+        slot(series.operation, operation).observe(s.duration_s);
+        std::int64_t input = catalog::add_saturated(catalog::add_saturated(s.usage.input, s.usage.cached_input),
+                                                    s.usage.cache_write);
+        operation += k_sep;
+        std::size_t base = operation.size();
+        operation += "input";
+        slot(series.token_usage, operation).observe(static_cast<double>(std::max<std::int64_t>(input, 0)));
+        operation.resize(base);
+        operation += "output";
+        slot(series.token_usage, operation).observe(static_cast<double>(std::max<std::int64_t>(s.usage.output, 0)));
+    }
+    if (per_key) {
+        PerKey& key = slot(series.keys, s.key_id);
+        ++key.requests;
+        key.cost_usd += s.cost_usd;
+    }
 }
 
 void Metrics::Series::merge(const Series& other) {
@@ -195,19 +227,21 @@ void Metrics::Series::merge(const Series& other) {
         into.reasoning += s.reasoning;
         into.cost_usd += s.cost_usd;
     }
-    auto add = [](std::map<std::string, Histogram, std::less<>>& into, const std::map<std::string, Histogram, std::less<>>& from) {
-        for (const auto& [key, h] : from) {
-            Histogram& target = into[key];
-            for (std::size_t i = 0; i < h.buckets.size(); ++i) target.buckets[i] += h.buckets[i];
-            target.count += h.count;
-            target.sum += h.sum;
-        }
+    auto add = [](auto& into, const auto& from) {
+        for (const auto& [key, h] : from) into[key].add(h);
     };
     add(duration, other.duration);
     add(overhead, other.overhead);
     add(ttft, other.ttft);
+    add(operation, other.operation);
+    add(token_usage, other.token_usage);
     for (const auto& [key, count] : other.fallbacks) fallbacks[key] += count;
     for (const auto& [key, count] : other.refusals) refusals[key] += count;
+    for (const auto& [key, count] : other.attempt_failures) attempt_failures[key] += count;
+    for (const auto& [key, k] : other.keys) {
+        keys[key].requests += k.requests;
+        keys[key].cost_usd += k.cost_usd;
+    }
 }
 
 std::string Metrics::exposition(const ScrapeFacts& facts) const {
@@ -238,12 +272,33 @@ std::string Metrics::exposition(const ScrapeFacts& facts) const {
         for (const auto& [key, s] : all.spend)
             out << "megarouter_cost_usd_total" << labels({"model", "provider"}, key) << " " << number(s.cost_usd) << "\n";
         histograms(out, "megarouter_request_duration_seconds", "Request duration, first byte in to last byte out.",
-                   "endpoint", all.duration);
+                   {"endpoint"}, all.duration, k_latency_buckets);
         histograms(out, "megarouter_overhead_seconds",
                    "megarouter's own time per request: the duration minus the wait inside upstream calls.",
-                   "endpoint", all.overhead);
+                   {"endpoint"}, all.overhead, k_latency_buckets);
         histograms(out, "gen_ai_server_time_to_first_token_seconds",
-                   "Streams: from the request to the first byte relayed, by provider.", "gen_ai_provider_name", all.ttft);
+                   "Streams: from the request to the first byte relayed, by provider.", {"gen_ai_provider_name"},
+                   all.ttft, k_latency_buckets);
+        histograms(out, "gen_ai_client_operation_duration_seconds",
+                   "GenAI operation duration (OpenTelemetry gen_ai.client.operation.duration), by the model that answered.",
+                   {"gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_response_model"}, all.operation,
+                   k_latency_buckets);
+        histograms(out, "gen_ai_client_token_usage",
+                   "Tokens per request (OpenTelemetry gen_ai.client.token.usage): input (cached included) and output.",
+                   {"gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_response_model", "gen_ai_token_type"},
+                   all.token_usage, k_token_buckets);
+        header(out, "megarouter_attempt_failures_total", "counter",
+               "Upstream attempts that failed, by provider and reason (each may have been retried elsewhere).");
+        for (const auto& [key, count] : all.attempt_failures)
+            out << "megarouter_attempt_failures_total" << labels({"provider", "reason"}, key) << " " << count << "\n";
+        if (!all.keys.empty()) {
+            header(out, "megarouter_key_requests_total", "counter", "Requests by API key id ([telemetry] per_key_metrics).");
+            for (const auto& [key, k] : all.keys)
+                out << "megarouter_key_requests_total{key_id=\"" << escaped(key) << "\"} " << k.requests << "\n";
+            header(out, "megarouter_key_cost_usd_total", "counter", "Spend in USD by API key id ([telemetry] per_key_metrics).");
+            for (const auto& [key, k] : all.keys)
+                out << "megarouter_key_cost_usd_total{key_id=\"" << escaped(key) << "\"} " << number(k.cost_usd) << "\n";
+        }
         header(out, "megarouter_fallbacks_total", "counter", "Requests answered by another deployment than the first tried.");
         for (const auto& [key, count] : all.fallbacks)
             out << "megarouter_fallbacks_total{endpoint=\"" << escaped(key) << "\"} " << count << "\n";
@@ -253,6 +308,10 @@ std::string Metrics::exposition(const ScrapeFacts& facts) const {
     }
     header(out, "megarouter_in_flight_requests", "gauge", "Requests being answered now.");
     out << "megarouter_in_flight_requests " << facts.in_flight << "\n";
+    header(out, "megarouter_open_connections", "gauge", "Client connections open now.");
+    out << "megarouter_open_connections " << facts.open_connections << "\n";
+    header(out, "megarouter_streams_in_flight", "gauge", "Streamed answers being relayed now.");
+    out << "megarouter_streams_in_flight " << facts.streams << "\n";
     header(out, "megarouter_deployment_ejected", "gauge", "1 while a deployment is ejected after failures.");
     for (const ScrapeFacts::Deployment& d : facts.deployments)
         out << "megarouter_deployment_ejected{deployment=\"" << escaped(d.key) << "\"} " << (d.ejected ? 1 : 0) << "\n";
@@ -262,16 +321,47 @@ std::string Metrics::exposition(const ScrapeFacts& facts) const {
             << "\n";
     header(out, "megarouter_ledger_queue_rows", "gauge", "Ledger rows queued and not yet committed.");
     out << "megarouter_ledger_queue_rows " << facts.ledger_backlog << "\n";
+    header(out, "megarouter_ledger_commits_total", "counter", "Ledger transactions committed.");
+    out << "megarouter_ledger_commits_total " << facts.ledger_commits << "\n";
+    header(out, "megarouter_ledger_commit_failures_total", "counter", "Ledger transactions that failed (retried).");
+    out << "megarouter_ledger_commit_failures_total " << facts.ledger_commit_failures << "\n";
+    header(out, "megarouter_ledger_rows_total", "counter", "Ledger rows committed.");
+    out << "megarouter_ledger_rows_total " << facts.ledger_rows << "\n";
+    histograms(out, "megarouter_ledger_commit_seconds", "Time per ledger transaction.", {},
+               std::map<std::string, Histogram, std::less<>>{{"", facts.ledger_commit_seconds}}, k_latency_buckets);
+    header(out, "megarouter_webhook_outbox_pending", "gauge", "Webhook deliveries waiting to be made or retried.");
+    out << "megarouter_webhook_outbox_pending " << facts.outbox_backlog << "\n";
     header(out, "megarouter_budget_usage_ratio", "gauge",
            "Spent plus reserved over the amount, per budget or pool limit in its current period.");
     for (const ScrapeFacts::Budget& b : facts.budgets)
         out << "megarouter_budget_usage_ratio{scope_kind=\"" << escaped(b.scope_kind) << "\",scope=\""
             << escaped(b.scope) << "\",period=\"" << escaped(b.period) << "\"} " << number(b.usage_ratio) << "\n";
+    header(out, "megarouter_budget_guardrail_level", "gauge",
+           "The guardrail a budget's usage has reached: 0 none, 1 alert, 2 downgrade, 3 block.");
+    for (const ScrapeFacts::Budget& b : facts.budgets) {
+        int level = 0;
+        double pct = b.usage_ratio * 100;
+        if (b.alert_pct > 0 && pct >= b.alert_pct) level = 1;
+        if (b.downgrade_pct > 0 && pct >= b.downgrade_pct) level = 2;
+        if (b.block_pct > 0 && pct >= b.block_pct) level = 3;
+        out << "megarouter_budget_guardrail_level{scope_kind=\"" << escaped(b.scope_kind) << "\",scope=\""
+            << escaped(b.scope) << "\",period=\"" << escaped(b.period) << "\"} " << level << "\n";
+    }
     header(out, "megarouter_budget_block_ratio", "gauge", "The usage ratio at which a budget blocks.");
     for (const ScrapeFacts::Budget& b : facts.budgets)
         out << "megarouter_budget_block_ratio{scope_kind=\"" << escaped(b.scope_kind) << "\",scope=\""
             << escaped(b.scope) << "\",period=\"" << escaped(b.period) << "\"} " << number(b.block_pct / 100.0)
             << "\n";
+    if (facts.tracing) {
+        header(out, "megarouter_trace_spans_exported_total", "counter", "Spans the OTLP collector accepted.");
+        out << "megarouter_trace_spans_exported_total " << facts.spans_exported << "\n";
+        header(out, "megarouter_trace_spans_dropped_total", "counter",
+               "Spans dropped: the export queue was full, or the collector failed or was unreachable.");
+        out << "megarouter_trace_spans_dropped_total{reason=\"queue_full\"} " << facts.spans_dropped_full << "\n";
+        out << "megarouter_trace_spans_dropped_total{reason=\"export_failed\"} " << facts.spans_dropped_failed << "\n";
+        header(out, "megarouter_trace_spans_queued", "gauge", "Spans waiting to be exported.");
+        out << "megarouter_trace_spans_queued " << facts.spans_queued << "\n";
+    }
     ProcessFacts process = process_facts();
     header(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
     out << "process_resident_memory_bytes " << number(process.resident_bytes) << "\n";

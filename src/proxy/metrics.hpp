@@ -9,6 +9,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -17,19 +18,29 @@
 #include <vector>
 
 #include "megarouter/catalog/model.hpp"
+#include "megarouter/core/histogram.hpp"
 
 namespace megarouter::proxy {
 
-// Bucket bounds of every latency histogram, in seconds: 50 us to 60 s.
-inline constexpr std::array<double, 19> k_latency_buckets = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-                                                             0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1,
-                                                             2.5,     5,      10,      30,     60};
+using core::Histogram;
+using core::k_latency_buckets;
 
-struct Histogram {
-    std::array<std::uint64_t, k_latency_buckets.size()> buckets{}; // not cumulative; summed at exposition
+// Bucket bounds of gen_ai_client_token_usage, in tokens (OpenTelemetry's
+// advice for gen_ai.client.token.usage): 1 to 4^13.
+inline constexpr std::array<double, 14> k_token_buckets = {1,     4,      16,      64,      256,      1024,    4096,
+                                                           16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
+struct TokenHistogram {
+    std::array<std::uint64_t, k_token_buckets.size()> buckets{};
     std::uint64_t count = 0;
     double sum = 0;
-    void observe(double seconds);
+    void observe(double tokens);
+    void add(const TokenHistogram& other);
+};
+
+// An upstream attempt that failed: which provider, and why (ErrorCode name).
+struct FailedAttempt {
+    std::string_view provider;
+    std::string_view reason;
 };
 
 // What one finished request adds.
@@ -46,11 +57,16 @@ struct RequestSample {
     double cost_usd = 0;
     bool fallback = false;      // answered by another deployment than the first tried
     std::string_view error;     // ErrorCode name, "" on success
+    std::string_view operation = "chat"; // gen_ai.operation.name
+    std::vector<FailedAttempt> failed_attempts;
+    std::string_view key_id;    // counted apart only with per_key_metrics
 };
 
 // Facts read at scrape time, outside the registry.
 struct ScrapeFacts {
     int in_flight = 0;
+    std::size_t open_connections = 0;
+    int streams = 0;
     struct Deployment {
         std::string key;        // "provider/model"
         bool ejected = false;
@@ -58,16 +74,25 @@ struct ScrapeFacts {
     };
     std::vector<Deployment> deployments;
     std::size_t ledger_backlog = 0; // rows queued, not yet committed
+    std::uint64_t ledger_commits = 0, ledger_commit_failures = 0, ledger_rows = 0;
+    Histogram ledger_commit_seconds;
+    std::int64_t outbox_backlog = 0; // webhook deliveries pending
     struct Budget {
         std::string scope_kind, scope, period;
         double usage_ratio = 0; // used / amount
-        int block_pct = 100;
+        int alert_pct = 80, downgrade_pct = 90, block_pct = 100; // 0 = off
     };
     std::vector<Budget> budgets;
+    bool tracing = false;
+    std::uint64_t spans_exported = 0, spans_dropped_full = 0, spans_dropped_failed = 0;
+    std::size_t spans_queued = 0;
 };
 
 class Metrics {
 public:
+    // [telemetry] per_key_metrics: requests and cost by key id as well (one
+    // series per key that made a request: unbounded by design, so off by default).
+    void set_per_key(bool on) { m_per_key.store(on, std::memory_order_relaxed); }
     void record(const RequestSample& sample);
     // The Prometheus text exposition format (version 0.0.4).
     std::string exposition(const ScrapeFacts& facts) const;
@@ -75,6 +100,10 @@ public:
 private:
     struct Spend {
         std::uint64_t input = 0, cached = 0, cache_write = 0, output = 0, reasoning = 0;
+        double cost_usd = 0;
+    };
+    struct PerKey {
+        std::uint64_t requests = 0;
         double cost_usd = 0;
     };
     // Keys are label values joined by '\x1f', which no label value holds.
@@ -85,6 +114,10 @@ private:
         std::map<std::string, Histogram, std::less<>> ttft;          // provider
         std::map<std::string, std::uint64_t, std::less<>> fallbacks; // endpoint
         std::map<std::string, std::uint64_t, std::less<>> refusals;  // reason
+        std::map<std::string, std::uint64_t, std::less<>> attempt_failures; // provider, reason
+        std::map<std::string, Histogram, std::less<>> operation;     // operation, provider, model
+        std::map<std::string, TokenHistogram, std::less<>> token_usage; // operation, provider, model, token type
+        std::map<std::string, PerKey, std::less<>> keys;             // key id (per_key_metrics)
         void merge(const Series& other);
     };
     // Each thread records into the shard of its id, so loop threads rarely
@@ -95,6 +128,7 @@ private:
     };
     static constexpr std::size_t k_shards = 8;
     mutable std::array<Shard, k_shards> m_shards;
+    std::atomic<bool> m_per_key{false};
 };
 
 } // namespace megarouter::proxy

@@ -83,7 +83,7 @@ std::string status_of(const Exchange& exchange) {
 
 void record_prompt(const Exchange& exchange, Shared& shared, std::int64_t latency_ms) {
     PromptRecorder* recorder = shared.prompts.get();
-    if (!exchange.keep_text || recorder == nullptr) return;
+    if (!exchange.log_prompt || recorder == nullptr) return;
     auto now = std::chrono::system_clock::now();
     store::PromptLogEntry entry;
     entry.conversation_id = exchange.conversation_id.empty() ? exchange.request_id : exchange.conversation_id;

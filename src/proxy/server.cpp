@@ -29,6 +29,7 @@ struct ProxyServer::Impl {
     std::atomic<bool> stopping{false};
     std::int64_t started_max_body = 0; // the listener's own limit; reloads may only lower it
     Exposure exposure = Exposure::loopback; // of `host`, which a reload does not change
+    std::vector<std::string> notes;
 
     http::Router routes();
     http::Limits limits() const;
@@ -117,6 +118,13 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(core::Config config, co
         if (!recorder) return std::unexpected(recorder.error());
         impl->shared.prompts = std::move(*recorder);
     }
+    auto traces = telemetry::export_settings(config.document.value("telemetry", nlohmann::json::object()), env);
+    if (!traces) return std::unexpected(traces.error());
+    impl->notes = traces->notes;
+    if (traces->enabled) {
+        impl->notes.push_back("traces: OTLP/HTTP JSON to " + traces->url);
+        impl->shared.tracer = std::make_unique<telemetry::SpanExporter>(std::move(*traces));
+    }
     auto snapshot = build_snapshot(std::move(config), paths, env);
     if (!snapshot) return std::unexpected(snapshot.error());
     impl->shared.health = std::make_unique<routing::HealthTracker>(core::system_clock(), (*snapshot)->routing.health);
@@ -126,11 +134,13 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(core::Config config, co
             governance->deployment_event(event);
         });
     impl->started_max_body = (*snapshot)->config.server.max_body_bytes;
+    impl->shared.metrics.set_per_key(per_key_metrics((*snapshot)->config));
     impl->shared.set_snapshot(std::move(*snapshot));
     Impl* raw = impl.get();
     impl->server = std::make_unique<http::Server>(
         impl->routes(), [raw] { return raw->limits(); },
         [raw](const httplib::Request& request, httplib::Response& response) { raw->server_error(request, response); });
+    impl->shared.open_connections = [raw] { return raw->server->open_connections(); };
     return std::unique_ptr<ProxyServer>(new ProxyServer(std::move(impl)));
 }
 
@@ -281,6 +291,7 @@ Result<std::vector<std::string>> ProxyServer::reload(core::Config config) {
     changed(after.max_body_bytes > m_impl->started_max_body, "max_body_bytes (raised above the start-up value)");
     auto snapshot = build_snapshot(std::move(config), m_impl->shared.paths, m_impl->shared.env);
     if (!snapshot) return std::unexpected(snapshot.error());
+    m_impl->shared.metrics.set_per_key(per_key_metrics((*snapshot)->config));
     m_impl->shared.set_snapshot(std::move(*snapshot));
     return restart;
 }
@@ -288,6 +299,7 @@ Result<std::vector<std::string>> ProxyServer::reload(core::Config config) {
 int ProxyServer::port() const { return m_impl->bound_port; }
 const std::string& ProxyServer::host() const { return m_impl->host; }
 bool ProxyServer::enforcing_keys() const { return m_impl->shared.governance->enforcing(); }
+std::vector<std::string> ProxyServer::notes() const { return m_impl->notes; }
 
 
 } // namespace megarouter::proxy

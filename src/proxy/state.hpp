@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "megarouter/routing/routing_config.hpp"
 #include "proxy/governance_seam.hpp"
 #include "proxy/prompt_recorder.hpp"
+#include "megarouter/telemetry/exporter.hpp"
 
 namespace megarouter::proxy {
 
@@ -49,9 +51,13 @@ struct Shared {
     std::unique_ptr<AccessLog> access_log;
     std::unique_ptr<PromptRecorder> prompts;  // null unless [server] log_prompts was on at start
     std::atomic<int> in_flight{0};
+    std::atomic<int> streams{0};              // streamed answers being relayed
+    std::function<std::size_t()> open_connections; // the listener's count (set once serving is set up)
     std::atomic<bool> abort_streams{false};   // shutdown grace is over
     std::atomic<bool> draining{false};        // SIGTERM came: /health/ready answers 503
     Metrics metrics;                          // GET /metrics
+    // OTLP traces; null unless an endpoint was configured at start.
+    std::unique_ptr<telemetry::SpanExporter> tracer;
     int keepalive_ms = 15'000;                // SSE comment after this much silence
 
     std::shared_ptr<const Snapshot> snapshot() const {

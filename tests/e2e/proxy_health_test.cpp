@@ -7,6 +7,9 @@
 #include <csignal>
 #include <thread>
 
+#include <sqlite3.h>
+
+#include "e2e/governance_fixture.hpp"
 #include "e2e/proxy_harness.hpp"
 
 using nlohmann::json;
@@ -58,3 +61,47 @@ TEST_CASE("health e2e: live and ready, then a drain that refuses new connections
     CHECK(*status == 0);
 }
 
+
+TEST_CASE("health e2e: ready answers 503 while the ledger cannot be written, and 200 once it can") {
+    gov_e2e::GovFixture fx;
+    fx.hierarchy("acme/eng/platform/alice");
+    auto [id, secret] = fx.key("acme/eng/platform/alice");
+    fx.start();
+    auto client = fx.client();
+    auto ready = client.Get("/health/ready");
+    REQUIRE(ready);
+    CHECK(ready->status == 200);
+
+    // Another process holds the database's write lock: the ledger writer's
+    // commits wait out the busy timeout (5 s) and fail; requests still read.
+    sqlite3* other = nullptr;
+    REQUIRE(sqlite3_open(fx.db().c_str(), &other) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(other, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr) == SQLITE_OK);
+    auto answered = fx.chat(secret, "gpt-4o-mini");
+    REQUIRE(answered);
+    CHECK(answered->status == 200);
+    std::string body;
+    for (int i = 0; i < 200; ++i) { // up to 20 s
+        auto r = client.Get("/health/ready");
+        REQUIRE(r);
+        body = r->body;
+        if (r->status == 503) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(body.find("the store cannot be written") != std::string::npos);
+    sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(other);
+    int status = 0;
+    for (int i = 0; i < 200; ++i) { // the writer retries every 20 ms
+        auto r = client.Get("/health/ready");
+        REQUIRE(r);
+        status = r->status;
+        if (status == 200) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    CHECK(status == 200);
+    // Nothing was lost: the row waited in memory and is in the ledger now.
+    auto spend = fx.cli_json({"spend", "--node", "acme/eng/platform/alice"});
+    CAPTURE(spend.dump());
+    CHECK(spend.dump().find("\"requests\":1") != std::string::npos);
+}

@@ -41,6 +41,14 @@ TEST_CASE("metrics e2e: requests, tokens, cost and latency histograms in the Pro
     CHECK(streamed->status == 200);
     auto unknown = client.Post("/v1/chat/completions", R"({"model":"gpt-4o-minii","messages":[]})", "application/json");
     REQUIRE(unknown);
+    // A failover: openai's deployment answers 503, openrouter's answers.
+    megarouter::mock::Behavior down;
+    down.status = 503;
+    fx.mock.set_behavior("gpt-4o-mini", down);
+    auto failed_over = client.Post("/v1/chat/completions",
+                                   R"({"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]})", "application/json");
+    REQUIRE(failed_over);
+    CHECK(failed_over->get_header_value("x-megarouter-attempts") == "2");
 
     // The ledger and metrics are written as each request finishes: wait for the last one.
     std::string text;
@@ -58,8 +66,17 @@ TEST_CASE("metrics e2e: requests, tokens, cost and latency histograms in the Pro
     CHECK(sample(text, R"(megarouter_requests_total{endpoint="/v1/messages",model="claude-haiku-4-5",provider="anthropic",mode="balanced",status_class="2xx"})") == 1);
     CHECK(sample(text, R"(megarouter_tokens_total{model="gpt-4o-mini",provider="openai",type="output"})") > 0);
     CHECK(sample(text, R"(megarouter_cost_usd_total{model="gpt-4o-mini",provider="openai"})") > 0);
-    CHECK(sample(text, R"(megarouter_request_duration_seconds_count{endpoint="/v1/chat/completions"})") == 3);
-    CHECK(sample(text, R"(megarouter_overhead_seconds_bucket{endpoint="/v1/chat/completions",le="+Inf"})") == 3);
+    CHECK(sample(text, R"(megarouter_request_duration_seconds_count{endpoint="/v1/chat/completions"})") == 4);
+    CHECK(sample(text, R"(megarouter_overhead_seconds_bucket{endpoint="/v1/chat/completions",le="+Inf"})") == 4);
+    // Failovers by provider and reason; the GenAI conventions' histograms.
+    CHECK(sample(text, R"(megarouter_attempt_failures_total{provider="openai",reason="upstream_unavailable"})") == 1);
+    CHECK(sample(text, R"(megarouter_fallbacks_total{endpoint="/v1/chat/completions"})") == 1);
+    CHECK(sample(text, R"(gen_ai_client_operation_duration_seconds_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_response_model="gpt-4o-mini"})") == 2);
+    CHECK(sample(text, R"(gen_ai_client_token_usage_count{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_response_model="gpt-4o-mini",gen_ai_token_type="output"})") == 2);
+    CHECK(sample(text, R"(gen_ai_client_token_usage_bucket{gen_ai_operation_name="chat",gen_ai_provider_name="openai",gen_ai_response_model="gpt-4o-mini",gen_ai_token_type="output",le="+Inf"})") == 2);
+    CHECK(sample(text, "megarouter_open_connections") >= 1); // this scrape's own
+    CHECK(sample(text, "megarouter_streams_in_flight") == 0);
+    CHECK(sample(text, "megarouter_ledger_commits_total") == 0); // --no-governance: no ledger
     CHECK(sample(text, R"(gen_ai_server_time_to_first_token_seconds_count{gen_ai_provider_name="anthropic"})") == 1);
     CHECK(sample(text, "process_resident_memory_bytes") > 1e6);
     CHECK(sample(text, "process_open_fds") > 3);
@@ -102,7 +119,43 @@ TEST_CASE("metrics e2e: with keys, /metrics wants one and shows budget usage and
     CHECK(ratio > 0);
     CHECK(ratio < 0.01); // one mock answer of a $1 budget
     CHECK(sample(text, R"(megarouter_budget_block_ratio{scope_kind="node",scope="acme/eng/platform",period="monthly"})") == 1);
+    CHECK(sample(text, R"(megarouter_budget_guardrail_level{scope_kind="node",scope="acme/eng/platform",period="monthly"})") == 0);
     CHECK(sample(text, "megarouter_ledger_queue_rows") >= 0);
+    CHECK(sample(text, "megarouter_webhook_outbox_pending") >= 0);
     CHECK(text.find(id) == std::string::npos); // the key's own budget is not a label: no key ids
     CHECK(text.find(secret) == std::string::npos);
+}
+
+TEST_CASE("metrics e2e: ledger commits are timed; per_key_metrics adds key ids; a budget shows the guardrail it reached") {
+    GovFixture fx("[telemetry]\nper_key_metrics = true\n");
+    fx.hierarchy("acme/eng/platform/alice");
+    auto [id, secret] = fx.key("acme/eng/platform/alice");
+    // A budget one mock answer ($0.00000795) takes past its 80% alert level.
+    fx.cli_json({"budget", "set", "acme/eng/platform", "--usd", "0.0000095", "--period", "monthly"});
+    fx.start();
+    auto answered = fx.chat(secret, "gpt-4o-mini");
+    REQUIRE(answered);
+    CHECK(answered->status == 200);
+    auto client = fx.client();
+    std::string text;
+    for (int i = 0; i < 200; ++i) { // the ledger commits within its flush interval
+        auto scraped = client.Get("/metrics", {{"Authorization", "Bearer " + secret}});
+        REQUIRE(scraped);
+        REQUIRE(scraped->status == 200);
+        text = "\n" + scraped->body;
+        if (sample(text, "megarouter_ledger_rows_total") >= 1) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    CAPTURE(text);
+    CHECK(sample(text, "megarouter_ledger_rows_total") >= 1);
+    CHECK(sample(text, "megarouter_ledger_commits_total") >= 1);
+    CHECK(sample(text, "megarouter_ledger_commit_seconds_count") >= 1);
+    CHECK(sample(text, R"(megarouter_ledger_commit_seconds_bucket{le="+Inf"})") >= 1);
+    CHECK(sample(text, "megarouter_ledger_commit_seconds_sum") > 0);
+    CHECK(sample(text, R"(megarouter_key_requests_total{key_id=")" + id + R"("})") == 1);
+    CHECK(sample(text, R"(megarouter_key_cost_usd_total{key_id=")" + id + R"("})") > 0);
+    CHECK(sample(text, R"(megarouter_budget_guardrail_level{scope_kind="node",scope="acme/eng/platform",period="monthly"})") == 1);
+    CHECK(text.find(secret) == std::string::npos);
+    auto lint = megarouter::e2e::run({"/usr/bin/promtool", "check", "metrics"}, {}, text.substr(1));
+    CHECK_MESSAGE(lint.exit_code == 0, lint.out << lint.err);
 }

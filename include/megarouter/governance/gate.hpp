@@ -6,6 +6,8 @@
 // its own writer thread so that no request ever waits on SQLite.
 #pragma once
 
+#include "megarouter/core/histogram.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -209,6 +211,18 @@ public:
     // Rows queued but not yet committed (what a kill -9 now would lose).
     std::size_t pending_rows() const;
 
+    // The ledger writer's transactions so far: how many, the rows they
+    // wrote, and how long each took (a failed, retried one counts as well).
+    struct LedgerStats {
+        std::uint64_t commits = 0, failed = 0, rows = 0;
+        core::Histogram seconds;
+        bool failing = false; // the last attempt failed: rows wait in memory, retried
+    };
+    LedgerStats ledger_stats() const;
+    // Webhook deliveries waiting (status pending) as of the delivery
+    // thread's last scan (at least once a second).
+    std::int64_t outbox_pending() const;
+
     // What requests in flight hold right now (reserved, not yet settled), per
     // budget or pool limit: gov_budgets id -> amount in that limit's unit
     // (nano-dollars, or tokens for a token budget). Limits holding nothing are
@@ -226,7 +240,7 @@ public:
         std::string period;
         std::int64_t amount = 0;
         std::int64_t used = 0;  // spent + reserved, in the limit's unit
-        int block_pct = 100;
+        int alert_pct = 80, downgrade_pct = 90, block_pct = 100; // 0 = that guardrail is off
     };
     std::vector<LimitUsage> limit_usage() const;
 

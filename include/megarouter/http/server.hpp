@@ -84,6 +84,8 @@ public:
 
     // Loop threads serving (0 before run() and after it returned).
     std::size_t loops() const;
+    // Client connections open now. Thread-safe.
+    std::size_t open_connections() const;
 
     struct Impl;
 

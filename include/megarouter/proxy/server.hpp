@@ -68,6 +68,9 @@ public:
     const std::string& host() const;
     // Whether requests must carry a key (governance enforcing).
     bool enforcing_keys() const;
+    // Lines for serve to print at start: where traces go, telemetry
+    // settings that are not used.
+    std::vector<std::string> notes() const;
 
     struct Impl;
 

@@ -90,8 +90,11 @@ TEST_CASE("catalog: cost is rounded once, to the nearest nano-dollar") {
     CHECK(cost_of("gemini-1.5-flash", {.cached_input = 2}) == 38); // 37.5 rounds half up
     CHECK(cost_of("gemini-1.5-flash", {.cached_input = 4}) == 75); // not 4 x 19
     CHECK(cost_of("gemini-1.5-flash", {.input = 1, .cached_input = 2, .output = 1}) == 413); // 75 + 37.5 + 300
-    // huge counts do not overflow: 10^12 tokens at $60/M = $60,000,000
-    CHECK(cost_of("o1", {.output = 1'000'000'000'000}) == 60'000'000LL * 1'000'000'000LL);
+    // huge counts do not overflow: 10^10 tokens at $60/M = $600,000, exactly
+    CHECK(cost_of("o1", {.output = 10'000'000'000}) == 600'000LL * 1'000'000'000LL);
+    // and a request's cost is held at $1M (10^12 tokens would be $60M)
+    CHECK(cost_of("o1", {.output = 1'000'000'000'000}) == k_max_request_cost);
+    CHECK(cost_of("o1", {.input = INT64_MAX, .cached_input = INT64_MAX, .output = INT64_MAX}) == k_max_request_cost);
     CHECK(cost_of("o1", {.input = -5, .output = -1}) == 0);
 }
 
