@@ -59,21 +59,37 @@ int main() {
                 k_requests, samples[samples.size() / 2], samples[samples.size() * 99 / 100]);
     (*gate)->flush();
     // Ledger throughput: enqueue as fast as possible, time until committed.
+    // Rows spread over 20 users (5 teams) and 4 models, as a team's traffic
+    // is: 80 report combinations, each with its rollup cells.
     const int k_rows = 100000;
+    const char* models[] = {"gpt-4o-mini", "claude-haiku-4-5", "gpt-4o", "gemini-2.0-flash"};
+    Gate::LedgerStats before = (*gate)->ledger_stats();
     std::int64_t start = core::monotonic_us();
     for (int i = 0; i < k_rows; ++i) {
         LedgerEntry entry;
         entry.request_id = "rows-" + std::to_string(i);
-        entry.key_id = "key_x";
-        entry.team = "acme/eng/platform";
-        entry.user = "acme/eng/platform/alice";
-        entry.routed_model = "gpt-4o-mini";
+        entry.key_id = "key_" + std::to_string(i % 20);
+        entry.org = "acme";
+        entry.dept = "acme/eng";
+        entry.team = "acme/eng/team" + std::to_string(i % 5);
+        entry.user = entry.team + "/user" + std::to_string(i % 20);
+        entry.routed_model = models[i % 4];
+        entry.endpoint = "/v1/chat/completions";
         entry.cost_nanos = 1234;
+        entry.input_tokens = 1000;
+        entry.output_tokens = 200;
+        entry.status = 200;
         (*gate)->record(std::move(entry));
     }
     (*gate)->flush();
     double seconds = static_cast<double>(core::monotonic_us() - start) / 1e6;
     std::printf("ledger writes: %d rows in %.2f s = %.0f rows/s\n", k_rows, seconds, k_rows / seconds);
+    Gate::LedgerStats after = (*gate)->ledger_stats();
+    std::uint64_t commits = after.commits - before.commits;
+    double commit_s = after.seconds.sum - before.seconds.sum;
+    std::printf("ledger commits: %llu, %.0f rows each on average, %.2f ms each, %.1f us per row\n",
+                static_cast<unsigned long long>(commits), commits ? static_cast<double>(k_rows) / commits : 0.0,
+                commits ? commit_s * 1000 / commits : 0.0, commit_s * 1e6 / k_rows);
     gate->reset();
     std::filesystem::remove_all(dir);
     return 0;

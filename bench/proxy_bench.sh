@@ -9,13 +9,15 @@
 #   - resident memory idle, and with 1,000 concurrent 20 s streams (peak and
 #     10 s after they end), and whether all 1,000 completed
 #
-# With --governed, the gateway it starts runs as users run a team gateway:
+# By default the gateway it starts runs as users run a team gateway:
 # governance on, every request with a member's key (an org/dept/team/user
 # hierarchy, a monthly budget of $1,000,000 on the org, the key's own rate
 # limit off), so each one authenticates, checks policy and budget, reserves,
-# settles and writes its ledger row. Without it, --no-governance (keyless).
+# settles and writes its ledger row (and its rollup cells). With
+# --no-governance the gateway runs keyless, with no budgets and no ledger:
+# report both lines (bench/RESULTS.md does).
 #
-# Usage: bench/proxy_bench.sh [--governed] [--gateway URL --gateway-pid PID] [--runs N] [--duration S]
+# Usage: bench/proxy_bench.sh [--no-governance] [--gateway URL --gateway-pid PID] [--runs N] [--duration S]
 #   Without --gateway, it starts `megarouter serve` itself (BUILD_DIR, default
 #   build). With --gateway, that gateway must route model gpt-4o-mini /
 #   gpt-4o to the mock at --mock URL (start megarouter-mock yourself), and for
@@ -33,17 +35,18 @@ GATEWAY_PID=""
 MOCK=""
 SOAK_STREAMS=1000
 SOAK_SECONDS=20
-GOVERNED=0
+GOVERNED=1
 while [[ $# -gt 0 ]]; do
   case "$1" in
-    --governed) GOVERNED=1; shift ;;
+    --governed) GOVERNED=1; shift ;; # the default; kept for old command lines
+    --no-governance) GOVERNED=0; shift ;;
     --gateway) GATEWAY="$2"; GATEWAY_GIVEN=1; shift 2 ;;
     --gateway-pid) GATEWAY_PID="$2"; shift 2 ;;
     --mock) MOCK="$2"; shift 2 ;;
     --runs) RUNS="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --streams) SOAK_STREAMS="$2"; shift 2 ;;
-    -h|--help) sed -n 2,26p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,28p "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done

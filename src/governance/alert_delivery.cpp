@@ -13,6 +13,7 @@
 
 #include "crypto.hpp"
 #include "gate_impl.hpp"
+#include "megarouter/core/background.hpp"
 #include "megarouter/governance/alerts.hpp"
 #include "sql.hpp"
 #include "webhook_sender.hpp"
@@ -152,6 +153,7 @@ struct InFlight {
 // time (receivers see their events in order, and a hanging one cannot take
 // every slot).
 void Gate::Impl::delivery_loop() {
+    core::lower_thread_priority();
     auto db = store::Database::open(path);
     if (!db) return;
     bool finished_signal = false; // guarded by delivery_mutex

@@ -9,6 +9,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "ledger_rollup.hpp"
 #include "limits.hpp"
 #include "megarouter/governance/admin.hpp"
 #include "megarouter/governance/gate.hpp"
@@ -128,7 +129,13 @@ struct Gate::Impl {
     std::vector<RateRule> rate_rules(const Snapshot& snapshot, const Principal& principal) const;
     void enqueue(WriterItem item);
     void writer_loop();
-    Result<void> commit(store::Database& db, std::deque<WriterItem>& batch);
+    // What the writer thread keeps between batches: its prepared statements
+    // and the rollup's combination ids.
+    struct WriterState {
+        std::optional<store::Statement> insert, usage;
+        ComboIds combos;
+    };
+    Result<void> commit(store::Database& db, WriterState& state, std::deque<WriterItem>& batch);
     void delivery_loop();
 };
 

@@ -3,11 +3,17 @@
 
 namespace megarouter::governance {
 
-const char* const k_insert_ledger_row =
-    "INSERT INTO ledger(ts, request_id, key_id, org, dept, team, user_path, pool, endpoint, requested_model, "
-    "routed_model, vendor, provider, mode, tier, input_tokens, cached_tokens, cache_write_tokens, output_tokens, "
-    "reasoning_tokens, cost_nanos, baseline_nanos, latency_ms, ttft_ms, status, attempts, fallback, error_code, "
-    "pricing) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(request_id) DO NOTHING";
+#define MEGAROUTER_LEDGER_COLUMNS                                                                              \
+    "ts, request_id, key_id, org, dept, team, user_path, pool, endpoint, requested_model, routed_model, vendor, "  \
+    "provider, mode, tier, input_tokens, cached_tokens, cache_write_tokens, output_tokens, reasoning_tokens, "     \
+    "cost_nanos, baseline_nanos, latency_ms, ttft_ms, status, attempts, fallback, error_code, pricing"
+#define MEGAROUTER_LEDGER_VALUES "?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?"
+
+const char* const k_insert_ledger_row = "INSERT INTO ledger(" MEGAROUTER_LEDGER_COLUMNS ") VALUES ("
+                                        MEGAROUTER_LEDGER_VALUES ") ON CONFLICT(request_id) DO NOTHING";
+
+const char* const k_insert_ledger_row_rolled_up = "INSERT INTO ledger(" MEGAROUTER_LEDGER_COLUMNS ", rolled_up) VALUES ("
+                                                  MEGAROUTER_LEDGER_VALUES ", 1) ON CONFLICT(request_id) DO NOTHING";
 
 void bind_ledger_row(store::Statement& insert, const LedgerEntry& e) {
     insert.reset();

@@ -2,12 +2,15 @@
 // alert events to an in-memory queue and go on; this thread commits them in
 // one transaction per batch (ledger rows + gov_usage increments + outbox
 // events together, so after a kill -9 the ledger and the budget figures
-// agree). What a kill -9 loses is what is queued and not yet committed: at
-// most ledger_flush_ms (50 ms) of traffic, capped at ledger_batch_rows per
-// transaction; pending_rows() reports it.
+// agree). What a kill -9 loses is what is queued and not yet committed: the
+// rows of at most ledger_flush_ms (50 ms, timed from the start of the last
+// commit) plus the commit under way, capped at ledger_batch_rows per
+// transaction; pending_rows() reports it. The rollup cells of a batch's rows
+// are summed here and written once per cell (ledger_rollup.hpp).
 #include <chrono>
 
 #include "gate_impl.hpp"
+#include "megarouter/core/background.hpp"
 #include "sql.hpp"
 
 namespace megarouter::governance {
@@ -23,13 +26,22 @@ void Gate::Impl::enqueue(WriterItem item) {
     if (full) queue_cv.notify_one();
 }
 
-Result<void> Gate::Impl::commit(store::Database& db, std::deque<WriterItem>& batch) {
-    return db.transaction([&]() -> Result<void> {
-        auto insert = db.prepare(k_insert_ledger_row);
+Result<void> Gate::Impl::commit(store::Database& db, WriterState& state, std::deque<WriterItem>& batch) {
+    if (!state.insert) {
+        auto insert = db.prepare(k_insert_ledger_row_rolled_up);
         if (!insert) return std::unexpected(insert.error());
         auto usage = db.prepare("INSERT INTO gov_usage(budget_id, period_start, spent) VALUES (?, ?, ?) "
                                 "ON CONFLICT(budget_id, period_start) DO UPDATE SET spent = spent + excluded.spent");
         if (!usage) return std::unexpected(usage.error());
+        state.insert.emplace(std::move(*insert));
+        state.usage.emplace(std::move(*usage));
+    }
+    store::Statement* insert = &*state.insert;
+    store::Statement* usage = &*state.usage;
+    auto done = db.transaction([&]() -> Result<void> {
+        // The batch's rows are summed per rollup cell here and written once
+        // per cell at the end, in this transaction.
+        RollupBatch rollup;
         for (const WriterItem& item : batch) {
             if (item.row) {
                 const LedgerEntry& e = *item.row;
@@ -37,6 +49,7 @@ Result<void> Gate::Impl::commit(store::Database& db, std::deque<WriterItem>& bat
                 if (auto r = insert->run(); !r) return r;
                 // A re-sent request id changes nothing: its charges were booked with the first row.
                 if (db.changes() == 0) continue;
+                rollup.add(e);
             }
             for (const Charge& c : item.charges) {
                 usage->reset();
@@ -47,11 +60,15 @@ Result<void> Gate::Impl::commit(store::Database& db, std::deque<WriterItem>& bat
                 if (auto r = enqueue_event(db, ev.id, ev.type, ev.node, ev.ts, ev.summary, ev.figures); !r)
                     return std::unexpected(r.error());
         }
-        return {};
+        return rollup.write(db, state.combos);
     });
+    if (done) state.combos.committed();
+    else state.combos.rolled_back();
+    return done;
 }
 
 void Gate::Impl::writer_loop() {
+    core::lower_thread_priority(); // the loops answer first (background.hpp)
     auto db = store::Database::open(path);
     std::int64_t seen_version = -1;
     auto external_changes = [&]() {
@@ -64,14 +81,19 @@ void Gate::Impl::writer_loop() {
         return changed;
     };
     external_changes();
+    WriterState state; // after db: its statements go first
+    // The next batch is due ledger_flush_ms after the previous commit began,
+    // so a row waits at most that long plus one commit (docs/governance.md).
+    auto last_start = std::chrono::steady_clock::now();
     while (true) {
         std::deque<WriterItem> batch;
         bool stop = false;
         {
             std::unique_lock lock(queue_mutex);
-            queue_cv.wait_for(lock, std::chrono::milliseconds(options.ledger_flush_ms), [&] {
+            queue_cv.wait_until(lock, last_start + std::chrono::milliseconds(options.ledger_flush_ms), [&] {
                 return stopping || queue.size() >= static_cast<std::size_t>(options.ledger_batch_rows);
             });
+            last_start = std::chrono::steady_clock::now();
             std::size_t take = std::min(queue.size(), static_cast<std::size_t>(options.ledger_batch_rows));
             for (std::size_t i = 0; i < take; ++i) {
                 batch.push_back(std::move(queue.front()));
@@ -83,7 +105,7 @@ void Gate::Impl::writer_loop() {
         if (!batch.empty() && db) {
             auto timed_commit = [&] {
                 auto began = std::chrono::steady_clock::now();
-                Result<void> result = commit(*db, batch);
+                Result<void> result = commit(*db, state, batch);
                 double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
                 std::lock_guard lock(stats_mutex);
                 ledger_stats.seconds.observe(seconds);

@@ -1,5 +1,7 @@
 #include "proxy/prompt_recorder.hpp"
 
+#include "megarouter/core/background.hpp"
+
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
@@ -44,6 +46,7 @@ void PromptRecorder::record(store::PromptLogEntry entry) {
 }
 
 void PromptRecorder::run() {
+    core::lower_thread_priority();
     bool warned = false;
     std::unique_lock lock(m_mutex);
     while (true) {

@@ -9,6 +9,30 @@ namespace megarouter::store {
 
 namespace {
 
+// The body of the rollup trigger (migration 42; since 45 only for rows the
+// ledger writer did not roll up itself).
+#define MEGAROUTER_LEDGER_ROLLUP_TRIGGER_BODY \
+     " INSERT INTO ledger_combos(org, dept, team, user_path, key_id, routed_model, provider, vendor, mode, tier, endpoint)" \
+     " VALUES (new.org, new.dept, new.team, new.user_path, new.key_id, new.routed_model, new.provider, new.vendor," \
+     " new.mode, new.tier, new.endpoint) ON CONFLICT DO NOTHING;" \
+     " INSERT INTO ledger_rollup SELECT cell.level, cell.start, c.id, 1, new.input_tokens, new.cached_tokens," \
+     " new.output_tokens, new.cost_nanos, new.baseline_nanos, (new.status >= 400 OR new.error_code <> '')," \
+     " (new.fallback <> 0) FROM ledger_combos c CROSS JOIN" \
+     " (SELECT 0 AS level, new.ts - ((new.ts % 3600000) + 3600000) % 3600000 AS start" \
+     " UNION ALL SELECT 1, new.ts - ((new.ts % 86400000) + 86400000) % 86400000" \
+     " UNION ALL SELECT 2, CAST(strftime('%s', (new.ts - ((new.ts % 86400000) + 86400000) % 86400000) / 1000," \
+     " 'unixepoch', 'start of month') AS INTEGER) * 1000" \
+     " UNION ALL SELECT 3, new.ts - ((new.ts % 86400000) + 86400000) % 86400000" \
+     " - ((((new.ts - ((new.ts % 86400000) + 86400000) % 86400000) / 86400000 + 3) % 7 + 7) % 7) * 86400000) cell" \
+     " WHERE c.org = new.org AND c.dept = new.dept AND c.team = new.team AND c.user_path = new.user_path" \
+     " AND c.key_id = new.key_id AND c.routed_model = new.routed_model AND c.provider = new.provider" \
+     " AND c.vendor = new.vendor AND c.mode = new.mode AND c.tier = new.tier AND c.endpoint = new.endpoint" \
+     " ON CONFLICT (level, start, combo) DO UPDATE SET requests = requests + excluded.requests," \
+     " input_tokens = input_tokens + excluded.input_tokens, cached_tokens = cached_tokens + excluded.cached_tokens," \
+     " output_tokens = output_tokens + excluded.output_tokens, cost_nanos = cost_nanos + excluded.cost_nanos," \
+     " baseline_nanos = baseline_nanos + excluded.baseline_nanos, errors = errors + excluded.errors," \
+     " fallbacks = fallbacks + excluded.fallbacks; END;"
+
 constexpr Migration k_migrations[] = {
     {1, "settings",
      "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);"},
@@ -191,27 +215,7 @@ constexpr Migration k_migrations[] = {
      " AND c.provider = l.provider AND c.vendor = l.vendor AND c.mode = l.mode AND c.tier = l.tier"
      " AND c.endpoint = l.endpoint JOIN (SELECT 0 AS level UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3) cell"
      " GROUP BY 1, 2, 3;"
-     "CREATE TRIGGER ledger_rollup_insert AFTER INSERT ON ledger BEGIN"
-     " INSERT INTO ledger_combos(org, dept, team, user_path, key_id, routed_model, provider, vendor, mode, tier, endpoint)"
-     " VALUES (new.org, new.dept, new.team, new.user_path, new.key_id, new.routed_model, new.provider, new.vendor,"
-     " new.mode, new.tier, new.endpoint) ON CONFLICT DO NOTHING;"
-     " INSERT INTO ledger_rollup SELECT cell.level, cell.start, c.id, 1, new.input_tokens, new.cached_tokens,"
-     " new.output_tokens, new.cost_nanos, new.baseline_nanos, (new.status >= 400 OR new.error_code <> ''),"
-     " (new.fallback <> 0) FROM ledger_combos c CROSS JOIN"
-     " (SELECT 0 AS level, new.ts - ((new.ts % 3600000) + 3600000) % 3600000 AS start"
-     " UNION ALL SELECT 1, new.ts - ((new.ts % 86400000) + 86400000) % 86400000"
-     " UNION ALL SELECT 2, CAST(strftime('%s', (new.ts - ((new.ts % 86400000) + 86400000) % 86400000) / 1000,"
-     " 'unixepoch', 'start of month') AS INTEGER) * 1000"
-     " UNION ALL SELECT 3, new.ts - ((new.ts % 86400000) + 86400000) % 86400000"
-     " - ((((new.ts - ((new.ts % 86400000) + 86400000) % 86400000) / 86400000 + 3) % 7 + 7) % 7) * 86400000) cell"
-     " WHERE c.org = new.org AND c.dept = new.dept AND c.team = new.team AND c.user_path = new.user_path"
-     " AND c.key_id = new.key_id AND c.routed_model = new.routed_model AND c.provider = new.provider"
-     " AND c.vendor = new.vendor AND c.mode = new.mode AND c.tier = new.tier AND c.endpoint = new.endpoint"
-     " ON CONFLICT (level, start, combo) DO UPDATE SET requests = requests + excluded.requests,"
-     " input_tokens = input_tokens + excluded.input_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,"
-     " output_tokens = output_tokens + excluded.output_tokens, cost_nanos = cost_nanos + excluded.cost_nanos,"
-     " baseline_nanos = baseline_nanos + excluded.baseline_nanos, errors = errors + excluded.errors,"
-     " fallbacks = fallbacks + excluded.fallbacks; END;"},
+     "CREATE TRIGGER ledger_rollup_insert AFTER INSERT ON ledger BEGIN" MEGAROUTER_LEDGER_ROLLUP_TRIGGER_BODY},
     {43, "ledger_covering_indexes",
      // A key's, user's or team's spend over a period reads only the index: the rows of one
      // scope are scattered over the period's pages, so fetching each row cost 20 ms (key) to
@@ -225,6 +229,14 @@ constexpr Migration k_migrations[] = {
      // those rows, so the spend report's count of them costs nothing for everything else.
      "ALTER TABLE ledger ADD COLUMN pricing TEXT NOT NULL DEFAULT '';"
      "CREATE INDEX ledger_pricing_ts ON ledger(ts) WHERE pricing <> '';"},
+    {45, "ledger_rolled_up",
+     // The ledger writer sums each batch's rows per rollup cell itself and writes one upsert
+     // per cell (governance/ledger_rollup.cpp) instead of the trigger's four per row; its rows
+     // say so with rolled_up = 1, and the trigger keeps covering every other insert.
+     "ALTER TABLE ledger ADD COLUMN rolled_up INTEGER NOT NULL DEFAULT 0;"
+     "DROP TRIGGER ledger_rollup_insert;"
+     "CREATE TRIGGER ledger_rollup_insert AFTER INSERT ON ledger WHEN new.rolled_up = 0 BEGIN"
+     MEGAROUTER_LEDGER_ROLLUP_TRIGGER_BODY},
     // ---- alerts (50-59): webhooks, durable event outbox, deliveries ----
     {50, "gov_alerts",
      // scope '' = global webhook; events '*' or a comma-separated list of event types.

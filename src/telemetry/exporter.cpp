@@ -3,6 +3,7 @@
 
 #include <chrono>
 
+#include "megarouter/core/background.hpp"
 #include "megarouter/upstream/client.hpp"
 
 namespace megarouter::telemetry {
@@ -60,6 +61,7 @@ bool SpanExporter::post(const std::vector<Span>& batch, int timeout_ms) {
 }
 
 void SpanExporter::run() {
+    core::lower_thread_priority();
     using Clock = std::chrono::steady_clock;
     auto shutdown_deadline = Clock::time_point::max();
     for (;;) {

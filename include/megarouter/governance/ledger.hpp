@@ -56,6 +56,9 @@ struct LedgerEntry {
 // is: the statement changes nothing), and binding a row to it. The proxy's
 // writer and the CLI's terminal rows both use these.
 extern const char* const k_insert_ledger_row;
+// The same INSERT for a writer that adds the row to ledger_rollup itself in
+// the same transaction (rolled_up = 1: the rollup trigger skips it).
+extern const char* const k_insert_ledger_row_rolled_up;
 void bind_ledger_row(store::Statement& insert, const LedgerEntry& e);
 
 } // namespace megarouter::governance
