@@ -325,7 +325,7 @@ void finish(Exchange& exchange, Shared& shared, const std::string& method) {
                            .cost_usd = static_cast<double>(exchange.cost) / catalog::k_nanos_per_usd,
                            .fallback = exchange.fallback,
                            .error = exchange.error_code,
-                           .operation = "chat",
+                           .operation = operation_name(exchange),
                            .failed_attempts = std::move(failed),
                            .key_id = key_id});
     shared.access_log->write({.ts_ms = core::system_clock().now_ms(),

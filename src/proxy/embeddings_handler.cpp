@@ -12,6 +12,7 @@
 #include "megarouter/core/clock.hpp"
 #include "megarouter/providers/json_pick.hpp"
 #include "megarouter/upstream/client.hpp"
+#include "providers/adapter_util.hpp"
 #include "proxy/handlers.hpp"
 #include "proxy/ids.hpp"
 #include "proxy/policy_models.hpp"
@@ -70,7 +71,10 @@ std::int64_t estimate_tokens(const json& input) {
 
 // Governance and the upstream call; fills the exchange (and `target`) as it goes.
 Result<std::string> embed(Exchange& exchange, Shared& shared, const httplib::Request& request, Target& target) {
-    if (auto r = authenticate(exchange, shared, request); !r) return std::unexpected(r.error());
+    exchange.trace.governance.begin_us = core::monotonic_us();
+    auto authenticated = authenticate(exchange, shared, request);
+    exchange.trace.governance.end_us = core::monotonic_us();
+    if (!authenticated) return std::unexpected(authenticated.error());
     auto parsed = parse_client_body(request.body, *exchange.snapshot);
     if (!parsed) return std::unexpected(parsed.error());
     json& body = *parsed;
@@ -92,7 +96,9 @@ Result<std::string> embed(Exchange& exchange, Shared& shared, const httplib::Req
         return std::unexpected(allowed.error());
     catalog::Usage estimate{.input = estimate_tokens(body["input"])};
     catalog::Nanos max_cost = target.offering ? catalog::cost(*target.offering, estimate) : 0;
+    exchange.trace.budget.begin_us = core::monotonic_us();
     auto hold = shared.governance->reserve(exchange.caller, max_cost, estimate.input);
+    exchange.trace.budget.end_us = core::monotonic_us();
     if (!hold) return std::unexpected(hold.error());
     exchange.hold = std::move(*hold);
 
@@ -104,22 +110,33 @@ Result<std::string> embed(Exchange& exchange, Shared& shared, const httplib::Req
     options.timeouts.total_ms = server.request_timeout_s * 1000;
     options.cancel = &shared.abort_streams;
     exchange.attempts = 1;
+    std::string base_url = target.offering ? providers::endpoint_for(*target.endpoint, *target.offering).base_url
+                                           : target.endpoint->base_url;
+    begin_attempt(exchange.trace, target.endpoint->provider, policy_model, base_url);
+    upstream::Headers headers = where.headers;
+    headers.insert(headers.end(), exchange.trace.upstream_headers.begin(), exchange.trace.upstream_headers.end());
     auto answer = upstream::UpstreamClient::shared().send(
-        {.method = "POST",
-         .url = (target.offering ? providers::endpoint_for(*target.endpoint, *target.offering).base_url
-                                 : target.endpoint->base_url) +
-                "/embeddings",
-         .headers = where.headers,
-         .body = body.dump()},
+        {.method = "POST", .url = base_url + "/embeddings", .headers = std::move(headers), .body = body.dump()},
         options);
-    if (!answer) return std::unexpected(answer.error());
-    if (answer->status / 100 != 2)
-        return std::unexpected(providers::upstream_adapter(target.endpoint->format)
-                                   .decode_error(answer->status, answer->body, answer->headers));
-    // Only the usage member is decoded: the vectors can be megabytes.
+    AttemptTrace& attempt = exchange.trace.attempts.back();
+    attempt.time.end_us = core::monotonic_us();
+    if (!answer) {
+        attempt.error = std::string(to_string(answer.error().code));
+        return std::unexpected(answer.error());
+    }
+    attempt.upstream_status = answer->status;
+    if (answer->status / 100 != 2) {
+        Error error = providers::upstream_adapter(target.endpoint->format)
+                          .decode_error(answer->status, answer->body, answer->headers);
+        attempt.error = std::string(to_string(error.code));
+        return std::unexpected(error);
+    }
+    attempt.ok = true;
+    // Only the usage member is decoded: the vectors can be megabytes. Counts
+    // are held to [0, k_max_tokens] whatever type or size the upstream sent.
     if (auto usage = providers::pick_member(answer->body, "usage"); usage && usage->is_object()) {
-        exchange.usage.input = usage->value("prompt_tokens", std::int64_t{0});
-        if (exchange.usage.input == 0) exchange.usage.input = usage->value("total_tokens", std::int64_t{0});
+        exchange.usage.input = providers::detail::tokens(*usage, "prompt_tokens");
+        if (exchange.usage.input == 0) exchange.usage.input = providers::detail::tokens(*usage, "total_tokens");
     }
     if (target.offering) exchange.cost = catalog::cost(*target.offering, exchange.usage);
     return std::move(answer->body);
@@ -133,6 +150,7 @@ void handle_embeddings(Shared& shared, const httplib::Request& request, httplib:
     exchange.started_us = core::monotonic_us();
     exchange.request_id = random_id("req_");
     exchange.snapshot = shared.snapshot();
+    begin_trace(exchange.trace, request, shared.tracer != nullptr);
     Target target;
     auto answer = embed(exchange, shared, request, target);
     if (!answer) {

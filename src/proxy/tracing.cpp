@@ -15,8 +15,6 @@ using telemetry::SpanKind;
 // Text on a span is cut here (capture_content): a prompt can be megabytes.
 constexpr std::size_t k_max_captured = 16 * 1024;
 
-// Chat completions, Messages and Responses are all "chat" to GenAI conventions.
-std::string_view operation_of(ApiKind) { return "chat"; }
 
 // OpenTelemetry's gen_ai.provider.name values where they differ from ours.
 std::string provider_name(std::string_view provider) {
@@ -51,6 +49,11 @@ void add_usage(std::vector<Attribute>& out, const catalog::Usage& u) {
 }
 
 } // namespace
+
+std::string_view operation_name(const Exchange& exchange) {
+    // Chat completions, Messages and Responses are all "chat" to the GenAI conventions.
+    return exchange.path.ends_with("/embeddings") ? "embeddings" : "chat";
+}
 
 void begin_trace(RequestTrace& trace, const httplib::Request& request, bool exporting) {
     auto parent_header = request.headers.find("traceparent");
@@ -111,7 +114,7 @@ std::vector<Span> request_spans(const Exchange& exchange, const std::string& met
         s.end_ns = unix_ns(time.end_us ? time.end_us : end_us);
         return s;
     };
-    std::string_view operation = operation_of(exchange.api);
+    std::string_view operation = operation_name(exchange);
 
     Span& server = spans.emplace_back();
     server.trace_id = trace.trace_id;

@@ -58,6 +58,9 @@ struct RequestTrace {
     upstream::Headers upstream_headers;
 };
 
+// gen_ai.operation.name of the exchange: "chat" or "embeddings".
+std::string_view operation_name(const Exchange& exchange);
+
 // Reads the client's traceparent/tracestate. `exporting`: an exporter is
 // configured; a client's unsampled traceparent then turns recording off
 // for this request (parent-based sampling, OpenTelemetry's default).

@@ -207,6 +207,22 @@ TEST_CASE("tracing e2e: streams, refusals and new traces are traced; an unsample
     CHECK((*failed)["status"]["code"] == 2);
     CHECK(attributes(*failed)["error.type"] == "not_found");
 
+    // Embeddings: a server span and an "embeddings <model>" attempt span.
+    std::string embed_trace = "1af7651916cd43dd8448eb211c80319d";
+    auto embedded = client.Post("/v1/embeddings", {{"traceparent", "00-" + embed_trace + "-b7ad6b7169203331-01"}},
+                                R"({"model":"text-embedding-3-small","input":"hello"})", "application/json");
+    REQUIRE(embedded);
+    CHECK(embedded->status == 200);
+    auto embed_spans = receiver.trace(embed_trace, 4);
+    CAPTURE(json(embed_spans).dump(1));
+    const json* embed_server = named(embed_spans, "POST /v1/embeddings");
+    REQUIRE(embed_server);
+    CHECK(attributes(*embed_server)["gen_ai.operation.name"] == "embeddings");
+    const json* embed_attempt = named(embed_spans, "embeddings text-embedding-3-small");
+    REQUIRE(embed_attempt);
+    CHECK((*embed_attempt)["parentSpanId"] == (*embed_server)["spanId"]);
+    CHECK((*embed_attempt)["status"]["code"] == 1);
+
     // Sampled out by the client: no spans, and its traceparent goes upstream unchanged.
     std::string unsampled = "00-" + k_trace + "-" + k_client_span + "-00";
     fx.mock.clear_requests();

@@ -1,7 +1,8 @@
-// Background threads (the ledger writer, webhook delivery, span export) run
-// at a lower CPU priority than the event loops, so on a busy core the
-// scheduler lets a loop answer its next request before a writer's batch
-// finishes: the writer's work is deferred by milliseconds, a request's is not.
+// Background threads whose work may wait (webhook delivery, span export, the
+// prompt log) run at a lower CPU priority than the event loops, so on a busy
+// core a loop answers its next request first. Not the ledger writer: at
+// saturation it needs its fair share of the core to keep up (it yields
+// between statements instead; see ledger_writer.cpp).
 #pragma once
 
 namespace megarouter::core {
