@@ -30,7 +30,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 "$mock" --port 0 --port-file "$work/mock.port" >"$work/mock.log" 2>&1 &
 pids+=($!)
-wait_for_file "$work/mock.port" 50 || fail "the mock did not start"
+# Generous waits: under ctest -j2 beside the coding-agent tests a start can be slow.
+wait_for_file "$work/mock.port" 300 || { cat "$work/mock.log" >&2; fail "the mock did not start within 30 s"; }
 mock_port=$(cat "$work/mock.port")
 cat >"$work/home/config.toml" <<TOML
 [providers.openai]
@@ -46,7 +47,7 @@ key=$("$bin" keys create acme/eng/platform/alice --json | sed -n 's/.*"key": *"\
 
 "$bin" serve --port 0 --port-file "$work/proxy.port" >"$work/serve.log" 2>&1 &
 pids+=($!)
-wait_for_file "$work/proxy.port" 100 || { cat "$work/serve.log" >&2; fail "megarouter serve did not start"; }
+wait_for_file "$work/proxy.port" 300 || { cat "$work/serve.log" >&2; fail "megarouter serve did not start within 30 s"; }
 proxy_port=$(cat "$work/proxy.port")
 
 # Keys are on: /metrics wants one, as Prometheus' authorization setting sends it.
@@ -73,7 +74,7 @@ for i in 1 2 3; do
     code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $key" -H 'content-type: application/json' \
         -d '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hello"}]}' \
         "http://127.0.0.1:$proxy_port/v1/chat/completions")
-    [ "$code" = 200 ] || fail "request $i through the proxy answered $code"
+    [ "$code" = 200 ] || { tail -n 20 "$work/serve.log" >&2; fail "request $i through the proxy answered $code"; }
 done
 
 # query PROMQL: the first sample's value, or "" while Prometheus has none.

@@ -96,10 +96,21 @@ TEST_CASE("telemetry: the OTLP/JSON body has hex ids, string nanoseconds and typ
     s.parent.reset();
     s.error = false;
     s.attributes = {{"text", std::string("bad \xff utf-8")}};
+    s.name = "quote \" backslash \\ tab \t nul " + std::string(1, '\0') + " snowman \xe2\x98\x83 cut \xe2\x98";
     json root = json::parse(otlp_json({}, {s}));
     const json& plain = root["resourceSpans"][0]["scopeSpans"][0]["spans"][0];
     CHECK_FALSE(plain.contains("parentSpanId"));
     CHECK(plain["status"] == json{{"code", 1}});
+    // Escapes round-trip; invalid UTF-8 (a lone byte, a cut sequence) becomes U+FFFD.
+    CHECK(plain["attributes"][0]["value"]["stringValue"] == "bad \xef\xbf\xbd utf-8");
+    CHECK(plain["name"] == "quote \" backslash \\ tab \t nul " + std::string(1, '\0') +
+                               " snowman \xe2\x98\x83 cut \xef\xbf\xbd\xef\xbf\xbd");
+    // Every double survives: 17 significant digits.
+    s.attributes = {{"d", 0.1 + 0.2}, {"big", std::int64_t{-9'223'372'036'854'775'807LL}}};
+    json again = json::parse(otlp_json({}, {s}));
+    const json& numbers = again["resourceSpans"][0]["scopeSpans"][0]["spans"][0]["attributes"];
+    CHECK(numbers[0]["value"]["doubleValue"].get<double>() == 0.1 + 0.2);
+    CHECK(numbers[1]["value"]["intValue"] == "-9223372036854775807");
 }
 
 TEST_CASE("telemetry: settings from [telemetry] first, then the standard OTEL_* variables") {
