@@ -322,6 +322,7 @@ std::string starter_config() {
 #                                    # Unset: OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT, if any. Read at start.
 # service_name = "megarouter"        # else OTEL_SERVICE_NAME; OTEL_RESOURCE_ATTRIBUTES adds the rest
 # capture_content = false            # prompt and answer text on spans (cut at 16 KiB); off: no text leaves
+# sample_ratio = 1.0                 # share of new traces recorded; a client's traceparent decides its own
 
 # [catalog]
 # hidden = ["gpt-3.5-turbo"]         # never list or route to these

@@ -26,7 +26,7 @@ constexpr std::string_view k_governance[] = {"timezone", "downgrade_price_ceilin
 constexpr std::string_view k_catalog[] = {"hidden"};
 constexpr std::string_view k_database[] = {"path"};
 constexpr std::string_view k_telemetry[] = {"metrics", "per_key_metrics", "otlp_endpoint", "service_name",
-                                              "capture_content"};
+                                              "capture_content", "sample_ratio"};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
     std::vector<std::size_t> row(b.size() + 1);

@@ -42,11 +42,11 @@ Result<void> Gate::Impl::commit(store::Database& db, WriterState& state, std::de
         // The batch's rows are summed per rollup cell here and written once
         // per cell at the end, in this transaction.
         RollupBatch rollup;
-        std::size_t done = 0;
+        std::size_t items = 0;
         for (const WriterItem& item : batch) {
             // Every 64 rows the core goes back to a loop thread that is
             // waiting for it, so a request never waits out a whole commit.
-            if (++done % 64 == 0) ::sched_yield();
+            if (++items % 64 == 0) ::sched_yield();
             if (item.row) {
                 const LedgerEntry& e = *item.row;
                 bind_ledger_row(*insert, e);

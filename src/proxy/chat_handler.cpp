@@ -136,7 +136,7 @@ void handle_chat(Shared& shared, ApiKind api, const httplib::Request& request, h
     // A reload may switch the log off; switching it on takes a restart.
     exchange->log_prompt = server.log_prompts && shared.prompts != nullptr;
     if (exchange->log_prompt) exchange->conversation_id = request.get_header_value("x-claude-code-session-id");
-    begin_trace(exchange->trace, request, shared.tracer != nullptr);
+    begin_trace(exchange->trace, request, shared.tracer ? &shared.tracer->settings() : nullptr);
     exchange->keep_text = exchange->log_prompt ||
                           (exchange->trace.recording && shared.tracer->settings().capture_content);
 

@@ -150,7 +150,7 @@ void handle_embeddings(Shared& shared, const httplib::Request& request, httplib:
     exchange.started_us = core::monotonic_us();
     exchange.request_id = random_id("req_");
     exchange.snapshot = shared.snapshot();
-    begin_trace(exchange.trace, request, shared.tracer != nullptr);
+    begin_trace(exchange.trace, request, shared.tracer ? &shared.tracer->settings() : nullptr);
     Target target;
     auto answer = embed(exchange, shared, request, target);
     if (!answer) {

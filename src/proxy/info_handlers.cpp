@@ -183,7 +183,9 @@ void handle_health(Shared& shared, const httplib::Request&, httplib::Response& r
 bool per_key_metrics(const core::Config& config) {
     const json& doc = config.document;
     if (!doc.is_object() || !doc.contains("telemetry") || !doc["telemetry"].is_object()) return false;
-    return doc["telemetry"].value("per_key_metrics", false) == true;
+    const json& telemetry = doc["telemetry"];
+    auto it = telemetry.find("per_key_metrics");
+    return it != telemetry.end() && it->is_boolean() && it->get<bool>();
 }
 
 bool metrics_enabled(const core::Config& config) {

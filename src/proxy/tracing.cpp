@@ -55,7 +55,7 @@ std::string_view operation_name(const Exchange& exchange) {
     return exchange.path.ends_with("/embeddings") ? "embeddings" : "chat";
 }
 
-void begin_trace(RequestTrace& trace, const httplib::Request& request, bool exporting) {
+void begin_trace(RequestTrace& trace, const httplib::Request& request, const telemetry::ExportSettings* exporting) {
     auto parent_header = request.headers.find("traceparent");
     std::optional<telemetry::TraceParent> parent;
     if (parent_header != request.headers.end()) {
@@ -74,6 +74,8 @@ void begin_trace(RequestTrace& trace, const httplib::Request& request, bool expo
         trace.trace_id = telemetry::new_trace_id();
         trace.sampled = true;
     }
+    if (exporting && !(parent && exporting->parent_based))
+        trace.sampled = telemetry::sampled_by_ratio(trace.trace_id, exporting->sample_ratio);
     trace.recording = exporting && trace.sampled;
     trace.server_span = telemetry::new_span_id();
 }
@@ -101,6 +103,8 @@ std::vector<Span> request_spans(const Exchange& exchange, const std::string& met
     const RequestTrace& trace = exchange.trace;
     std::vector<Span> spans;
     if (!trace.recording) return spans;
+    // References into `spans` are held while it grows: never reallocate.
+    spans.reserve(4 + trace.attempts.size());
     std::int64_t end_us = core::monotonic_us();
     auto unix_ns = [&](std::int64_t mono_us) { return trace.start_unix_ns + (mono_us - exchange.started_us) * 1000; };
     auto child = [&](std::string name, SpanKind kind, const Segment& time) -> Span& {

@@ -21,6 +21,7 @@
 #include <httplib.h>
 
 #include "megarouter/catalog/model.hpp"
+#include "megarouter/telemetry/otlp.hpp"
 #include "megarouter/telemetry/span.hpp"
 #include "megarouter/upstream/http.hpp"
 
@@ -61,10 +62,11 @@ struct RequestTrace {
 // gen_ai.operation.name of the exchange: "chat" or "embeddings".
 std::string_view operation_name(const Exchange& exchange);
 
-// Reads the client's traceparent/tracestate. `exporting`: an exporter is
-// configured; a client's unsampled traceparent then turns recording off
-// for this request (parent-based sampling, OpenTelemetry's default).
-void begin_trace(RequestTrace& trace, const httplib::Request& request, bool exporting);
+// Reads the client's traceparent/tracestate and decides whether this
+// request is recorded: never without `exporting` (null: no exporter);
+// otherwise a client's traceparent decides when the sampler is parent-based
+// (a flag of 00: not recorded), and the sample ratio decides for the rest.
+void begin_trace(RequestTrace& trace, const httplib::Request& request, const telemetry::ExportSettings* exporting);
 
 // Opens the span of the next attempt and sets upstream_headers for it.
 AttemptTrace* begin_attempt(RequestTrace& trace, std::string_view provider, std::string_view model,

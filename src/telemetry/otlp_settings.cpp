@@ -1,6 +1,7 @@
 // Where traces go: [telemetry] and the OTEL_* environment (see otlp.hpp).
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 
 #include "megarouter/telemetry/otlp.hpp"
 
@@ -44,6 +45,11 @@ Result<ExportSettings> export_settings(const nlohmann::json& telemetry, const co
         for (const char* key : {"otlp_endpoint", "service_name"})
             if (auto it = telemetry.find(key); it != telemetry.end() && !it->is_string())
                 return std::unexpected(make_error(ErrorCode::config, std::string("[telemetry] ") + key + " must be a string"));
+        if (auto it = telemetry.find("sample_ratio"); it != telemetry.end()) {
+            if (!it->is_number() || !(it->get<double>() >= 0 && it->get<double>() <= 1))
+                return std::unexpected(make_error(ErrorCode::config, "[telemetry] sample_ratio must be a number from 0 to 1"));
+            out.sample_ratio = it->get<double>();
+        }
         if (auto it = telemetry.find("capture_content"); it != telemetry.end()) {
             if (!it->is_boolean())
                 return std::unexpected(make_error(ErrorCode::config, "[telemetry] capture_content must be true or false"));
@@ -80,6 +86,30 @@ Result<ExportSettings> export_settings(const nlohmann::json& telemetry, const co
         protocol && *protocol != "http/json")
         out.notes.push_back("traces are sent as OTLP/HTTP JSON; OTEL_EXPORTER_OTLP_PROTOCOL=" + *protocol +
                             " is not used (collectors accept both on the same port)");
+    if (!telemetry.is_object() || !telemetry.contains("sample_ratio")) {
+        std::string sampler = nonempty(env("OTEL_TRACES_SAMPLER")).value_or("parentbased_always_on");
+        std::string base = sampler;
+        out.parent_based = base.starts_with("parentbased_");
+        if (out.parent_based) base = base.substr(12);
+        if (base == "always_on") {
+            out.sample_ratio = 1;
+        } else if (base == "always_off") {
+            out.sample_ratio = 0;
+        } else if (base == "traceidratio") {
+            std::string arg = nonempty(env("OTEL_TRACES_SAMPLER_ARG")).value_or("1");
+            char* end = nullptr;
+            double ratio = std::strtod(arg.c_str(), &end);
+            if (end == arg.c_str() || *end != '\0' || !(ratio >= 0 && ratio <= 1)) {
+                out.notes.push_back("OTEL_TRACES_SAMPLER_ARG=" + arg + " is not a ratio from 0 to 1: sampling everything");
+                ratio = 1;
+            }
+            out.sample_ratio = ratio;
+        } else {
+            out.notes.push_back("OTEL_TRACES_SAMPLER=" + sampler + " is not supported: using parentbased_always_on");
+            out.sample_ratio = 1;
+            out.parent_based = true;
+        }
+    }
     out.enabled = true;
     out.url = url;
     for (const char* name : {"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"})
@@ -104,6 +134,14 @@ Result<ExportSettings> export_settings(const nlohmann::json& telemetry, const co
     out.resource.push_back({"telemetry.sdk.language", std::string("cpp")});
     out.resource.insert(out.resource.end(), resource.begin(), resource.end());
     return out;
+}
+
+bool sampled_by_ratio(const TraceId& trace_id, double ratio) {
+    if (ratio >= 1) return true;
+    if (!(ratio > 0)) return false;
+    std::uint64_t tail = 0;
+    for (std::size_t i = 8; i < 16; ++i) tail = (tail << 8) | trace_id[i];
+    return static_cast<double>(tail) < ratio * 18446744073709551616.0; // 2^64
 }
 
 } // namespace megarouter::telemetry

@@ -28,6 +28,10 @@ struct ExportSettings {
     upstream::Headers headers;       // OTEL_EXPORTER_OTLP_HEADERS: may hold secrets, never logged
     std::vector<Attribute> resource; // service.name first
     bool capture_content = false;    // prompt and answer text on spans
+    // Which requests are traced: a share of new traces (by trace id), and
+    // with parent_based a client's traceparent decides for its own.
+    double sample_ratio = 1.0;
+    bool parent_based = true;
     std::vector<std::string> notes;  // what serve prints at start (ignored settings)
 };
 
@@ -37,8 +41,16 @@ struct ExportSettings {
 // (used as is) or OTEL_EXPORTER_OTLP_ENDPOINT (base). OTEL_SERVICE_NAME,
 // OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_(TRACES_)HEADERS are
 // honoured; OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none turn
-// tracing off. Fails with config on a URL that is not http(s).
+// tracing off. Sampling: [telemetry] sample_ratio (0 to 1, parent-based),
+// else OTEL_TRACES_SAMPLER (always_on, always_off, traceidratio and their
+// parentbased_ forms; default parentbased_always_on) with
+// OTEL_TRACES_SAMPLER_ARG. Fails with config on a URL that is not http(s)
+// or a sample_ratio outside [0, 1].
 Result<ExportSettings> export_settings(const nlohmann::json& telemetry, const core::EnvLookup& env);
+
+// Whether a new trace with this id is sampled at `ratio`: its last eight
+// bytes (the random part) read as a number below ratio x 2^64.
+bool sampled_by_ratio(const TraceId& trace_id, double ratio);
 
 // "k1=v1,k2=v2" with percent-encoded values (the W3C Baggage format that
 // OTEL_RESOURCE_ATTRIBUTES and OTEL_EXPORTER_OTLP_HEADERS use). Malformed

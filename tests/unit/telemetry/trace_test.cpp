@@ -10,6 +10,7 @@
 
 #include "megarouter/telemetry/exporter.hpp"
 #include "megarouter/telemetry/otlp.hpp"
+#include "proxy/tracing.hpp"
 
 using namespace megarouter;
 using namespace megarouter::telemetry;
@@ -216,4 +217,71 @@ TEST_CASE("telemetry: a collector that is down costs dropped spans, never a wait
         spans += n;
     }
     CHECK(spans == 25);
+}
+
+TEST_CASE("telemetry: sampling by ratio, parent-based by default, from [telemetry] or OTEL_TRACES_SAMPLER") {
+    // The ratio reads the trace id's random half.
+    TraceId low{}, high{};
+    low[15] = 1;
+    for (std::size_t i = 8; i < 16; ++i) high[i] = 0xff;
+    CHECK(sampled_by_ratio(low, 0.001));
+    CHECK_FALSE(sampled_by_ratio(high, 0.999));
+    CHECK(sampled_by_ratio(high, 1));
+    CHECK_FALSE(sampled_by_ratio(low, 0));
+    int kept = 0;
+    for (int i = 0; i < 10'000; ++i) kept += sampled_by_ratio(new_trace_id(), 0.25) ? 1 : 0;
+    CHECK(kept > 2'200);
+    CHECK(kept < 2'800);
+
+    json endpoint = {{"otlp_endpoint", "http://127.0.0.1:4318"}};
+    auto plain = export_settings(endpoint, env_of({}));
+    REQUIRE(plain);
+    CHECK(plain->sample_ratio == 1);
+    CHECK(plain->parent_based);
+    auto ratio = export_settings(endpoint, env_of({{"OTEL_TRACES_SAMPLER", "traceidratio"}, {"OTEL_TRACES_SAMPLER_ARG", "0.1"}}));
+    REQUIRE(ratio);
+    CHECK(ratio->sample_ratio == doctest::Approx(0.1));
+    CHECK_FALSE(ratio->parent_based);
+    auto off = export_settings(endpoint, env_of({{"OTEL_TRACES_SAMPLER", "parentbased_always_off"}}));
+    REQUIRE(off);
+    CHECK(off->sample_ratio == 0);
+    CHECK(off->parent_based);
+    auto bad = export_settings(endpoint, env_of({{"OTEL_TRACES_SAMPLER", "traceidratio"}, {"OTEL_TRACES_SAMPLER_ARG", "2"}}));
+    REQUIRE(bad);
+    CHECK(bad->sample_ratio == 1);
+    CHECK(bad->notes.size() == 1);
+    json file = endpoint;
+    file["sample_ratio"] = 0.5;
+    auto from_file = export_settings(file, env_of({{"OTEL_TRACES_SAMPLER", "always_off"}}));
+    REQUIRE(from_file);
+    CHECK(from_file->sample_ratio == 0.5); // the file wins
+    CHECK(from_file->parent_based);
+    file["sample_ratio"] = 1.5;
+    CHECK_FALSE(export_settings(file, env_of({})));
+}
+
+TEST_CASE("telemetry: a request is recorded by its client's traceparent first, then by the ratio") {
+    ExportSettings none_sampled;
+    none_sampled.enabled = true;
+    none_sampled.sample_ratio = 0;
+    httplib::Request bare;
+    proxy::RequestTrace t1;
+    proxy::begin_trace(t1, bare, &none_sampled);
+    CHECK_FALSE(t1.recording); // a new trace at ratio 0
+    httplib::Request sampled_parent;
+    sampled_parent.headers.emplace("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    proxy::RequestTrace t2;
+    proxy::begin_trace(t2, sampled_parent, &none_sampled);
+    CHECK(t2.recording); // parent-based: the client sampled it
+    none_sampled.parent_based = false;
+    proxy::RequestTrace t3;
+    proxy::begin_trace(t3, sampled_parent, &none_sampled);
+    CHECK_FALSE(t3.recording);
+    proxy::RequestTrace t4;
+    proxy::begin_trace(t4, sampled_parent, nullptr);
+    CHECK_FALSE(t4.recording); // no exporter
+    // Not recorded: the client's own traceparent still goes upstream.
+    proxy::begin_attempt(t4, "openai", "gpt-4o-mini", "http://127.0.0.1:1/v1");
+    REQUIRE(t4.upstream_headers.size() == 1);
+    CHECK(t4.upstream_headers[0].second == "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
 }
