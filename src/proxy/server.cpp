@@ -122,7 +122,14 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(core::Config config, co
     if (!traces) return std::unexpected(traces.error());
     impl->notes = traces->notes;
     if (traces->enabled) {
-        impl->notes.push_back("traces: OTLP/HTTP JSON to " + traces->url);
+        // Userinfo in the URL would be a secret: never printed.
+        std::string shown = traces->url;
+        if (std::size_t scheme = shown.find("://"); scheme != std::string::npos) {
+            std::size_t host_end = shown.find_first_of("/?#", scheme + 3);
+            std::size_t at = shown.rfind('@', host_end == std::string::npos ? shown.size() : host_end);
+            if (at != std::string::npos && at > scheme) shown.replace(scheme + 3, at - scheme - 3, "***");
+        }
+        impl->notes.push_back("traces: OTLP/HTTP JSON to " + shown);
         impl->shared.tracer = std::make_unique<telemetry::SpanExporter>(std::move(*traces));
     }
     auto snapshot = build_snapshot(std::move(config), paths, env);

@@ -258,3 +258,18 @@ TEST_CASE("tracing e2e: without an endpoint nothing is exported and a client's t
     REQUIRE(fx.mock.requests().size() == 1);
     CHECK(fx.mock.requests()[0].header("traceparent").empty());
 }
+
+TEST_CASE("tracing e2e: serve says where traces go, without the URL's credentials") {
+    Receiver receiver;
+    ProxyFixture fx("[telemetry]\notlp_endpoint = \"http://otel-user:otel-secret@127.0.0.1:" +
+                    std::to_string(receiver.port) + "\"\n");
+    std::string log;
+    for (int i = 0; i < 100 && log.find("traces:") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        log = proxy_e2e::read_text(fx.home / "serve.log");
+    }
+    CAPTURE(log);
+    CHECK(log.find("traces: OTLP/HTTP JSON to http://***@127.0.0.1:" + std::to_string(receiver.port) + "/v1/traces") !=
+          std::string::npos);
+    CHECK(log.find("otel-secret") == std::string::npos);
+}
