@@ -185,7 +185,8 @@ if [[ -n "$GATEWAY_PID" ]]; then
   echo "RSS 7 s after the load: $(( $(rss_kib "$GATEWAY_PID") / 1024 )) MB"
 fi
 
-# 1,000 concurrent streams of 20 s against an asyncio upstream that can hold them.
+# SOAK_STREAMS (default 1,000) concurrent streams of 20 s against an asyncio
+# upstream that can hold them; the soak gateway's limits are raised to fit.
 taskset -c 1 python3 "$ROOT/bench/stream_soak.py" upstream "$WORK/soak.port" "$SOAK_SECONDS" 1 >"$WORK/soak-upstream.log" 2>&1 &
 PIDS+=($!)
 wait_file "$WORK/soak.port"
@@ -193,7 +194,8 @@ SOAK_UPSTREAM="http://127.0.0.1:$(cat "$WORK/soak.port")"
 if [[ "$GATEWAY" == "http://127.0.0.1:$(cat "$WORK/main.port" 2>/dev/null)" ]]; then
   cat >"$WORK/soak.toml" <<TOML
 [server]
-max_concurrent = 4096
+max_concurrent = $(( SOAK_STREAMS + 100 > 4096 ? SOAK_STREAMS + 100 : 4096 ))
+max_connections = $(( SOAK_STREAMS + 1000 > 10000 ? SOAK_STREAMS + 1000 : 10000 ))
 idle_stream_timeout_s = 60
 [providers.openai]
 base_url = "$SOAK_UPSTREAM/v1"
