@@ -9,6 +9,12 @@ set -euo pipefail
 bin=${MEGAROUTER_BIN:?set MEGAROUTER_BIN to the megarouter binary}
 mock=${MEGAROUTER_MOCK_BIN:?set MEGAROUTER_MOCK_BIN to the megarouter-mock binary}
 fail() { echo "prometheus: FAIL: $*" >&2; exit 1; }
+# A command that fails under set -e says which, with the servers' logs.
+on_error() {
+    echo "prometheus: FAIL: line $1: $2 (exit $3)" >&2
+    for log in "${work:-/nonexistent}"/*.log; do [ -f "$log" ] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }; done
+}
+trap 'on_error $LINENO "$BASH_COMMAND" $?' ERR
 command -v prometheus >/dev/null 2>&1 || fail "prometheus is needed (scripts/install-deps --test installs it)"
 command -v python3 >/dev/null 2>&1 || fail "python3 is needed (scripts/install-deps --test installs it)"
 
@@ -77,9 +83,11 @@ for i in 1 2 3; do
     [ "$code" = 200 ] || { tail -n 20 "$work/serve.log" >&2; fail "request $i through the proxy answered $code"; }
 done
 
-# query PROMQL: the first sample's value, or "" while Prometheus has none.
+# query PROMQL: the first sample's value, or "" while Prometheus has none
+# (also while it is still starting and refuses the connection: under
+# pipefail curl's failure would otherwise end the script without a word).
 query() {
-    curl -s --get --data-urlencode "query=$1" "http://127.0.0.1:$prom_port/api/v1/query" |
+    { curl -s --get --data-urlencode "query=$1" "http://127.0.0.1:$prom_port/api/v1/query" || true; } |
         python3 -c 'import json,sys
 try:
     r = json.load(sys.stdin)["data"]["result"]
