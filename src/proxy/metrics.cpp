@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 
 namespace megarouter::proxy {
 
@@ -81,11 +82,21 @@ void header(std::ostringstream& out, std::string_view name, std::string_view typ
     out << "# HELP " << name << " " << help << "\n# TYPE " << name << " " << type << "\n";
 }
 
-// Histograms with the labels `names` (values from each series key) and the
-// upper bounds `bounds`.
-template <typename Map, std::size_t N>
+// A metric with one unlabelled sample.
+template <typename Value>
+void single(std::ostringstream& out, std::string_view name, std::string_view type, std::string_view help, Value value) {
+    header(out, name, type, help);
+    if constexpr (std::is_floating_point_v<Value>) out << name << " " << number(value) << "\n";
+    else out << name << " " << value << "\n";
+}
+
+// Histograms with the labels `names` (values from each series key) and
+// their type's bucket bounds.
+template <typename Map>
 void histograms(std::ostringstream& out, std::string_view name, std::string_view help,
-                std::initializer_list<std::string_view> names, const Map& series, const std::array<double, N>& bounds) {
+                std::initializer_list<std::string_view> names, const Map& series) {
+    const auto& bounds = Map::mapped_type::bounds;
+    constexpr std::size_t N = Map::mapped_type::bounds.size();
     header(out, name, "histogram", help);
     for (const auto& [key, h] : series) {
         std::string base = names.size() ? labels(names, key) : std::string("{}");
@@ -152,22 +163,6 @@ typename Map::mapped_type& slot(Map& map, std::string_view key) {
 }
 
 } // namespace
-
-void TokenHistogram::observe(double tokens) {
-    ++count;
-    sum += tokens;
-    for (std::size_t i = 0; i < k_token_buckets.size(); ++i)
-        if (tokens <= k_token_buckets[i]) {
-            ++buckets[i];
-            return;
-        }
-}
-
-void TokenHistogram::add(const TokenHistogram& other) {
-    for (std::size_t i = 0; i < buckets.size(); ++i) buckets[i] += other.buckets[i];
-    count += other.count;
-    sum += other.sum;
-}
 
 void Metrics::record(const RequestSample& s) {
     // Keys are built before the lock; under it, lookups and adds only.
@@ -272,21 +267,20 @@ std::string Metrics::exposition(const ScrapeFacts& facts) const {
         for (const auto& [key, s] : all.spend)
             out << "megarouter_cost_usd_total" << labels({"model", "provider"}, key) << " " << number(s.cost_usd) << "\n";
         histograms(out, "megarouter_request_duration_seconds", "Request duration, first byte in to last byte out.",
-                   {"endpoint"}, all.duration, k_latency_buckets);
+                   {"endpoint"}, all.duration);
         histograms(out, "megarouter_overhead_seconds",
                    "megarouter's own time per request: the duration minus the wait inside upstream calls.",
-                   {"endpoint"}, all.overhead, k_latency_buckets);
+                   {"endpoint"}, all.overhead);
         histograms(out, "gen_ai_server_time_to_first_token_seconds",
                    "Streams: from the request to the first byte relayed, by provider.", {"gen_ai_provider_name"},
-                   all.ttft, k_latency_buckets);
+                   all.ttft);
         histograms(out, "gen_ai_client_operation_duration_seconds",
                    "GenAI operation duration (OpenTelemetry gen_ai.client.operation.duration), by the model that answered.",
-                   {"gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_response_model"}, all.operation,
-                   k_latency_buckets);
+                   {"gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_response_model"}, all.operation);
         histograms(out, "gen_ai_client_token_usage",
                    "Tokens per request (OpenTelemetry gen_ai.client.token.usage): input (cached included) and output.",
                    {"gen_ai_operation_name", "gen_ai_provider_name", "gen_ai_response_model", "gen_ai_token_type"},
-                   all.token_usage, k_token_buckets);
+                   all.token_usage);
         header(out, "megarouter_attempt_failures_total", "counter",
                "Upstream attempts that failed, by provider and reason (each may have been retried elsewhere).");
         for (const auto& [key, count] : all.attempt_failures)
@@ -306,12 +300,9 @@ std::string Metrics::exposition(const ScrapeFacts& facts) const {
         for (const auto& [key, count] : all.refusals)
             out << "megarouter_refusals_total{reason=\"" << escaped(key) << "\"} " << count << "\n";
     }
-    header(out, "megarouter_in_flight_requests", "gauge", "Requests being answered now.");
-    out << "megarouter_in_flight_requests " << facts.in_flight << "\n";
-    header(out, "megarouter_open_connections", "gauge", "Client connections open now.");
-    out << "megarouter_open_connections " << facts.open_connections << "\n";
-    header(out, "megarouter_streams_in_flight", "gauge", "Streamed answers being relayed now.");
-    out << "megarouter_streams_in_flight " << facts.streams << "\n";
+    single(out, "megarouter_in_flight_requests", "gauge", "Requests being answered now.", facts.in_flight);
+    single(out, "megarouter_open_connections", "gauge", "Client connections open now.", facts.open_connections);
+    single(out, "megarouter_streams_in_flight", "gauge", "Streamed answers being relayed now.", facts.streams);
     header(out, "megarouter_deployment_ejected", "gauge", "1 while a deployment is ejected after failures.");
     for (const ScrapeFacts::Deployment& d : facts.deployments)
         out << "megarouter_deployment_ejected{deployment=\"" << escaped(d.key) << "\"} " << (d.ejected ? 1 : 0) << "\n";
@@ -319,58 +310,53 @@ std::string Metrics::exposition(const ScrapeFacts& facts) const {
     for (const ScrapeFacts::Deployment& d : facts.deployments)
         out << "megarouter_deployment_error_rate{deployment=\"" << escaped(d.key) << "\"} " << number(d.error_rate)
             << "\n";
-    header(out, "megarouter_ledger_queue_rows", "gauge", "Ledger rows queued and not yet committed.");
-    out << "megarouter_ledger_queue_rows " << facts.ledger_backlog << "\n";
-    header(out, "megarouter_ledger_commits_total", "counter", "Ledger transactions committed.");
-    out << "megarouter_ledger_commits_total " << facts.ledger_commits << "\n";
-    header(out, "megarouter_ledger_commit_failures_total", "counter", "Ledger transactions that failed (retried).");
-    out << "megarouter_ledger_commit_failures_total " << facts.ledger_commit_failures << "\n";
-    header(out, "megarouter_ledger_rows_total", "counter", "Ledger rows committed.");
-    out << "megarouter_ledger_rows_total " << facts.ledger_rows << "\n";
+    single(out, "megarouter_ledger_queue_rows", "gauge", "Ledger rows queued and not yet committed.",
+           facts.ledger_backlog);
+    single(out, "megarouter_ledger_commits_total", "counter", "Ledger transactions committed.", facts.ledger_commits);
+    single(out, "megarouter_ledger_commit_failures_total", "counter", "Ledger transactions that failed (retried).",
+           facts.ledger_commit_failures);
+    single(out, "megarouter_ledger_rows_total", "counter", "Ledger rows committed.", facts.ledger_rows);
     histograms(out, "megarouter_ledger_commit_seconds", "Time per ledger transaction.", {},
-               std::map<std::string, Histogram, std::less<>>{{"", facts.ledger_commit_seconds}}, k_latency_buckets);
-    header(out, "megarouter_webhook_outbox_pending", "gauge", "Webhook deliveries waiting to be made or retried.");
-    out << "megarouter_webhook_outbox_pending " << facts.outbox_backlog << "\n";
+               std::map<std::string, Histogram, std::less<>>{{"", facts.ledger_commit_seconds}});
+    single(out, "megarouter_webhook_outbox_pending", "gauge", "Webhook deliveries waiting to be made or retried.",
+           facts.outbox_backlog);
     header(out, "megarouter_budget_usage_ratio", "gauge",
            "Spent plus reserved over the amount, per budget or pool limit in its current period.");
+    std::vector<std::string> budget_labels;
     for (const ScrapeFacts::Budget& b : facts.budgets)
-        out << "megarouter_budget_usage_ratio{scope_kind=\"" << escaped(b.scope_kind) << "\",scope=\""
-            << escaped(b.scope) << "\",period=\"" << escaped(b.period) << "\"} " << number(b.usage_ratio) << "\n";
+        budget_labels.push_back("{scope_kind=\"" + escaped(b.scope_kind) + "\",scope=\"" + escaped(b.scope) +
+                                "\",period=\"" + escaped(b.period) + "\"} ");
+    for (std::size_t i = 0; i < facts.budgets.size(); ++i)
+        out << "megarouter_budget_usage_ratio" << budget_labels[i] << number(facts.budgets[i].usage_ratio) << "\n";
     header(out, "megarouter_budget_guardrail_level", "gauge",
            "The guardrail a budget's usage has reached: 0 none, 1 alert, 2 downgrade, 3 block.");
-    for (const ScrapeFacts::Budget& b : facts.budgets) {
+    for (std::size_t i = 0; i < facts.budgets.size(); ++i) {
+        const ScrapeFacts::Budget& b = facts.budgets[i];
         int level = 0;
         double pct = b.usage_ratio * 100;
         if (b.alert_pct > 0 && pct >= b.alert_pct) level = 1;
         if (b.downgrade_pct > 0 && pct >= b.downgrade_pct) level = 2;
         if (b.block_pct > 0 && pct >= b.block_pct) level = 3;
-        out << "megarouter_budget_guardrail_level{scope_kind=\"" << escaped(b.scope_kind) << "\",scope=\""
-            << escaped(b.scope) << "\",period=\"" << escaped(b.period) << "\"} " << level << "\n";
+        out << "megarouter_budget_guardrail_level" << budget_labels[i] << level << "\n";
     }
     header(out, "megarouter_budget_block_ratio", "gauge", "The usage ratio at which a budget blocks.");
-    for (const ScrapeFacts::Budget& b : facts.budgets)
-        out << "megarouter_budget_block_ratio{scope_kind=\"" << escaped(b.scope_kind) << "\",scope=\""
-            << escaped(b.scope) << "\",period=\"" << escaped(b.period) << "\"} " << number(b.block_pct / 100.0)
-            << "\n";
+    for (std::size_t i = 0; i < facts.budgets.size(); ++i)
+        out << "megarouter_budget_block_ratio" << budget_labels[i] << number(facts.budgets[i].block_pct / 100.0) << "\n";
     if (facts.tracing) {
-        header(out, "megarouter_trace_spans_exported_total", "counter", "Spans the OTLP collector accepted.");
-        out << "megarouter_trace_spans_exported_total " << facts.spans_exported << "\n";
+        single(out, "megarouter_trace_spans_exported_total", "counter", "Spans the OTLP collector accepted.",
+               facts.spans_exported);
         header(out, "megarouter_trace_spans_dropped_total", "counter",
                "Spans dropped: the export queue was full, or the collector failed or was unreachable.");
         out << "megarouter_trace_spans_dropped_total{reason=\"queue_full\"} " << facts.spans_dropped_full << "\n";
         out << "megarouter_trace_spans_dropped_total{reason=\"export_failed\"} " << facts.spans_dropped_failed << "\n";
-        header(out, "megarouter_trace_spans_queued", "gauge", "Spans waiting to be exported.");
-        out << "megarouter_trace_spans_queued " << facts.spans_queued << "\n";
+        single(out, "megarouter_trace_spans_queued", "gauge", "Spans waiting to be exported.", facts.spans_queued);
     }
     ProcessFacts process = process_facts();
-    header(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
-    out << "process_resident_memory_bytes " << number(process.resident_bytes) << "\n";
-    header(out, "process_cpu_seconds_total", "counter", "User and system CPU time in seconds.");
-    out << "process_cpu_seconds_total " << number(process.cpu_seconds) << "\n";
-    header(out, "process_open_fds", "gauge", "Open file descriptors.");
-    out << "process_open_fds " << process.open_fds << "\n";
-    header(out, "process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, in seconds.");
-    out << "process_start_time_seconds " << number(process.start_seconds) << "\n";
+    single(out, "process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", process.resident_bytes);
+    single(out, "process_cpu_seconds_total", "counter", "User and system CPU time in seconds.", process.cpu_seconds);
+    single(out, "process_open_fds", "gauge", "Open file descriptors.", process.open_fds);
+    single(out, "process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch, in seconds.",
+           process.start_seconds);
     header(out, "megarouter_build_info", "gauge", "The running version.");
     out << "megarouter_build_info{version=\"" << MEGAROUTER_VERSION << "\"} 1\n";
     return out.str();

@@ -29,13 +29,7 @@ using core::k_latency_buckets;
 // advice for gen_ai.client.token.usage): 1 to 4^13.
 inline constexpr std::array<double, 14> k_token_buckets = {1,     4,      16,      64,      256,      1024,    4096,
                                                            16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864};
-struct TokenHistogram {
-    std::array<std::uint64_t, k_token_buckets.size()> buckets{};
-    std::uint64_t count = 0;
-    double sum = 0;
-    void observe(double tokens);
-    void add(const TokenHistogram& other);
-};
+using TokenHistogram = core::BucketHistogram<k_token_buckets>;
 
 // An upstream attempt that failed: which provider, and why (ErrorCode name).
 struct FailedAttempt {

@@ -83,11 +83,13 @@ void begin_trace(RequestTrace& trace, const httplib::Request& request, const tel
 AttemptTrace* begin_attempt(RequestTrace& trace, std::string_view provider, std::string_view model,
                             std::string_view url) {
     AttemptTrace& a = trace.attempts.emplace_back();
-    a.span_id = telemetry::new_span_id();
     a.time.begin_us = core::monotonic_us();
-    a.provider = provider;
+    a.provider = provider; // also for the metrics' failed attempts
     a.model = model;
-    a.host = host_of(url);
+    if (trace.recording) { // span facts only when there will be a span
+        a.span_id = telemetry::new_span_id();
+        a.host = host_of(url);
+    }
     trace.upstream_headers.clear();
     if (trace.recording) {
         trace.upstream_headers.emplace_back("traceparent", telemetry::format_traceparent(trace.trace_id, a.span_id, true));

@@ -4,16 +4,13 @@
 #include <cstdlib>
 
 #include "megarouter/telemetry/otlp.hpp"
+#include "telemetry/text.hpp"
 
 namespace megarouter::telemetry {
 
 namespace {
 
-std::string trimmed(std::string_view text) {
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) text.remove_prefix(1);
-    while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-    return std::string(text);
-}
+using detail::trimmed;
 
 bool truthy(const std::optional<std::string>& value) {
     if (!value) return false;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <functional>
 
 #include "e2e/governance_fixture.hpp"
 #include "e2e/proxy_harness.hpp"
@@ -21,6 +22,26 @@ double sample(const std::string& text, const std::string& series) {
     std::size_t at = text.find("\n" + series + " ");
     if (at == std::string::npos) return -1;
     return std::stod(text.substr(at + series.size() + 2));
+}
+
+// Scrapes /metrics (with `key`, if any) every 20 ms until `ready` holds of
+// the text (a newline, then the exposition), at most `tries` times; returns
+// the last text.
+std::string scrape_until(httplib::Client& client, const std::string& key, int tries,
+                         const std::function<bool(const std::string&)>& ready) {
+    httplib::Headers headers;
+    if (!key.empty()) headers.emplace("Authorization", "Bearer " + key);
+    std::string text;
+    for (int i = 0; i < tries; ++i) {
+        auto scraped = client.Get("/metrics", headers);
+        REQUIRE(scraped);
+        REQUIRE(scraped->status == 200);
+        CHECK(scraped->get_header_value("Content-Type").find("text/plain; version=0.0.4") == 0);
+        text = "\n" + scraped->body;
+        if (ready(text)) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return text;
 }
 
 } // namespace
@@ -51,16 +72,9 @@ TEST_CASE("metrics e2e: requests, tokens, cost and latency histograms in the Pro
     CHECK(failed_over->get_header_value("x-megarouter-attempts") == "2");
 
     // The ledger and metrics are written as each request finishes: wait for the last one.
-    std::string text;
-    for (int i = 0; i < 100; ++i) {
-        auto scraped = client.Get("/metrics");
-        REQUIRE(scraped);
-        CHECK(scraped->status == 200);
-        CHECK(scraped->get_header_value("Content-Type").find("text/plain; version=0.0.4") == 0);
-        text = "\n" + scraped->body;
-        if (text.find("status_class=\"4xx\"") != std::string::npos) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    std::string text = scrape_until(client, "", 100, [](const std::string& t) {
+        return t.find("status_class=\"4xx\"") != std::string::npos;
+    });
     CAPTURE(text);
     CHECK(sample(text, R"(megarouter_requests_total{endpoint="/v1/chat/completions",model="gpt-4o-mini",provider="openai",mode="balanced",status_class="2xx"})") == 2);
     CHECK(sample(text, R"(megarouter_requests_total{endpoint="/v1/messages",model="claude-haiku-4-5",provider="anthropic",mode="balanced",status_class="2xx"})") == 1);
@@ -104,16 +118,10 @@ TEST_CASE("metrics e2e: with keys, /metrics wants one and shows budget usage and
     auto anonymous = client.Get("/metrics");
     REQUIRE(anonymous);
     CHECK(anonymous->status == 401);
-    std::string text;
-    for (int i = 0; i < 100; ++i) { // the request settles just after its answer
-        auto scraped = client.Get("/metrics", {{"Authorization", "Bearer " + secret}});
-        REQUIRE(scraped);
-        REQUIRE(scraped->status == 200);
-        text = "\n" + scraped->body;
-        if (sample(text, R"(megarouter_budget_usage_ratio{scope_kind="node",scope="acme/eng/platform",period="monthly"})") > 0)
-            break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    // The request settles just after its answer.
+    std::string text = scrape_until(client, secret, 100, [](const std::string& t) {
+        return sample(t, R"(megarouter_budget_usage_ratio{scope_kind="node",scope="acme/eng/platform",period="monthly"})") > 0;
+    });
     CAPTURE(text);
     double ratio = sample(text, R"(megarouter_budget_usage_ratio{scope_kind="node",scope="acme/eng/platform",period="monthly"})");
     CHECK(ratio > 0);
@@ -137,15 +145,9 @@ TEST_CASE("metrics e2e: ledger commits are timed; per_key_metrics adds key ids; 
     REQUIRE(answered);
     CHECK(answered->status == 200);
     auto client = fx.client();
-    std::string text;
-    for (int i = 0; i < 200; ++i) { // the ledger commits within its flush interval
-        auto scraped = client.Get("/metrics", {{"Authorization", "Bearer " + secret}});
-        REQUIRE(scraped);
-        REQUIRE(scraped->status == 200);
-        text = "\n" + scraped->body;
-        if (sample(text, "megarouter_ledger_rows_total") >= 1) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    // The ledger commits within its flush interval.
+    std::string text = scrape_until(client, secret, 200,
+                                    [](const std::string& t) { return sample(t, "megarouter_ledger_rows_total") >= 1; });
     CAPTURE(text);
     CHECK(sample(text, "megarouter_ledger_rows_total") >= 1);
     CHECK(sample(text, "megarouter_ledger_commits_total") >= 1);

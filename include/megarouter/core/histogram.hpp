@@ -1,6 +1,7 @@
-// A fixed-bucket latency histogram (the bounds every Prometheus histogram of
-// megarouter uses: 50 us to 60 s), shared by the proxy's metrics and the
-// ledger writer's commit timings. Not thread-safe: owners lock.
+// Fixed-bucket histograms: the latency one every Prometheus histogram of
+// megarouter uses (50 us to 60 s), shared by the proxy's metrics and the
+// ledger writer's commit timings, and any other set of bounds (the proxy's
+// token-count histogram). Not thread-safe: owners lock.
 #pragma once
 
 #include <array>
@@ -13,25 +14,31 @@ inline constexpr std::array<double, 19> k_latency_buckets = {0.00005, 0.0001, 0.
                                                              0.01,    0.025,  0.05,    0.1,    0.25,  0.5,    1,
                                                              2.5,     5,      10,      30,     60};
 
-struct Histogram {
-    std::array<std::uint64_t, k_latency_buckets.size()> buckets{}; // not cumulative; summed at exposition
+// Counts per bucket of `Bounds` (upper bounds, ascending; above the last:
+// counted only in `count`).
+template <const auto& Bounds>
+struct BucketHistogram {
+    static constexpr const auto& bounds = Bounds;
+    std::array<std::uint64_t, Bounds.size()> buckets{}; // not cumulative; summed at exposition
     std::uint64_t count = 0;
     double sum = 0;
 
-    void observe(double seconds) {
+    void observe(double value) {
         ++count;
-        sum += seconds;
-        for (std::size_t i = 0; i < k_latency_buckets.size(); ++i)
-            if (seconds <= k_latency_buckets[i]) {
+        sum += value;
+        for (std::size_t i = 0; i < Bounds.size(); ++i)
+            if (value <= Bounds[i]) {
                 ++buckets[i];
                 return;
             }
     }
-    void add(const Histogram& other) {
+    void add(const BucketHistogram& other) {
         for (std::size_t i = 0; i < buckets.size(); ++i) buckets[i] += other.buckets[i];
         count += other.count;
         sum += other.sum;
     }
 };
+
+using Histogram = BucketHistogram<k_latency_buckets>;
 
 } // namespace megarouter::core

@@ -19,6 +19,16 @@ using namespace megarouter::governance;
 
 inline constexpr Nanos k_usd = 1'000'000'000;
 
+// The single integer `sql` selects (one row required).
+inline std::int64_t scalar(store::Database& db, const std::string& sql) {
+    auto statement = db.prepare(sql);
+    REQUIRE(statement);
+    auto row = statement->step();
+    REQUIRE(row);
+    REQUIRE(*row);
+    return statement->int64(0);
+}
+
 struct Store {
     std::filesystem::path dir;
     std::filesystem::path file;

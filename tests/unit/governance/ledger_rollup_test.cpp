@@ -14,18 +14,7 @@
 using namespace megarouter;
 using namespace megarouter::governance;
 
-namespace {
-
-std::int64_t scalar(store::Database& db, const std::string& sql) {
-    auto statement = db.prepare(sql);
-    REQUIRE(statement);
-    auto row = statement->step();
-    REQUIRE(row);
-    REQUIRE(*row);
-    return statement->int64(0);
-}
-
-} // namespace
+using gov_test::scalar;
 
 TEST_CASE("governance: rollup cells computed in C++ agree with the trigger's SQL") {
     auto db = store::Database::open_memory();

@@ -13,6 +13,7 @@
 using namespace megarouter;
 using namespace megarouter::reports;
 using governance::TimeZone;
+using gov_test::scalar;
 
 namespace {
 
@@ -53,15 +54,6 @@ SyntheticSpec spec_over(core::Millis start, core::Millis end, std::int64_t rows,
 }
 
 void write(store::Database& db, const SyntheticSpec& spec) { REQUIRE(write_synthetic_ledger(db, spec, 5'000)); }
-
-std::int64_t scalar(store::Database& db, const std::string& sql) {
-    auto statement = db.prepare(sql);
-    REQUIRE(statement);
-    auto row = statement->step();
-    REQUIRE(row);
-    REQUIRE(*row);
-    return statement->int64(0);
-}
 
 } // namespace
 
