@@ -23,6 +23,7 @@ _megarouter() {
             'logs search') path="${path:+$path }$word" ;;
             'route') path="${path:+$path }$word" ;;
             'route eval') path="${path:+$path }$word" ;;
+            'route train') path="${path:+$path }$word" ;;
             'spend') path="${path:+$path }$word" ;;
             'serve') path="${path:+$path }$word" ;;
             'org') path="${path:+$path }$word" ;;
@@ -111,8 +112,9 @@ _megarouter() {
         'logs list') words='--help -h --limit -n --cid --json ' ;;
         'logs show') words='--help -h --json ' ;;
         'logs search') words='--help -h --limit -n --json ' ;;
-        'route') words='eval --help -h --request -r --model -m --mode --system -s --max-tokens --allow-vendor --deny-vendor --allow-provider --deny-provider --allow-model --deny-model --region --max-price --max-cost --explain --all --json --compare --all-providers ' ;;
-        'route eval') words='--help -h --weak --strong --cost-ratio --json ' ;;
+        'route') words='eval train --help -h --request -r --model -m --mode --system -s --max-tokens --allow-vendor --deny-vendor --allow-provider --deny-provider --allow-model --deny-model --region --max-price --max-cost --explain --all --json --compare --all-providers ' ;;
+        'route eval') words='--help -h --weak --strong --cost-ratio --model --json ' ;;
+        'route train') words='--help -h --weak --strong --out -o --note --folds --epochs --json ' ;;
         'spend') words='--help -h --since --until --period --by --node --key --model --provider --top --tz --json --jsonl --csv --no-budgets ' ;;
         'serve') words='--help -h --host --port --port-file --insecure-no-auth --access-log --access-log-json --no-governance --grace ' ;;
         'org') words='create set list show move delete --help -h ' ;;

@@ -156,7 +156,7 @@ int run_route(const RouteOptions& o, Context& context) {
         std::cout << routing::plan_to_json(*plan, o.all ? routing::PlanDetail::full : routing::PlanDetail::summary)
                          .dump(2)
                   << "\n";
-    else print_plan(std::cout, *plan, {o.explain, o.all, context.color_stdout()});
+    else print_plan(std::cout, *plan, {o.explain, o.all, context.color_stdout(), routing_config->difficulty_model.get()});
     return 0;
 }
 
@@ -183,7 +183,7 @@ void add_route_command(CLI::App& app, Context& context) {
     route->add_option("--max-price", o.max_price, "Max USD per million tokens (input and output)")->option_text("USD");
     route->add_option("--max-cost", o.max_cost, "Max estimated USD for this request")->option_text("USD");
     route->add_flag("--explain", o.explain,
-                    "Show the best 20 candidates and examples of every exclusion reason with its count");
+                    "Show the best 10 candidates and examples of every exclusion reason with its count");
     route->add_flag("--all", o.all, "List every candidate and every excluded deployment (with --json: all of them)");
     route->add_flag("--json", o.json,
                     "Print the plan as JSON (the document POST /v1/route returns): the best 10 candidates and "
@@ -198,10 +198,12 @@ void add_route_command(CLI::App& app, Context& context) {
                          "  megarouter route \"review this diff\" --compare\n"
                          "  megarouter route \"summarise\" --model auto:latency --deny-provider openrouter --explain\n"
                          "  megarouter route \"hi\" --model team-default --max-price 5\n"
-                         "  megarouter route eval labelled.jsonl     # how well routing orders prompts\n");
+                         "  megarouter route eval labelled.jsonl     # how well routing orders prompts\n"
+                         "  megarouter route train labelled.jsonl    # learn difficulty from your own results\n");
     CLI::App* eval = add_route_eval_command(*route, context);
-    route->callback([&context, eval] {
-        if (eval->parsed()) return; // `route eval` ran instead
+    CLI::App* train = add_route_train_command(*route, context);
+    route->callback([&context, eval, train] {
+        if (eval->parsed() || train->parsed()) return; // a subcommand ran instead
         context.exit_code = run_route(o, context);
     });
 }

@@ -43,6 +43,22 @@ std::string signals_text(const Plan& plan) {
     return out.empty() ? "no signals" : out;
 }
 
+// The learned predictor's view in words: its figure, the tier it asks for,
+// and what such figures meant on held-out prompts when the model was trained.
+std::string difficulty_text(const Plan& plan, const routing::DifficultyModel* model) {
+    double p = plan.difficulty;
+    std::string words = p >= 0.8 ? "hard" : p >= 0.6 ? "fairly hard" : p >= 0.4 ? "moderate" : "easy";
+    std::string out = "predicted " + words + " (" + fixed(p, 2) + ", asks for " +
+                      std::string(catalog::to_string(plan.difficulty_tier)) + ")";
+    if (model != nullptr) {
+        auto bin = static_cast<std::size_t>(std::clamp(p * 10, 0.0, 9.0));
+        if (model->calibration_count[bin] >= 20)
+            out += ": on held-out prompts scored " + fixed(bin / 10.0, 1) + "-" + fixed((bin + 1) / 10.0, 1) +
+                   ", cheap models lost " + fixed(model->calibration[bin] * 100, 0) + "% of the time";
+    }
+    return out + " [router model: " + plan.difficulty_model + "]";
+}
+
 void print_candidates(std::ostream& out, const Plan& plan, const RouteView& view) {
     std::size_t limit = view.all ? plan.candidates.size() : view.explain ? k_explain_candidates : k_short_candidates;
     std::size_t shown = std::min(plan.candidates.size(), limit);
@@ -105,8 +121,13 @@ void print_plan(std::ostream& out, const Plan& plan, const RouteView& view) {
     out << bold("route     ", view.color) << plan.requested << " -> " << bold(deployment(chosen), view.color) << "  ("
         << chosen.offering->provider_model_id << ")\n";
     out << "mode      " << routing::to_string(plan.mode) << "\n";
-    out << "tier      " << catalog::to_string(plan.required_tier) << " (score " << fixed(plan.analysis.score, 1)
-        << ": " << signals_text(plan) << ")\n";
+    out << "tier      " << catalog::to_string(plan.required_tier);
+    if (plan.required_tier == plan.analysis.tier || plan.route_kind != "auto")
+        out << " (keywords: score " << fixed(plan.analysis.score, 1) << ", " << signals_text(plan) << ")\n";
+    else
+        out << " (raised by the learned difficulty; keywords alone: " << catalog::to_string(plan.analysis.tier)
+            << ", score " << fixed(plan.analysis.score, 1) << ", " << signals_text(plan) << ")\n";
+    out << "learned   " << difficulty_text(plan, view.difficulty_model) << "\n";
     out << "tokens    ~" << plan.analysis.input_tokens << " input, ~" << plan.analysis.output_tokens
         << " output expected (estimates)\n";
     out << "cost      ~" << catalog::format_usd(plan.estimated_cost);

@@ -14,8 +14,9 @@ struct RouteView {
     bool explain = false; // the best k_explain_candidates, and examples of each exclusion reason
     bool all = false;     // every candidate and every excluded deployment
     bool color = false;
+    const routing::DifficultyModel* difficulty_model = nullptr; // for the learned line's calibration
 };
-inline constexpr std::size_t k_explain_candidates = 20;
+inline constexpr std::size_t k_explain_candidates = 10;
 inline constexpr std::size_t k_explain_examples = 4;
 
 void print_plan(std::ostream& out, const routing::Plan& plan, const RouteView& view);

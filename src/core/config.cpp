@@ -257,14 +257,19 @@ std::string starter_config() {
 # unknown_models = "pass"            # models newer than the catalog: "pass" to their provider, or "refuse"
 # unpriced_input_price = 15.0        # USD per million tokens for a passed-through model with no known price
 # unpriced_output_price = 75.0
+# router_model = "builtin"           # the difficulty predictor: "builtin" or a file from `megarouter route train`
+#                                    # (default: router_model.txt beside this file when route train wrote one)
 # [routing.weights]                  # balanced mode: how much each counts
 # quality = 0.5
 # price = 0.3
 # latency = 0.2
-# [routing.thresholds]               # difficulty score from which a prompt needs each tier
+# [routing.thresholds]               # keyword score from which a prompt needs each tier
 # standard = 2
 # strong = 4
 # frontier = 7
+# difficulty_standard = 0.8          # learned difficulty (0..1) from which it needs each tier
+# difficulty_strong = 0.9            # (the request gets the higher tier of the two)
+# difficulty_frontier = 0.97
 # long_input_tokens = 8000
 # very_long_input_tokens = 64000
 # deep_conversation_turns = 10

@@ -64,6 +64,13 @@ Tier tier_for(double score, const AnalyserSettings& settings) {
 
 } // namespace
 
+Tier tier_for_difficulty(double difficulty, const AnalyserSettings& settings) {
+    if (difficulty >= settings.difficulty_frontier_at) return Tier::frontier;
+    if (difficulty >= settings.difficulty_strong_at) return Tier::strong;
+    if (difficulty >= settings.difficulty_standard_at) return Tier::standard;
+    return Tier::light;
+}
+
 std::string_view to_string(Signal signal) {
     switch (signal) {
     case Signal::length: return "length";

@@ -2,6 +2,7 @@
 // deployment that can serve it, rank them by the mode, and lay out the
 // fallback chain. See router.hpp for the contract.
 #include "megarouter/routing/router.hpp"
+#include "megarouter/routing/difficulty.hpp"
 
 #include <algorithm>
 #include <map>
@@ -169,6 +170,9 @@ Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& cha
     plan.route_kind = target->route_kind;
     plan.resolved = target->kind == Target::Kind::automatic ? "auto" : target->resolved;
     plan.analysis = analyse(chat, config.analyser);
+    plan.difficulty = config.difficulty_model->predict(difficulty_features(chat, plan.analysis));
+    plan.difficulty_model = config.difficulty_model->name;
+    plan.difficulty_tier = tier_for_difficulty(plan.difficulty, config.analyser);
     if (request.max_output_tokens && *request.max_output_tokens > 0) {
         plan.analysis.max_output_tokens = *request.max_output_tokens;
         plan.analysis.output_tokens = std::min(*request.max_output_tokens, config.analyser.default_output_tokens);
@@ -176,7 +180,10 @@ Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& cha
     plan.constraints = request.constraints;
     if (target->group) plan.constraints.merge(target->group->constraints);
     plan.mode = choose_mode(request, *target, plan.constraints, config);
-    plan.required_tier = target->group && target->group->tier ? *target->group->tier : plan.analysis.tier;
+    // The keyword score and the learned difficulty each ask for a tier; the
+    // request needs the higher. A group's tier rule replaces both.
+    plan.required_tier = target->group && target->group->tier ? *target->group->tier
+                                                              : std::max(plan.analysis.tier, plan.difficulty_tier);
 
     Requirements req = make_requirements(plan.analysis, plan.constraints, context);
     req.tier = plan.required_tier;

@@ -65,17 +65,24 @@ Result<void> read_thresholds(const Reader& r, const json& doc, AnalyserSettings&
         if (key == "standard") a.standard_at = v;
         else if (key == "strong") a.strong_at = v;
         else if (key == "frontier") a.frontier_at = v;
+        else if (key == "difficulty_standard" && v <= 1) a.difficulty_standard_at = v;
+        else if (key == "difficulty_strong" && v <= 1) a.difficulty_strong_at = v;
+        else if (key == "difficulty_frontier" && v <= 1.01) a.difficulty_frontier_at = v;
         else if (key == "long_input_tokens") a.long_input_tokens = static_cast<std::int64_t>(v);
         else if (key == "very_long_input_tokens") a.very_long_input_tokens = static_cast<std::int64_t>(v);
         else if (key == "deep_conversation_turns") a.deep_conversation_turns = static_cast<int>(v);
         else if (key == "default_output_tokens") a.default_output_tokens = static_cast<std::int64_t>(v);
         else
-            return std::unexpected(r.error(pointer, "unknown threshold (standard, strong, frontier, long_input_tokens, "
+            return std::unexpected(r.error(pointer, "unknown or out-of-range threshold (standard, strong, frontier, "
+                                                     "difficulty_standard, difficulty_strong, difficulty_frontier (0..1), "
+                                                     "long_input_tokens, "
                                                      "very_long_input_tokens, deep_conversation_turns, "
                                                      "default_output_tokens)"));
     }
     if (!(a.standard_at <= a.strong_at && a.strong_at <= a.frontier_at))
         return std::unexpected(r.error(base, "need standard <= strong <= frontier"));
+    if (!(a.difficulty_standard_at <= a.difficulty_strong_at && a.difficulty_strong_at <= a.difficulty_frontier_at))
+        return std::unexpected(r.error(base, "need difficulty_standard <= difficulty_strong <= difficulty_frontier"));
     return {};
 }
 
@@ -140,12 +147,15 @@ Result<void> read_routing_table(const Reader& r, const json& doc, RoutingConfig&
             TRY_ASSIGN(v, r.number(value, pointer, 0, 10000));
             (key == "unpriced_input_price" ? out.unpriced_input : out.unpriced_output) =
                 catalog::usd_per_mtok_to_nanos(v);
+        } else if (key == "router_model") {
+            if (!value.is_string() || value.get<std::string>().empty())
+                return std::unexpected(r.error(pointer, "expected a file from `megarouter route train`, or \"builtin\""));
         } else if (key == "weights") step = read_weights(r, value, out.weights);
         else if (key == "thresholds") step = read_thresholds(r, value, out.analyser);
         else if (key == "signal_weights") step = read_signal_weights(r, value, out.analyser);
         else if (key == "health") step = read_health(r, value, out.health);
         else
-            return std::unexpected(r.error(pointer, "unknown setting (default_mode, max_fallbacks, "
+            return std::unexpected(r.error(pointer, "unknown setting (default_mode, router_model, max_fallbacks, "
                                                      "fallback_to_other_models, fallback_max_quality_drop, baseline_model, unknown_models, "
                                                      "unpriced_input_price, unpriced_output_price, weights, "
                                                      "thresholds, signal_weights, health)"));
@@ -182,6 +192,9 @@ Result<RoutingConfig> parse_routing_config(const core::Config& config) {
         out.default_mode = *mode;
     }
     if (auto step = read_groups_and_aliases(reader, doc, out); !step) return std::unexpected(step.error());
+    auto model = load_router_model(config);
+    if (!model) return std::unexpected(model.error());
+    out.difficulty_model = std::move(*model);
     return out;
 }
 

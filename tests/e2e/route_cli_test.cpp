@@ -47,7 +47,9 @@ TEST_CASE("route e2e: --json is a summary, --all is everything, --explain stays 
 
     auto explain = run_megarouter({"route", "Hello", "--explain"}, home.env());
     REQUIRE(explain.exit_code == 0);
-    CHECK(explain.out.find("candidates (20 of " + std::to_string(total)) != std::string::npos);
+    CHECK(explain.out.find("candidates (10 of " + std::to_string(total)) != std::string::npos);
+    CHECK(explain.out.find("learned   predicted easy") != std::string::npos);
+    CHECK(explain.out.find("[router model: builtin]") != std::string::npos);
     CHECK(explain.out.find("--all lists every one") != std::string::npos);
     CHECK(explain.out.find("deprecated (") != std::string::npos); // grouped by reason, with the count
     CHECK(lines(explain.out) < 120);
@@ -72,7 +74,7 @@ TEST_CASE("route e2e: route eval reads labelled prompts and reports APGR beside 
     CHECK(figures["weak_quality"].get<double>() == doctest::Approx(0.625));
     CHECK(figures["strong_quality"].get<double>() == doctest::Approx(0.9375));
     CHECK(figures["routers"]["random"]["apgr"].get<double>() == doctest::Approx(0.5));
-    for (const char* router : {"analyser", "prompt_length"}) {
+    for (const char* router : {"learned", "analyser", "prompt_length"}) {
         double apgr = figures["routers"][router]["apgr"].get<double>();
         CHECK(apgr >= 0);
         CHECK(apgr <= 1);
@@ -83,7 +85,8 @@ TEST_CASE("route e2e: route eval reads labelled prompts and reports APGR beside 
 
     auto text = run_megarouter({"route", "eval", file.string()}, home.env());
     REQUIRE(text.exit_code == 0);
-    CHECK(text.out.find("megarouter analyser") != std::string::npos);
+    CHECK(text.out.find("learned (builtin)") != std::string::npos);
+    CHECK(text.out.find("keyword analyser") != std::string::npos);
     CHECK(text.out.find("4 prompts") != std::string::npos);
     CHECK(run_megarouter({"route", "eval", (home.path() / "missing.jsonl").string()}, home.env()).exit_code == 66);
 }

@@ -51,6 +51,15 @@ struct AnalyserSettings {
     std::int64_t very_long_input_tokens = 64'000;
     int deep_conversation_turns = 10;
     std::int64_t default_output_tokens = 512; // expected output when max_tokens is absent
+    // The learned difficulty (0..1, see difficulty.hpp) from which an auto
+    // route needs at least each tier; the required tier is the higher of this
+    // and the keyword score's. [routing.thresholds] difficulty_standard, ...
+    // At 0.8 and above, cheap models lost 79-85% of the built-in model's
+    // held-out prompts (its calibration); below, the learned figure only
+    // informs, so confident keyword calls (a translation, an extraction) stand.
+    double difficulty_standard_at = 0.8;
+    double difficulty_strong_at = 0.9;
+    double difficulty_frontier_at = 0.97;
     std::array<double, k_signal_count> weights{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}; // per Signal
 };
 
@@ -76,6 +85,9 @@ struct Analysis {
 // Analyses `request`. Never fails; an empty request is light with 0 tokens.
 // Thread-safe (pure).
 Analysis analyse(const providers::ChatRequest& request, const AnalyserSettings& settings);
+
+// The tier a learned difficulty asks for (see the settings above).
+catalog::Tier tier_for_difficulty(double difficulty, const AnalyserSettings& settings);
 
 // Estimated tokens of one text. ASCII prose counts ~4 characters per token,
 // code-dense text (punctuation-heavy) ~3, CJK ~1 per character, other

@@ -115,6 +115,11 @@ struct Plan {
     Mode mode = Mode::balanced;
     catalog::Tier required_tier = catalog::Tier::light;
     Analysis analysis;
+    // The learned predictor's P(a cheap model does worse than a strong one)
+    // on this request (see difficulty.hpp), and which model said so.
+    double difficulty = 0.5;
+    std::string difficulty_model;
+    catalog::Tier difficulty_tier = catalog::Tier::light; // tier_for_difficulty(difficulty)
     Candidate chosen;
     std::vector<Candidate> fallbacks; // ordered; excludes `chosen`
     catalog::Nanos estimated_cost = 0;

@@ -14,6 +14,7 @@
 #include "megarouter/core/config.hpp"
 #include "megarouter/core/error.hpp"
 #include "megarouter/routing/analyser.hpp"
+#include "megarouter/routing/difficulty.hpp"
 #include "megarouter/routing/health.hpp"
 
 namespace megarouter::routing {
@@ -92,10 +93,28 @@ struct RoutingConfig {
     catalog::Nanos unpriced_output = 75 * catalog::k_nanos_per_usd;
     std::map<std::string, std::string> aliases; // name -> model id, alias or group
     std::map<std::string, Group> groups;
+    // The difficulty predictor: [routing] router_model (a file from `megarouter
+    // route train`, or "builtin"), else router_model.txt beside the config
+    // file when `route train` wrote one there, else the built-in model. Never
+    // null after parse_routing_config.
+    std::shared_ptr<const DifficultyModel> difficulty_model = builtin_difficulty_model();
 };
 
+// The file `megarouter route train` writes by default and the config picks up
+// when [routing] router_model is not set: router_model.txt beside the config.
+// ("" when the config has no file location, as in tests.)
+std::filesystem::path default_router_model_path(const core::Config& config);
+
+// The difficulty model the config selects (see RoutingConfig). Reads the file
+// when there is one; fails with `config` naming it when it cannot be used.
+Result<std::shared_ptr<const DifficultyModel>> load_router_model(const core::Config& config);
+
+// One router model file. Fails with io (unreadable) or invalid_argument
+// (not a model, naming file:line).
+Result<std::shared_ptr<const DifficultyModel>> read_router_model(const std::filesystem::path& file);
+
 // Reads the routing sections of `config.document`:
-//   [routing] default_mode, max_fallbacks, fallback_to_other_models, fallback_max_quality_drop, baseline_model,
+//   [routing] default_mode, router_model, max_fallbacks, fallback_to_other_models, fallback_max_quality_drop, baseline_model,
 //     unknown_models = "pass" | "refuse", unpriced_input_price, unpriced_output_price (USD per Mtok),
 //     weights = {quality, price, latency}, thresholds = {standard, strong,
 //     frontier, long_input_tokens, very_long_input_tokens,
