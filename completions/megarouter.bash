@@ -114,7 +114,7 @@ _megarouter() {
         'logs search') words='--help -h --limit -n --json ' ;;
         'route') words='eval train --help -h --request -r --model -m --mode --system -s --max-tokens --allow-vendor --deny-vendor --allow-provider --deny-provider --allow-model --deny-model --region --max-price --max-cost --explain --all --json --compare --all-providers ' ;;
         'route eval') words='--help -h --weak --strong --cost-ratio --model --json ' ;;
-        'route train') words='--help -h --weak --strong --out -o --note --folds --epochs --json ' ;;
+        'route train') words='--help -h --weak --strong --out -o --note --folds --epochs --l2 --json ' ;;
         'spend') words='--help -h --since --until --period --by --node --key --model --provider --top --tz --json --jsonl --csv --no-budgets ' ;;
         'serve') words='--help -h --host --port --port-file --insecure-no-auth --access-log --access-log-json --no-governance --grace ' ;;
         'org') words='create set list show move delete --help -h ' ;;

@@ -173,6 +173,7 @@ complete -c megarouter -n '__fish_seen_subcommand_from train' -s o -d 'Where to 
 complete -c megarouter -n '__fish_seen_subcommand_from train' -l note -d 'Text stored in the model saying what it was trained on'
 complete -c megarouter -n '__fish_seen_subcommand_from train' -l folds -d 'Cross-validation folds for the reported APGR (default 5, 0 for none)'
 complete -c megarouter -n '__fish_seen_subcommand_from train' -l epochs -d 'Passes over the data (default 12)'
+complete -c megarouter -n '__fish_seen_subcommand_from train' -l l2 -d 'L2 penalty per example seen (default 1e-6)'
 complete -c megarouter -n '__fish_seen_subcommand_from train' -l json -d 'Print the figures as JSON'
 complete -c megarouter -n '__fish_seen_subcommand_from spend' -l help -d 'Print this help message and exit'
 complete -c megarouter -n '__fish_seen_subcommand_from spend' -s h -d 'Print this help message and exit'

@@ -148,6 +148,7 @@ def main():
     ap.add_argument("--math-weight", type=float, default=0.0,
                     help="include MATH test problems (target (level-1)/4) at this weight; 0 (default) leaves them out")
     ap.add_argument("--epochs", type=int, default=12)
+    ap.add_argument("--l2", type=float, default=1e-6)
     ap.add_argument("--target", default="small-fails", choices=["pair", "small-fails", "gap", "blend"])
     args = ap.parse_args()
     global TARGET
@@ -174,7 +175,7 @@ def main():
         note += "; 13-gram decontaminated against tests/data/route_eval"
         env = dict(os.environ, MEGAROUTER_HOME=tmp)
         subprocess.run([args.megarouter, "route", "train", path, "--out", args.out, "--note", note,
-                        "--epochs", str(args.epochs)], check=True, env=env)
+                        "--epochs", str(args.epochs), "--l2", repr(args.l2)], check=True, env=env)
         for name in EVAL_FILES:
             out = subprocess.run([args.megarouter, "route", "eval", os.path.join(EVAL_DIR, name), "--model", args.out,
                                   "--json"], check=True, env=env, capture_output=True).stdout

@@ -200,10 +200,11 @@ void add_route_command(CLI::App& app, Context& context) {
                          "  megarouter route \"hi\" --model team-default --max-price 5\n"
                          "  megarouter route eval labelled.jsonl     # how well routing orders prompts\n"
                          "  megarouter route train labelled.jsonl    # learn difficulty from your own results\n");
-    CLI::App* eval = add_route_eval_command(*route, context);
-    CLI::App* train = add_route_train_command(*route, context);
-    route->callback([&context, eval, train] {
-        if (eval->parsed() || train->parsed()) return; // a subcommand ran instead
+    add_route_eval_command(*route, context);
+    add_route_train_command(*route, context);
+    route->callback([&context, route] {
+        for (CLI::App* sub : route->get_subcommands({}))
+            if (sub->parsed()) return; // a subcommand (eval, train, features) ran instead
         context.exit_code = run_route(o, context);
     });
 }

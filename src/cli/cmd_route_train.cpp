@@ -103,6 +103,8 @@ int run_train(TrainOptions o, Context& context) {
         return context.report(make_error(ErrorCode::invalid_argument, "--folds must be 0 (none) or 2 to 20"));
     if (o.settings.epochs < 1 || o.settings.epochs > 200)
         return context.report(make_error(ErrorCode::invalid_argument, "--epochs must be 1 to 200"));
+    if (!(o.settings.l2 >= 0 && o.settings.l2 <= 1))
+        return context.report(make_error(ErrorCode::invalid_argument, "--l2 must be 0 to 1"));
     auto prompts = read_labelled(o.source);
     if (!prompts) return context.report(prompts.error());
     if (o.folds > 0 && prompts->size() < static_cast<std::size_t>(o.folds) * 2)
@@ -121,6 +123,7 @@ int run_train(TrainOptions o, Context& context) {
         calibrate(model, held_out, data.examples);
     }
     std::filesystem::path out = o.out.empty() ? routing::default_router_model_path(**config) : std::filesystem::path(o.out);
+    if (out.empty()) return context.report(make_error(ErrorCode::invalid_argument, "no config folder: give --out FILE"));
     model.name = out.filename().string();
     model.trained = o.note.empty() ? std::to_string(prompts->size()) + " prompts from " +
                                          std::filesystem::path(o.source.file).filename().string()
@@ -143,7 +146,11 @@ int run_train(TrainOptions o, Context& context) {
     }
     std::error_code ec;
     std::filesystem::rename(temporary, out, ec);
-    if (ec) return context.report(make_error(ErrorCode::io, "cannot write " + out.string() + ": " + ec.message()));
+    if (ec) {
+        std::error_code ignored;
+        std::filesystem::remove(temporary, ignored);
+        return context.report(make_error(ErrorCode::io, "cannot write " + out.string() + ": " + ec.message()));
+    }
 
     double mean = 0;
     for (const auto& e : data.examples) mean += e.target;
@@ -169,7 +176,13 @@ int run_train(TrainOptions o, Context& context) {
                     o.folds, cell(learned_apgr).c_str(), cell(keyword_apgr).c_str());
     }
     std::printf("wrote %s (%zu weights)\n", out.string().c_str(), weights);
-    if (o.out.empty())
+    const nlohmann::json& doc = (*config)->document;
+    bool overridden = doc.is_object() && doc.contains("routing") && doc["routing"].is_object() &&
+                      doc["routing"].contains("router_model");
+    if (o.out.empty() && overridden)
+        std::printf("note: [routing] router_model in %s selects another model; remove it to use this one\n",
+                    (*config)->file.string().c_str());
+    else if (o.out.empty())
         std::printf("serve and route use it from now on (a running serve after SIGHUP); "
                     "[routing] router_model = \"builtin\" goes back\n");
     else
@@ -178,9 +191,44 @@ int run_train(TrainOptions o, Context& context) {
     return 0;
 }
 
+// `route features FILE` (hidden): each line's features and target as JSON, so
+// tools can compare other learners on exactly the features the router uses.
+int run_features(const LabelledSource& source, Context& context) {
+    auto config = context.config();
+    if (!config) return context.report(config.error());
+    auto routing_config = routing::parse_routing_config(**config);
+    if (!routing_config) return context.report(routing_config.error());
+    auto prompts = read_labelled(source);
+    if (!prompts) return context.report(prompts.error());
+    Prepared data = prepare(*prompts, routing_config->analyser);
+    for (std::size_t i = 0; i < data.examples.size(); ++i) {
+        json slots = json::array(), values = json::array();
+        for (const routing::Feature& f : data.examples[i].features) {
+            slots.push_back(f.slot);
+            values.push_back(f.value);
+        }
+        std::cout << json{{"slots", slots},
+                          {"values", values},
+                          {"target", data.examples[i].target},
+                          {"weight", data.examples[i].weight},
+                          {"keyword_score", data.keyword_scores[i]}}
+                         .dump()
+                  << "\n";
+    }
+    return 0;
+}
+
 } // namespace
 
 CLI::App* add_route_train_command(CLI::App& route, Context& context) {
+    auto* features = route.add_subcommand("features", "Print each labelled line's features (for tools)");
+    features->group(""); // hidden: tools/ uses it
+    static LabelledSource feature_source{.file = {}, .weak = {}, .strong = {}, .allow_hard = true};
+    features->add_option("file", feature_source.file, "Labelled JSONL")->required();
+    features->add_option("--weak", feature_source.weak, "With \"scores\": the weak model");
+    features->add_option("--strong", feature_source.strong, "With \"scores\": the strong model");
+    features->callback([&context] { context.exit_code = run_features(feature_source, context); });
+
     auto* train = route.add_subcommand("train", "Fit the difficulty predictor on your own labelled prompts");
     static TrainOptions o;
     train->add_option("file", o.source.file,
@@ -196,6 +244,7 @@ CLI::App* add_route_train_command(CLI::App& route, Context& context) {
     train->add_option("--folds", o.folds, "Cross-validation folds for the reported APGR (default 5, 0 for none)")
         ->option_text("N");
     train->add_option("--epochs", o.settings.epochs, "Passes over the data (default 12)")->option_text("N");
+    train->add_option("--l2", o.settings.l2, "L2 penalty per example seen (default 1e-6)")->option_text("X");
     train->add_flag("--json", o.json, "Print the figures as JSON");
     set_examples(*train, "  megarouter route train labelled.jsonl\n"
                          "  megarouter route train evals.jsonl --weak small-model --strong big-model --out team.txt\n");

@@ -128,6 +128,9 @@ void print_plan(std::ostream& out, const Plan& plan, const RouteView& view) {
         out << " (raised by the learned difficulty; keywords alone: " << catalog::to_string(plan.analysis.tier)
             << ", score " << fixed(plan.analysis.score, 1) << ", " << signals_text(plan) << ")\n";
     out << "learned   " << difficulty_text(plan, view.difficulty_model) << "\n";
+    if (!plan.analysis.category.empty())
+        out << "work      " << plan.analysis.category << " (models are compared on their " << plan.analysis.category
+            << " figures where measured)\n";
     out << "tokens    ~" << plan.analysis.input_tokens << " input, ~" << plan.analysis.output_tokens
         << " output expected (estimates)\n";
     out << "cost      ~" << catalog::format_usd(plan.estimated_cost);

@@ -257,6 +257,7 @@ std::string starter_config() {
 # unknown_models = "pass"            # models newer than the catalog: "pass" to their provider, or "refuse"
 # unpriced_input_price = 15.0        # USD per million tokens for a passed-through model with no known price
 # unpriced_output_price = 75.0
+# cost_quality_tolerance = 1.0       # cost mode: cheapest within this of the best candidate's quality (0..1; 1 = any in the tier)
 # router_model = "builtin"           # the difficulty predictor: "builtin" or a file from `megarouter route train`
 #                                    # (default: router_model.txt beside this file when route train wrote one)
 # [routing.weights]                  # balanced mode: how much each counts

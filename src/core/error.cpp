@@ -62,4 +62,30 @@ int exit_code_for(const Error& error) {
     return k_exit_runtime;
 }
 
+int http_status_for(const Error& error) {
+    switch (error.code) {
+    case ErrorCode::invalid_argument:
+    case ErrorCode::context_length_exceeded:
+    case ErrorCode::content_policy: return 400;
+    case ErrorCode::unauthenticated: return 401;
+    case ErrorCode::permission_denied: return 403;
+    case ErrorCode::not_found: return 404;
+    case ErrorCode::payload_too_large: return 413;
+    case ErrorCode::rate_limited:
+    case ErrorCode::budget_exceeded: return 429;
+    case ErrorCode::upstream_timeout: return 504;
+    case ErrorCode::upstream_unavailable:
+    case ErrorCode::no_route:
+    case ErrorCode::unavailable:
+    case ErrorCode::overloaded: return 503;
+    case ErrorCode::upstream_error: return 502;
+    case ErrorCode::cancelled: return 499;
+    case ErrorCode::storage:
+    case ErrorCode::config:
+    case ErrorCode::io:
+    case ErrorCode::internal: return 500;
+    }
+    return 500;
+}
+
 } // namespace megarouter

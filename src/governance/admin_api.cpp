@@ -1,4 +1,5 @@
 #include "megarouter/governance/admin_api.hpp"
+#include "megarouter/core/credentials.hpp"
 
 #include <charconv>
 
@@ -10,18 +11,8 @@ namespace megarouter::governance {
 
 namespace {
 
-int status_for(ErrorCode code) {
-    switch (code) {
-    case ErrorCode::invalid_argument: return 400;
-    case ErrorCode::unauthenticated: return 401;
-    case ErrorCode::permission_denied: return 403;
-    case ErrorCode::not_found: return 404;
-    default: return 500;
-    }
-}
-
 void send_error(httplib::Response& res, const Error& error) {
-    res.status = status_for(error.code);
+    res.status = http_status_for(error);
     nlohmann::json body = {{"error", {{"code", to_string(error.code)}, {"message", error.message}}}};
     res.set_content(body.dump(), "application/json");
 }
@@ -44,9 +35,7 @@ Result<std::int64_t> number_param(const http::Request& req, std::string_view nam
 }
 
 std::string presented_key(const httplib::Request& req) {
-    std::string auth = req.get_header_value("Authorization");
-    if (auth.rfind("Bearer ", 0) == 0) return auth.substr(7);
-    return req.get_header_value("x-api-key");
+    return core::presented_key(req.get_header_value("Authorization"), req.get_header_value("x-api-key"));
 }
 
 struct Context {
@@ -110,15 +99,36 @@ nlohmann::json list_json(const std::vector<T>& items) {
 
 std::string str(const nlohmann::json& j, const char* name) { return j.value(name, std::string()); }
 
-BudgetSpec budget_from(const nlohmann::json& j) {
+// A budget from a request body, refused with 400 where the CLI refuses the
+// same values (it used to turn a bad period into monthly and a bad amount
+// into 0). A pool's scope is the pool, whatever the body says.
+Result<BudgetSpec> budget_from(const nlohmann::json& j) {
     BudgetSpec spec;
     std::string kind = str(j, "scope_kind");
-    spec.scope_kind = kind == "key" ? ScopeKind::key : kind == "pool" ? ScopeKind::pool : ScopeKind::node;
+    if (kind.empty() || kind == "node") spec.scope_kind = ScopeKind::node;
+    else if (kind == "key") spec.scope_kind = ScopeKind::key;
+    else if (kind == "pool") spec.scope_kind = ScopeKind::pool;
+    else return fail(ErrorCode::invalid_argument, "scope_kind must be node, key or pool");
     spec.scope = str(j, "scope");
-    spec.period = parse_period(j.value("period", std::string("monthly"))).value_or(Period::monthly);
-    spec.tokens = j.value("unit", std::string("usd")) == "tokens";
-    if (j.contains("amount_usd") && j["amount_usd"].is_string()) spec.amount = parse_usd(str(j, "amount_usd")).value_or(0);
-    else spec.amount = j.value("amount", std::int64_t{0});
+    std::string period = j.value("period", std::string("monthly"));
+    auto parsed_period = parse_period(period);
+    if (!parsed_period) return fail(ErrorCode::invalid_argument, "period must be daily, weekly, monthly or total");
+    spec.period = *parsed_period;
+    std::string unit = j.value("unit", std::string("usd"));
+    if (unit != "usd" && unit != "tokens") return fail(ErrorCode::invalid_argument, "unit must be usd or tokens");
+    spec.tokens = unit == "tokens";
+    if (j.contains("amount_usd")) {
+        if (spec.tokens) return fail(ErrorCode::invalid_argument, "a tokens budget takes amount, not amount_usd");
+        auto amount = parse_usd(str(j, "amount_usd"));
+        if (!amount) return fail(amount.error());
+        spec.amount = *amount;
+    } else if (j.contains("amount")) {
+        spec.amount = j["amount"].get<std::int64_t>();
+    } else {
+        return fail(ErrorCode::invalid_argument,
+                    spec.tokens ? "needs amount (tokens)" : "needs amount_usd (a string such as \"12.50\")");
+    }
+    if (spec.amount < 0) return fail(ErrorCode::invalid_argument, "a budget amount cannot be negative");
     spec.alert_pct = j.value("alert_pct", 80);
     spec.downgrade_pct = j.value("downgrade_pct", 90);
     spec.block_pct = j.value("block_pct", 100);
@@ -214,7 +224,9 @@ void mount_budgets(http::Router& s, std::shared_ptr<Context> c) {
         });
     }));
     s.Post("/admin/budgets", wrap(c, [](Admin& a, const nlohmann::json& j, auto&, auto& res) {
-        send(res, a.set_budget(budget_from(j)), [&](auto& v) { return to_json(v, a.zone()); });
+        auto spec = budget_from(j);
+        if (!spec) return send_error(res, spec.error());
+        send(res, a.set_budget(*spec), [&](auto& v) { return to_json(v, a.zone()); });
     }));
     s.Get("/admin/budgets/:id", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
         auto id = number_param(req, "id");
@@ -236,8 +248,9 @@ void mount_budgets(http::Router& s, std::shared_ptr<Context> c) {
         });
     }));
     s.Post("/admin/pools", wrap(c, [](Admin& a, const nlohmann::json& j, auto&, auto& res) {
-        send(res, a.create_pool(str(j, "name"), str(j, "description"), budget_from(j)),
-             [&](auto& v) { return to_json(v, a.zone()); });
+        auto spec = budget_from(j);
+        if (!spec) return send_error(res, spec.error());
+        send(res, a.create_pool(str(j, "name"), str(j, "description"), *spec), [&](auto& v) { return to_json(v, a.zone()); });
     }));
     s.Get("/admin/pools/:name", wrap(c, [](Admin& a, auto&, const auto& req, auto& res) {
         send(res, a.show_pool(std::string(req.param("name"))), [&](auto& v) { return to_json(v, a.zone()); });

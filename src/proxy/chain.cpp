@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "megarouter/core/clock.hpp"
+#include "megarouter/core/credentials.hpp"
 #include "megarouter/core/json.hpp"
 #include "megarouter/proxy/responses_api.hpp"
 #include "megarouter/routing/analyser.hpp"
@@ -17,9 +18,7 @@ namespace {
 using nlohmann::json;
 
 std::string presented_key(const httplib::Request& request) {
-    std::string auth = request.get_header_value("Authorization");
-    if (auth.size() > 7 && strncasecmp(auth.c_str(), "Bearer ", 7) == 0) return auth.substr(7);
-    return request.get_header_value("x-api-key");
+    return core::presented_key(request.get_header_value("Authorization"), request.get_header_value("x-api-key"));
 }
 
 // Counts are held to k_max_tokens when read, costs to k_max_request_cost;

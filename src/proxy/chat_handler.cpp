@@ -80,7 +80,7 @@ void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, 
             exchange->status = 200;
             exchange->error_code = std::string(to_string(result.error().code));
         } else {
-            exchange->status = providers::http_status_for(result.error());
+            exchange->status = http_status_for(result.error());
             exchange->error_code = std::string(to_string(result.error().code));
         }
         if (relay->client_gone()) exchange->error_code = "cancelled";

@@ -2,6 +2,7 @@
 // the proxy's routes, limits and error shapes, and the lifecycle (bind, run,
 // drain, reload).
 #include "megarouter/proxy/server.hpp"
+#include "megarouter/core/credentials.hpp"
 
 #include <thread>
 
@@ -182,9 +183,7 @@ void ProxyServer::Impl::server_error(const httplib::Request& request, httplib::R
 
 bool ProxyServer::Impl::authorized(const httplib::Request& request, httplib::Response& response) {
     if (!shared.governance->enforcing()) return true;
-    std::string auth = request.get_header_value("Authorization");
-    std::string key = auth.size() > 7 && strncasecmp(auth.c_str(), "Bearer ", 7) == 0 ? auth.substr(7)
-                                                                                     : request.get_header_value("x-api-key");
+    std::string key = core::presented_key(request.get_header_value("Authorization"), request.get_header_value("x-api-key"));
     auto caller = shared.governance->authenticate(key);
     if (caller) return true;
     write_error(response, format_for_path(request.path), caller.error(), "");

@@ -1,5 +1,6 @@
 // GET /admin/spend and the /ui dashboard files.
 #include "megarouter/reports/spend_api.hpp"
+#include "megarouter/core/credentials.hpp"
 
 #include <httplib.h>
 
@@ -14,27 +15,16 @@ namespace megarouter::reports {
 
 namespace {
 
-int status_for(ErrorCode code) {
-    switch (code) {
-    case ErrorCode::invalid_argument: return 400;
-    case ErrorCode::config: return 400; // an unknown time zone in ?tz=
-    case ErrorCode::unauthenticated: return 401;
-    case ErrorCode::permission_denied: return 403;
-    case ErrorCode::not_found: return 404;
-    default: return 500;
-    }
-}
-
 void send_error(httplib::Response& response, const Error& error) {
-    response.status = status_for(error.code);
+    // A bad ?tz= comes back from the zone reader as a config error (the CLI's
+    // exit 78 for a bad [governance] timezone); here it is the request's fault.
+    response.status = error.code == ErrorCode::config ? 400 : http_status_for(error);
     nlohmann::json body = {{"error", {{"code", to_string(error.code)}, {"message", error.message}}}};
     response.set_content(body.dump(), "application/json");
 }
 
 std::string presented_key(const httplib::Request& request) {
-    std::string auth = request.get_header_value("Authorization");
-    if (auth.size() > 7 && strncasecmp(auth.c_str(), "Bearer ", 7) == 0) return auth.substr(7);
-    return request.get_header_value("x-api-key");
+    return core::presented_key(request.get_header_value("Authorization"), request.get_header_value("x-api-key"));
 }
 
 bool overlaps(std::string_view a, std::string_view b) {

@@ -55,6 +55,21 @@ void shape_signals(Analysis& analysis, const ChatRequest& request, const Analyse
         add(analysis, settings, Signal::reasoning_effort, 1, "reasoning_effort medium");
 }
 
+// The catalog category a signal's work belongs to ("" = none in particular).
+std::string_view category_of(Signal signal) {
+    switch (signal) {
+    case Signal::code: return "coding";
+    case Signal::math: return "math";
+    case Signal::reasoning: return "reasoning";
+    case Signal::multi_step: return "hard_prompts";
+    case Signal::language: return "multilingual";
+    case Signal::length: return "long_context";
+    case Signal::structured_output:
+    case Signal::tools: return "instruction_following";
+    default: return "";
+    }
+}
+
 Tier tier_for(double score, const AnalyserSettings& settings) {
     if (score >= settings.frontier_at) return Tier::frontier;
     if (score >= settings.strong_at) return Tier::strong;
@@ -121,6 +136,11 @@ Analysis analyse(const ChatRequest& request, const AnalyserSettings& settings) {
     for (const KeywordHit& hit : scan.hits) add(analysis, settings, hit.signal, hit.points, hit.detail);
     analysis.score = std::max(analysis.score, 0.0);
     analysis.tier = tier_for(analysis.score, settings);
+    for (const SignalHit& hit : analysis.decisive())
+        if (std::string_view category = category_of(hit.signal); !category.empty()) {
+            analysis.category = category;
+            break;
+        }
     return analysis;
 }
 

@@ -66,6 +66,7 @@ json analysis_json(const Analysis& a) {
             {"score", a.score},
             {"tier", catalog::to_string(a.tier)},
             {"language", a.language},
+            {"category", a.category},
             {"turns", a.turns},
             {"needs", {{"tools", a.needs_tools}, {"vision", a.needs_vision}, {"json_schema", a.needs_json_schema}}},
             {"signals", signals}};

@@ -23,6 +23,10 @@ const RoutingConfig& config_of(const RoutingContext& context) {
     return context.config ? *context.config : k_defaults;
 }
 
+QualityBasis quality_basis(const Plan& plan, catalog::Tier required, const RoutingConfig& config) {
+    return {required, std::string(plan.analysis.category), plan.difficulty, config.cost_quality_tolerance};
+}
+
 Mode choose_mode(const RouteRequest& request, const Target& target, const Constraints& constraints,
                  const RoutingConfig& config) {
     if (constraints.forced_mode) return *constraints.forced_mode;
@@ -113,7 +117,8 @@ void add_comparable(Plan& plan, Requirements req, const RoutingContext& context,
         std::erase_if(pool.candidates, [&](const Candidate& c) {
             return c.model->quality && *c.model->quality < *asked - config.fallback_max_quality_drop;
         });
-    score_and_sort(pool.candidates, plan.mode, config.weights, req.tier, ranked_prefix(config.max_fallbacks));
+    score_and_sort(pool.candidates, plan.mode, config.weights, quality_basis(plan, req.tier, config),
+                   ranked_prefix(config.max_fallbacks));
     append_chain(plan, pool.candidates, limit);
 }
 
@@ -130,7 +135,8 @@ void add_group_fallbacks(Plan& plan, const Group& group, const Requirements& bas
         PoolLease lease;
         Pool& pool = *lease;
         collect_target(*target, req, *context.catalog, pool);
-        score_and_sort(pool.candidates, plan.mode, config.weights, req.tier, ranked_prefix(config.max_fallbacks));
+        score_and_sort(pool.candidates, plan.mode, config.weights, quality_basis(plan, req.tier, config),
+                   ranked_prefix(config.max_fallbacks));
         for (const Candidate& c : pool.candidates)
             if (!in_chain(plan, c)) {
                 plan.fallbacks.push_back(c);
@@ -195,7 +201,7 @@ Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& cha
     settle_pool(pool, req, plan.notes, plan.panic, config.health.panic_threshold);
     if (pool.candidates.empty()) return fail(no_route_error(pool, plan, context));
 
-    score_and_sort(pool.candidates, plan.mode, config.weights, plan.required_tier,
+    score_and_sort(pool.candidates, plan.mode, config.weights, quality_basis(plan, plan.required_tier, config),
                    ranked_prefix(config.max_fallbacks));
     if (target->group && !target->group->deployments.empty()) apply_group_weights(pool.candidates, request.seed);
     plan.chosen = pool.candidates.front();
@@ -245,7 +251,8 @@ std::vector<Candidate> larger_context_fallbacks(const Plan& plan, const Candidat
     std::vector<std::string> notes;
     bool panic = false;
     settle_pool(pool, req, notes, panic, config.health.panic_threshold);
-    score_and_sort(pool.candidates, plan.mode, config.weights, req.tier, ranked_prefix(config.max_fallbacks));
+    score_and_sort(pool.candidates, plan.mode, config.weights, quality_basis(plan, req.tier, config),
+                   ranked_prefix(config.max_fallbacks));
     for (const Candidate& c : pool.candidates) {
         if (out.size() >= static_cast<std::size_t>(config.max_fallbacks)) break;
         out.push_back(c);

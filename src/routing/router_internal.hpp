@@ -63,10 +63,22 @@ Verdict check_model(const catalog::Model& model, const Requirements& req);
 Verdict check_offering(const catalog::Model& model, const catalog::Offering& offering, const Requirements& req,
                        bool model_has_health, Candidate& out);
 
+// What a candidate's expected quality on this request is judged against:
+// the tier the request needs, the kind of work (the model's figure for that
+// category where the catalog has one, else its overall figure), and the
+// learned difficulty (the harder the request, the more a better model's
+// figure counts: on easy prompts cheap models do as well).
+struct QualityBasis {
+    catalog::Tier required = catalog::Tier::light;
+    std::string category; // "" = overall quality
+    double difficulty = 0.5;
+    double cost_tolerance = 1.0; // cost mode: only candidates this close to the best quality compete on price
+};
+
 // Fills quality/price/latency/availability and score for `mode`, then puts
 // the best `ranked_prefix` first in rank order (ranks_before); the rest
 // follow unordered.
-void score_and_sort(std::vector<Candidate>& candidates, Mode mode, const Weights& weights, catalog::Tier required,
+void score_and_sort(std::vector<Candidate>& candidates, Mode mode, const Weights& weights, const QualityBasis& basis,
                     std::size_t ranked_prefix);
 
 // How many candidates plan() ranks: enough distinct models for any chain.

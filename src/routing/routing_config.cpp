@@ -147,6 +147,8 @@ Result<void> read_routing_table(const Reader& r, const json& doc, RoutingConfig&
             TRY_ASSIGN(v, r.number(value, pointer, 0, 10000));
             (key == "unpriced_input_price" ? out.unpriced_input : out.unpriced_output) =
                 catalog::usd_per_mtok_to_nanos(v);
+        } else if (key == "cost_quality_tolerance") {
+            TRY_ASSIGN(out.cost_quality_tolerance, r.number(value, pointer, 0, 1));
         } else if (key == "router_model") {
             if (!value.is_string() || value.get<std::string>().empty())
                 return std::unexpected(r.error(pointer, "expected a file from `megarouter route train`, or \"builtin\""));
@@ -155,7 +157,7 @@ Result<void> read_routing_table(const Reader& r, const json& doc, RoutingConfig&
         else if (key == "signal_weights") step = read_signal_weights(r, value, out.analyser);
         else if (key == "health") step = read_health(r, value, out.health);
         else
-            return std::unexpected(r.error(pointer, "unknown setting (default_mode, router_model, max_fallbacks, "
+            return std::unexpected(r.error(pointer, "unknown setting (default_mode, router_model, cost_quality_tolerance, max_fallbacks, "
                                                      "fallback_to_other_models, fallback_max_quality_drop, baseline_model, unknown_models, "
                                                      "unpriced_input_price, unpriced_output_price, weights, "
                                                      "thresholds, signal_weights, health)"));

@@ -24,9 +24,16 @@ double tier_fit(Tier model, Tier required) {
     return std::max(0.0, 0.7 + 0.25 * gap);
 }
 
-double quality_of(const catalog::Model& model, Tier required) {
-    double fit = tier_fit(model.tier, required);
-    if (model.quality) fit += (*model.quality / 100.0 - 0.5) * 0.2; // public score nudges within a tier
+// The tier fit, nudged by the model's public figure for this kind of work
+// (else its overall one): by up to +-0.05 on an easy request, +-0.2 on a hard
+// one (difficulty 0.5: +-0.125).
+double quality_of(const catalog::Model& model, const QualityBasis& basis) {
+    double fit = tier_fit(model.tier, basis.required);
+    std::optional<double> figure = model.quality;
+    if (!basis.category.empty() && !model.quality_by_category.empty())
+        if (auto it = model.quality_by_category.find(basis.category); it != model.quality_by_category.end())
+            figure = it->second.value;
+    if (figure) fit += (*figure / 100.0 - 0.5) * (0.1 + 0.3 * std::clamp(basis.difficulty, 0.0, 1.0));
     return std::clamp(fit, 0.0, 1.0);
 }
 
@@ -88,6 +95,7 @@ bool tie_break(const Candidate& a, const Candidate& b) {
 bool ranks_before(const Candidate& a, const Candidate& b, Mode mode) {
     switch (mode) {
     case Mode::cost:
+        if (a.within_tolerance != b.within_tolerance) return a.within_tolerance;
         if (a.estimated_cost != b.estimated_cost) return a.estimated_cost < b.estimated_cost;
         if (a.quality != b.quality) return a.quality > b.quality;
         break;
@@ -103,7 +111,7 @@ bool ranks_before(const Candidate& a, const Candidate& b, Mode mode) {
     return tie_break(a, b);
 }
 
-void score_and_sort(std::vector<Candidate>& candidates, Mode mode, const Weights& weights, Tier required,
+void score_and_sort(std::vector<Candidate>& candidates, Mode mode, const Weights& weights, const QualityBasis& basis,
                     std::size_t ranked_prefix) {
     if (candidates.empty()) return;
     // Reuse the components as scratch for the logs, overwritten below.
@@ -121,7 +129,7 @@ void score_and_sort(std::vector<Candidate>& candidates, Mode mode, const Weights
     for (Candidate& c : candidates) {
         if (c.model != quality_model) {
             quality_model = c.model;
-            model_quality = quality_of(*c.model, required);
+            model_quality = quality_of(*c.model, basis);
         }
         c.quality = model_quality;
         c.price = cost.score(c.price);
@@ -135,6 +143,11 @@ void score_and_sort(std::vector<Candidate>& candidates, Mode mode, const Weights
             c.score = (weights.quality * c.quality + weights.price * c.price + weights.latency * c.latency) / total;
             break;
         }
+    }
+    if (mode == Mode::cost && basis.cost_tolerance < 1) {
+        double best = 0;
+        for (const Candidate& c : candidates) best = std::max(best, c.quality);
+        for (Candidate& c : candidates) c.within_tolerance = c.quality >= best - basis.cost_tolerance - 1e-12;
     }
     auto order = [mode](const Candidate& a, const Candidate& b) { return ranks_before(a, b, mode); };
     // Only the head decides the route; ordering the whole tail would cost

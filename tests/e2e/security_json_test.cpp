@@ -379,3 +379,46 @@ TEST_CASE("security json: /health answers while unknown long model names arrive"
     MESSAGE("slowest /health while unknown 97-byte models arrive: " << slowest_ms << " ms");
     CHECK(slowest_ms < 500);
 }
+
+TEST_CASE("security json: admin budget values the CLI refuses are refused with 400 too, and a lowercase bearer works") {
+    gov_e2e::GovFixture fx;
+    fx.hierarchy("acme/eng/web/alice");
+    fx.start({"MEGAROUTER_MASTER_KEY=mk-test-master"});
+    auto client = fx.client();
+    httplib::Headers auth = {{"Authorization", "bearer mk-test-master"}}; // the scheme is case-insensitive
+    struct Case {
+        const char* path;
+        const char* body;
+        const char* message;
+    };
+    // Each of these was accepted before: a bad period became monthly, a bad
+    // amount 0 (a budget that blocks everything), an unknown scope kind a node.
+    const Case cases[] = {
+        {"/admin/budgets", R"({"scope":"acme","period":"fortnightly","amount_usd":"5"})",
+         "period must be daily, weekly, monthly or total"},
+        {"/admin/budgets", R"({"scope":"acme","amount_usd":"five dollars"})", "is not a USD amount"},
+        {"/admin/budgets", R"({"scope":"acme","unit":"euros","amount":5})", "unit must be usd or tokens"},
+        {"/admin/budgets", R"({"scope_kind":"team","scope":"acme","amount_usd":"5"})", "scope_kind must be node, key or pool"},
+        {"/admin/budgets", R"({"scope":"acme"})", "needs amount_usd"},
+        {"/admin/budgets", R"({"scope":"acme","amount":-5})", "cannot be negative"},
+        {"/admin/pools", R"({"name":"shared","period":"yearly","amount_usd":"5"})", "period must be"},
+        {"/admin/pools", R"({"name":"shared"})", "needs amount_usd"},
+    };
+    for (const Case& c : cases) {
+        CAPTURE(c.path);
+        CAPTURE(c.body);
+        auto r = client.Post(c.path, auth, c.body, "application/json");
+        REQUIRE(r);
+        CHECK(r->status == 400);
+        CHECK(r->body.find(c.message) != std::string::npos);
+    }
+    auto budgets = client.Get("/admin/budgets", auth);
+    REQUIRE(budgets);
+    CHECK(budgets->status == 200);
+    CHECK(json::parse(budgets->body).empty());
+    auto good = client.Post("/admin/budgets", auth, R"({"scope":"acme","period":"weekly","amount_usd":"12.50"})",
+                            "application/json");
+    REQUIRE(good);
+    CHECK(good->status == 200);
+    CHECK(json::parse(good->body)["amount_usd"].get<std::string>().find("12.50") != std::string::npos);
+}

@@ -59,6 +59,12 @@ inline std::unexpected<Error> fail(Error error) { return std::unexpected(std::mo
 // The process exit code for an error (see man/megarouter.1, EXIT STATUS).
 int exit_code_for(const Error& error);
 
+// The HTTP status for an error, the one map every HTTP surface uses (the
+// proxy's OpenAI/Anthropic error bodies, the admin and spend APIs): 400 bad
+// input, 401/403, 404, 413, 429 rate limits and budgets, 502/503/504 upstream
+// and capacity, 499 cancelled, 500 for the gateway's own faults.
+int http_status_for(const Error& error);
+
 // Exit codes, documented in the man page.
 inline constexpr int k_exit_ok = 0;
 inline constexpr int k_exit_runtime = 1;

@@ -134,13 +134,6 @@ const UpstreamAdapter& upstream_adapter(WireFormat format);
 // The client-side adapter, or nullptr for gemini (not served downstream).
 const ClientAdapter* client_adapter(WireFormat format);
 
-// The one HTTP status for each error code, as the proxy answers it:
-// invalid_argument 400, unauthenticated 401, permission_denied 403,
-// not_found 404, payload_too_large 413, rate_limited 429, budget_exceeded
-// 429 (should_retry false), context_length_exceeded 400, content_policy 400,
-// upstream_timeout 504, upstream_unavailable 503, upstream_error 502,
-// no_route 503, overloaded 503, cancelled 499, others 500.
-int http_status_for(const Error& error);
 
 // Canonical finish reason from each provider's vocabulary, and back.
 FinishReason finish_from_openai(std::string_view reason);

@@ -71,6 +71,11 @@ struct Analysis {
     double score = 0;
     std::vector<SignalHit> signals;   // every hit, weights applied, in detection order
     std::string_view language = "en"; // "en", "zh", "ja", "ko", "ru", "ar", "hi", "other"
+    // The kind of work, as the catalog's quality_by_category names it:
+    // "coding", "math", "reasoning", "hard_prompts", "multilingual",
+    // "long_context", "instruction_following"; "" for general chat. From the
+    // strongest decisive signal.
+    std::string_view category;
     int turns = 0;                    // user + assistant messages
     bool needs_tools = false;         // tools defined (and tool_choice not "none")
     bool needs_vision = false;        // an image part somewhere

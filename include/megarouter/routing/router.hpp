@@ -86,6 +86,9 @@ struct Candidate {
     double error_rate = 0;
     int independent_providers = 1;     // eligible offerings of the same model
     int weight = 0;                    // group deployment weight (0 outside groups)
+    // Cost mode: within [routing] cost_quality_tolerance of the best
+    // candidate's quality (always true at the default tolerance of 1).
+    bool within_tolerance = true;
     HealthState health = HealthState::healthy;
     double score = 0;
 

@@ -76,6 +76,10 @@ struct RoutingConfig {
     Weights weights;
     AnalyserSettings analyser;
     HealthSettings health;
+    // Cost mode's willingness to pay: the cheapest candidate whose expected
+    // quality (0..1, as --explain's qual column) is within this of the best
+    // candidate's. 1 = any candidate of the required tier (the default).
+    double cost_quality_tolerance = 1.0;
     int max_fallbacks = 4;               // deployments after the chosen one
     bool fallback_to_other_models = true; // explicit model requests may fall back to comparable models
     // A comparable model's quality (0..100) may be at most this far below the
@@ -114,7 +118,7 @@ Result<std::shared_ptr<const DifficultyModel>> load_router_model(const core::Con
 Result<std::shared_ptr<const DifficultyModel>> read_router_model(const std::filesystem::path& file);
 
 // Reads the routing sections of `config.document`:
-//   [routing] default_mode, router_model, max_fallbacks, fallback_to_other_models, fallback_max_quality_drop, baseline_model,
+//   [routing] default_mode, router_model, cost_quality_tolerance, max_fallbacks, fallback_to_other_models, fallback_max_quality_drop, baseline_model,
 //     unknown_models = "pass" | "refuse", unpriced_input_price, unpriced_output_price (USD per Mtok),
 //     weights = {quality, price, latency}, thresholds = {standard, strong,
 //     frontier, long_input_tokens, very_long_input_tokens,

@@ -172,3 +172,82 @@ TEST_CASE("plan: the required tier is the higher of the keyword tier and the lea
     CHECK(hard_plan->required_tier == hard_plan->analysis.tier);
     CHECK(hard_plan->required_tier >= Tier::strong);
 }
+
+TEST_CASE("plan: candidates compete on their figure for the request's kind of work, weighted by difficulty") {
+    // Two light models at the same price: "generalist" leads overall, "coder"
+    // leads at coding.
+    const char* json = R"({"version":1,"models":[
+{"id":"generalist","name":"G","vendor":"a","family":"g","released":"2025-01-01","deprecated":"","context":16000,"max_output":4096,
+ "input":["text"],"output":["text"],"caps":[],"tier":"light","quality":80,
+ "quality_by_category":{"coding":{"value":30,"source":"test","date":"2025-01-01"}},"aliases":[],
+ "offerings":[{"provider":"a","id":"g","price":{"in":1,"out":1,"cache_read":0,"cache_write":0,"reasoning":null},"tiers":[],"region":null}]},
+{"id":"coder","name":"C","vendor":"b","family":"c","released":"2025-01-01","deprecated":"","context":16000,"max_output":4096,
+ "input":["text"],"output":["text"],"caps":[],"tier":"light","quality":60,
+ "quality_by_category":{"coding":{"value":95,"source":"test","date":"2025-01-01"}},"aliases":[],
+ "offerings":[{"provider":"b","id":"c","price":{"in":1,"out":1,"cache_read":0,"cache_write":0,"reasoning":null},"tiers":[],"region":null}]}
+]})";
+    auto catalog = catalog::Catalog::from_json(json, "test");
+    REQUIRE(catalog.has_value());
+    routing::RoutingConfig config;
+    config.default_mode = routing::Mode::balanced;
+    std::vector<std::string> providers = {"a", "b"};
+    routing::RoutingContext context{&*catalog, providers, &config, nullptr, k_now};
+    auto route = [&](const std::string& text) {
+        routing::RouteRequest request;
+        request.model = "auto";
+        auto plan = routing::plan(request, chat(text), context);
+        REQUIRE_MESSAGE(plan.has_value(), (plan ? "" : plan.error().message));
+        return *plan;
+    };
+    routing::Plan chatting = route("Hello, how are you?");
+    CHECK(chatting.analysis.category == "");
+    CHECK(chatting.chosen.model->id == "generalist");
+    routing::Plan coding = route("Write a Python function that reverses a linked list");
+    CHECK(coding.analysis.category == "coding");
+    CHECK(coding.chosen.model->id == "coder");
+
+    // The same gap counts for more on a harder request.
+    auto flat = std::make_shared<routing::DifficultyModel>();
+    flat->weights.assign(routing::k_feature_slots, 0.0f);
+    flat->bias = -4; // easy
+    config.difficulty_model = flat;
+    double easy_gap = 0;
+    for (const auto& c : route("Write a Python function that reverses a linked list").candidates)
+        easy_gap += c.model->id == "coder" ? c.quality : -c.quality;
+    auto hard = std::make_shared<routing::DifficultyModel>(*flat);
+    hard->bias = 1.3; // 0.79: still below the tier thresholds
+    config.difficulty_model = hard;
+    double hard_gap = 0;
+    for (const auto& c : route("Write a Python function that reverses a linked list").candidates)
+        hard_gap += c.model->id == "coder" ? c.quality : -c.quality;
+    CHECK(easy_gap > 0);
+    CHECK(hard_gap > 2 * easy_gap);
+}
+
+TEST_CASE("analyser: the kind of work comes from the strongest signal") {
+    auto category = [](const std::string& text) {
+        return std::string(routing::analyse(chat(text), routing::AnalyserSettings{}).category);
+    };
+    CHECK(category("Prove that the square root of 2 is irrational.") == "math");
+    CHECK(category("Refactor this function:\n```python\ndef f(x):\n    return x\n```") == "coding");
+    CHECK(category("Thanks!") == "");
+}
+
+TEST_CASE("cost mode: [routing] cost_quality_tolerance trades price for expected quality") {
+    Setup setup;
+    setup.config.default_mode = routing::Mode::cost;
+    auto cheapest = setup.plan("auto", chat(k_easy));
+    REQUIRE(cheapest.has_value());
+    CHECK(cheapest->chosen.model->tier == Tier::light); // tolerance 1: the cheapest in the tier
+    setup.config.cost_quality_tolerance = 0.05;
+    auto picky = setup.plan("auto", chat(k_easy));
+    REQUIRE(picky.has_value());
+    double best = 0;
+    for (const auto& c : picky->candidates) best = std::max(best, c.quality);
+    CHECK(picky->chosen.quality >= best - 0.05);
+    CHECK(picky->chosen.model->tier > Tier::light); // a light model fits exactly (0.7); headroom scores higher
+    CHECK(picky->chosen.estimated_cost > cheapest->chosen.estimated_cost);
+    // Among those within the tolerance, still the cheapest.
+    for (const auto& c : picky->candidates)
+        if (c.quality >= best - 0.05) CHECK(c.estimated_cost >= picky->chosen.estimated_cost);
+}
