@@ -4,6 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace megarouter::routing {
 
@@ -74,16 +75,38 @@ bool word_at(std::string_view text, std::size_t at, std::string_view word, bool 
     return end >= text.size() || !is_word_char(text[end]);
 }
 
-bool contains_word(std::string_view text, std::string_view word) {
+// Where words start in the lowercased text, by first byte, built in one
+// pass: a keyword that starts with a word character can only match at a word
+// start, so it is compared at the few starts with its first byte instead of
+// searched for through the whole text (about 100 keywords over up to 32 KiB
+// of a long prompt cost 0.8 ms the second way).
+struct WordStarts {
+    std::string_view text;
+    std::array<std::vector<std::uint32_t>, 256> at;
+
+    explicit WordStarts(std::string_view lower) : text(lower) {
+        for (std::size_t i = 0; i < lower.size(); ++i)
+            if (is_word_char(lower[i]) && (i == 0 || !is_word_char(lower[i - 1])))
+                at[static_cast<unsigned char>(lower[i])].push_back(static_cast<std::uint32_t>(i));
+    }
+};
+
+bool contains_word(const WordStarts& starts, std::string_view word) {
     bool prefix = word.back() == '*';
     if (prefix) word.remove_suffix(1);
+    std::string_view text = starts.text;
+    if (is_word_char(word.front())) {
+        for (std::uint32_t at : starts.at[static_cast<unsigned char>(word.front())])
+            if (text.compare(at, word.size(), word) == 0 && word_at(text, at, word, prefix)) return true;
+        return false;
+    }
     for (std::size_t at = text.find(word); at != std::string_view::npos; at = text.find(word, at + 1))
         if (word_at(text, at, word, prefix)) return true;
     return false;
 }
 
-bool rule_fires(const Rule& rule, std::string_view lower) {
-    return std::any_of(rule.words.begin(), rule.words.end(), [&](std::string_view w) { return contains_word(lower, w); });
+bool rule_fires(const Rule& rule, const WordStarts& starts) {
+    return std::any_of(rule.words.begin(), rule.words.end(), [&](std::string_view w) { return contains_word(starts, w); });
 }
 
 std::string_view trim(std::string_view s) {
@@ -188,6 +211,7 @@ TextScan scan_text(std::string_view text) {
                             : lower_ascii(text.substr(0, k_head_bytes)) + "\n" +
                                   lower_ascii(text.substr(text.size() - k_tail_bytes));
     scan.language = detect_language(std::string_view(lower).substr(0, k_head_bytes));
+    const WordStarts starts(lower);
     Structure structure = structure_of(text.size() <= k_head_bytes ? text : text.substr(0, k_head_bytes));
     if (structure.code) scan.hits.push_back({Signal::code, 2, "code in the prompt"});
     // A programming topic without code counts as code for the code-task rule
@@ -196,7 +220,7 @@ TextScan scan_text(std::string_view text) {
     for (const GatedRule& gated : k_rules) {
         if (gated.needs == Needs::code && !code_seen) continue;
         if (gated.needs == Needs::no_code && structure.code) continue;
-        if (!rule_fires(gated.rule, lower)) continue;
+        if (!rule_fires(gated.rule, starts)) continue;
         scan.hits.push_back({gated.rule.signal, gated.rule.points, gated.rule.detail});
         if (gated.rule.signal == Signal::code) code_seen = true;
     }

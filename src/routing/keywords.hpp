@@ -21,8 +21,9 @@ struct TextScan {
     std::vector<KeywordHit> hits; // each rule at most once
 };
 
-// Scans `text` (any case). Pure; cost is linear in the text (capped at the
-// first 24 KiB and the last 8 KiB for keywords).
+// Scans `text` (any case). Pure; one pass indexes where words start, then
+// each keyword is compared only where a word starts with its first byte
+// (capped at the first 24 KiB and the last 8 KiB for keywords).
 TextScan scan_text(std::string_view text);
 
 } // namespace megarouter::routing
