@@ -29,7 +29,15 @@ std::uint32_t slot_of(std::uint64_t hash) {
 
 std::uint32_t slot_of(std::string_view name) { return slot_of(fnv(name)); }
 
-bool is_word_byte(unsigned char c) { return std::isalnum(c) != 0 || c == '_' || c >= 0x80; }
+// ASCII classes spelled out rather than <cctype>'s, whose answers follow the
+// process locale: the features must be the same on every machine, or the
+// trained weights would mean something else there.
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_word_byte(unsigned char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_' || c >= 0x80;
+}
+bool is_blank_or_control(unsigned char c) { return c <= 0x20 || c == 0x7f; }
+unsigned char lower(unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; }
 
 // The user's text as a stream of token hashes: lowercase ASCII word runs, a
 // digit run shaped as "#" + its length (up to 4), every other visible byte a
@@ -42,8 +50,6 @@ struct Tokens {
     std::size_t questions = 0;
 };
 
-bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-
 Tokens tokenize(std::string_view text) {
     Tokens out;
     out.hashes.reserve(std::min<std::size_t>(k_feature_tokens, text.size() / 4 + 1));
@@ -51,7 +57,7 @@ Tokens tokenize(std::string_view text) {
     while (i < text.size() && out.hashes.size() < k_feature_tokens) {
         unsigned char c = static_cast<unsigned char>(text[i]);
         if (c == '\n') ++out.lines;
-        if (std::isspace(c) != 0 || std::iscntrl(c) != 0) {
+        if (is_blank_or_control(c)) {
             ++i;
             continue;
         }
@@ -68,7 +74,7 @@ Tokens tokenize(std::string_view text) {
             for (std::size_t length = 0; i < text.size(); ++i, ++length) {
                 unsigned char b = static_cast<unsigned char>(text[i]);
                 if (!is_word_byte(b) || is_digit(b)) break;
-                if (length < 40) hash = (hash ^ static_cast<unsigned char>(std::tolower(b))) * k_fnv_prime;
+                if (length < 40) hash = (hash ^ lower(b)) * k_fnv_prime;
             }
             out.hashes.push_back(hash);
             continue;

@@ -53,7 +53,6 @@ Result<DifficultyModel> parse_difficulty_model(std::string_view text, std::strin
     auto bad = [&model](std::size_t line, std::string what) {
         return fail(ErrorCode::invalid_argument, model.name + ":" + std::to_string(line) + ": " + what);
     };
-    model.weights.assign(k_feature_slots, 0.0f);
     std::size_t line_number = 1;
     if (next_line(text) != k_magic) return bad(line_number, "not a megarouter router model (want a first line \"megarouter-router-model 1\")");
     std::size_t count = 0;
@@ -96,6 +95,7 @@ Result<DifficultyModel> parse_difficulty_model(std::string_view text, std::strin
         }
     }
     if (!have_bits || !have_weights) return bad(line_number, "missing feature_bits or weights");
+    model.weights.assign(k_feature_slots, 0.0f); // 1 MiB, only once the header is whole
     for (std::size_t i = 0; i < count; ++i) {
         if (text.empty()) return bad(line_number, "ends after " + std::to_string(i) + " of " + std::to_string(count) + " weights");
         std::string_view line = next_line(text);
