@@ -9,16 +9,15 @@ works off the request path.
 
 Usage: bench/tracing_overhead.py [--requests N]   (BUILD_DIR, default build)
 Standard library only."""
-import http.client
 import http.server
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
-import time
+
+import gateway_run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("BUILD_DIR", os.path.join(ROOT, "build"))
@@ -44,64 +43,22 @@ class Sink(http.server.BaseHTTPRequestHandler):
         pass
 
 
-def wait_file(path):
-    for _ in range(200):
-        if os.path.exists(path) and os.path.getsize(path) > 0:
-            return open(path).read().strip()
-        time.sleep(0.05)
-    raise RuntimeError("timeout waiting for " + path)
-
-
-def cpu_seconds(pid):
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def run(work, mock_port, traces_port):
-    home = tempfile.mkdtemp(dir=work)
     config = f'[providers.openai]\nbase_url = "http://127.0.0.1:{mock_port}/v1"\napi_key = "mock"\n'
     if traces_port:
         config += f'[telemetry]\notlp_endpoint = "http://127.0.0.1:{traces_port}"\n'
-    open(os.path.join(home, "config.toml"), "w").write(config)
-    port_file = os.path.join(home, "port")
-    env = dict(os.environ, MEGAROUTER_HOME=home, HOME=home)
-    proc = subprocess.Popen([os.path.join(BUILD, "megarouter"), "serve", "--no-governance", "--port", "0",
-                             "--port-file", port_file], env=env, stderr=subprocess.DEVNULL)
-    try:
-        port = int(wait_file(port_file))
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        body = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hello"}],
-                           "max_tokens": 16})
-        overhead = []
-        for i in range(N + 200):
-            if i == 200:  # warm-up done
-                cpu_before = cpu_seconds(proc.pid)
-            conn.request("POST", "/v1/chat/completions", body, {"content-type": "application/json",
-                                                               "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"})
-            answer = conn.getresponse()
-            answer.read()
-            if answer.status != 200:
-                raise RuntimeError(f"status {answer.status}")
-            if i >= 200:
-                overhead.append(float(answer.getheader("x-megarouter-overhead-ms")))
-        time.sleep(1.5)  # the exporter's last batch
-        cpu = cpu_seconds(proc.pid) - cpu_before
-        overhead.sort()
-        return (statistics.median(overhead), overhead[int(len(overhead) * 0.99)], cpu / N * 1e6)
-    finally:
-        proc.terminate()
-        proc.wait()
+    body = json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hello"}],
+                       "max_tokens": 16})
+    traceparent = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+    return gateway_run.measure(BUILD, work, config, body, N, traceparent, settle_s=1.5)  # the exporter's last batch
 
 
 def main():
     work = tempfile.mkdtemp(prefix="megarouter-tracing-bench-")
-    mock_file = os.path.join(work, "mock.port")
-    mock = subprocess.Popen([os.path.join(BUILD, "megarouter-mock"), "--port", "0", "--port-file", mock_file],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    mock, mock_port = gateway_run.start_mock(BUILD, work)
     sink = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Sink)
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     try:
-        mock_port = int(wait_file(mock_file))
         print(f"# tracing overhead: {N} sequential requests, keyless gateway, mock upstream; median of 3 runs each")
         print(f"{'tracing':<10} {'overhead p50':>13} {'overhead p99':>13} {'gateway CPU/request':>20}")
         for label, traces in (("off", 0), ("on", sink.server_address[1])):

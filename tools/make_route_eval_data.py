@@ -236,14 +236,20 @@ def make_arena(gitdir):
 # LLMRouter DCRouter held-out split
 
 
-def make_llmrouter(gitdir, include_gpqa):
-    test = json.loads(git_show(gitdir, LLMROUTER_COMMIT,
-                               "data/dcrouter_preprocessed/test.json"))
+def llmrouter_tasks(gitdir):
+    """Question text (stripped) -> LLMRouter task name, from its query_data."""
     task = {}
     for p in ("data/example_data/query_data/default_query_test.jsonl",
               "data/example_data/query_data/default_query_train.jsonl"):
         for r in jsonl(git_show(gitdir, LLMROUTER_COMMIT, p)):
             task.setdefault(r["query"].strip(), r["task_name"])
+    return task
+
+
+def make_llmrouter(gitdir, include_gpqa):
+    test = json.loads(git_show(gitdir, LLMROUTER_COMMIT,
+                               "data/dcrouter_preprocessed/test.json"))
+    task = llmrouter_tasks(gitdir)
     picked = []
     for i, x in enumerate(test):
         cat = task.get(x["question"].strip())

@@ -42,7 +42,9 @@ import subprocess
 import sys
 import tempfile
 
-LLMROUTER_COMMIT = "4e7a796942ce26e9d5f2b93191c7c2585c99c2e3"
+# The same mirror readers and commit as the evaluation data (tools/ is on sys.path when run).
+from make_route_eval_data import LLMROUTER_COMMIT, git_show, jsonl, llmrouter_tasks
+
 MATH_COMMIT = "db77bc6"  # resolved to the full id below
 MIRRORS = "/work/.mirror"
 WEAK = "llama3-chatqa-1.5-8b"
@@ -55,15 +57,6 @@ EVAL_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests
 EVAL_FILES = ["mtbench.jsonl", "gsm8k.jsonl", "mmlu.jsonl", "arena_hard.jsonl", "llmrouter.jsonl"]
 NGRAM = 13
 MAX_CHARS = 4000
-
-
-def git_show(gitdir, commit, path):
-    return subprocess.run(["git", "--git-dir=" + gitdir, "show", commit + ":" + path],
-                          check=True, capture_output=True).stdout.decode("utf-8")
-
-
-def jsonl(text):
-    return [json.loads(line) for line in text.split("\n") if line.strip()]
 
 
 def words(text):
@@ -94,11 +87,7 @@ class Decontaminator:
 
 def llmrouter_rows(gitdir, decon, counts):
     train = json.loads(git_show(gitdir, LLMROUTER_COMMIT, "data/dcrouter_preprocessed/train.json"))
-    task = {}
-    for p in ("data/example_data/query_data/default_query_train.jsonl",
-              "data/example_data/query_data/default_query_test.jsonl"):
-        for r in jsonl(git_show(gitdir, LLMROUTER_COMMIT, p)):
-            task.setdefault(r["query"].strip(), r["task_name"])
+    task = llmrouter_tasks(gitdir)
     rows = []
     for i, x in enumerate(train):
         name = task.get(x["question"].strip(), "unknown")

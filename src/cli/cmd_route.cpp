@@ -156,7 +156,7 @@ int run_route(const RouteOptions& o, Context& context) {
         std::cout << routing::plan_to_json(*plan, o.all ? routing::PlanDetail::full : routing::PlanDetail::summary)
                          .dump(2)
                   << "\n";
-    else print_plan(std::cout, *plan, {o.explain, o.all, context.color_stdout(), routing_config->difficulty_model.get()});
+    else print_plan(std::cout, *plan, {o.explain, o.all, context.color_stdout(), &routing_config->predictor()});
     return 0;
 }
 

@@ -37,7 +37,7 @@ Labelled score_prompts(const std::vector<LabelledPrompt>& prompts, const routing
     Labelled out;
     for (const LabelledPrompt& p : prompts) {
         routing::Analysis analysis = routing::analyse(p.request, config.analyser);
-        double difficulty = config.difficulty_model->predict(routing::difficulty_features(p.request, analysis));
+        double difficulty = config.predictor().predict(routing::difficulty_features(p.request, analysis));
         std::size_t characters = 0;
         for (const providers::Message& m : p.request.messages) characters += m.text().size();
         out.analyser.push_back({analysis.score, *p.weak, *p.strong});
@@ -93,7 +93,7 @@ int run_eval(const EvalOptions& o, Context& context) {
     routing::EvalResult random = routing::evaluate(std::move(tied), o.cost_ratio);
     if (o.json) {
         json out = {{"file", o.source.file},
-                    {"router_model", routing_config->difficulty_model->name},
+                    {"router_model", routing_config->predictor().name},
                     {"prompts", analyser.prompts},
                     {"weak_quality", analyser.weak_quality},
                     {"strong_quality", analyser.strong_quality},
@@ -109,7 +109,7 @@ int run_eval(const EvalOptions& o, Context& context) {
                 o.source.file.c_str(), analyser.prompts, analyser.weak_quality, analyser.strong_quality, o.cost_ratio);
     std::printf("%-22s %-7s %-10s %-10s %-14s %s\n", "score", "APGR", "CPT(50%)", "CPT(80%)", "strong at 95%",
                 "saved at 95%");
-    print_row("learned (" + routing_config->difficulty_model->name + ")", learned);
+    print_row("learned (" + routing_config->predictor().name + ")", learned);
     print_row("keyword analyser", analyser);
     print_row("prompt length", length);
     print_row("random", random);
@@ -122,11 +122,7 @@ int run_eval(const EvalOptions& o, Context& context) {
 CLI::App* add_route_eval_command(CLI::App& route, Context& context) {
     auto* eval = route.add_subcommand("eval", "Measure how well routing orders labelled prompts (APGR, CPT, savings)");
     static EvalOptions o;
-    eval->add_option("file", o.source.file, "JSONL: per line \"prompt\" (or \"request\") with \"weak\" and \"strong\" scores")
-        ->required()
-        ->option_text("FILE");
-    eval->add_option("--weak", o.source.weak, "With per-model \"scores\": the weak model's name")->option_text("MODEL");
-    eval->add_option("--strong", o.source.strong, "With per-model \"scores\": the strong model's name")->option_text("MODEL");
+    add_labelled_options(*eval, o.source);
     eval->add_option("--cost-ratio", o.cost_ratio, "What one strong call costs in weak calls (default 10)")
         ->option_text("R");
     eval->add_option("--model", o.model, "Score with this router model file (from route train) instead of the configured one")

@@ -224,20 +224,12 @@ CLI::App* add_route_train_command(CLI::App& route, Context& context) {
     auto* features = route.add_subcommand("features", "Print each labelled line's features (for tools)");
     features->group(""); // hidden: tools/ uses it
     static LabelledSource feature_source{.file = {}, .weak = {}, .strong = {}, .allow_hard = true};
-    features->add_option("file", feature_source.file, "Labelled JSONL")->required();
-    features->add_option("--weak", feature_source.weak, "With \"scores\": the weak model");
-    features->add_option("--strong", feature_source.strong, "With \"scores\": the strong model");
+    add_labelled_options(*features, feature_source);
     features->callback([&context] { context.exit_code = run_features(feature_source, context); });
 
     auto* train = route.add_subcommand("train", "Fit the difficulty predictor on your own labelled prompts");
     static TrainOptions o;
-    train->add_option("file", o.source.file,
-                      "JSONL: per line \"prompt\" (or \"request\") with \"weak\" and \"strong\" scores, or \"hard\" 0..1")
-        ->required()
-        ->option_text("FILE");
-    train->add_option("--weak", o.source.weak, "With per-model \"scores\": the weak model's name")->option_text("MODEL");
-    train->add_option("--strong", o.source.strong, "With per-model \"scores\": the strong model's name")
-        ->option_text("MODEL");
+    add_labelled_options(*train, o.source);
     train->add_option("-o,--out", o.out, "Where to write the model (default: router_model.txt beside the config)")
         ->option_text("FILE");
     train->add_option("--note", o.note, "Text stored in the model saying what it was trained on")->option_text("TEXT");

@@ -65,6 +65,17 @@ Result<LabelledPrompt> read_line(const json& line, const LabelledSource& source)
 
 } // namespace
 
+void add_labelled_options(CLI::App& sub, LabelledSource& source) {
+    sub.add_option("file", source.file,
+                   source.allow_hard
+                       ? "JSONL: per line \"prompt\" (or \"request\") with \"weak\" and \"strong\" scores, or \"hard\" 0..1"
+                       : "JSONL: per line \"prompt\" (or \"request\") with \"weak\" and \"strong\" scores")
+        ->required()
+        ->option_text("FILE");
+    sub.add_option("--weak", source.weak, "With per-model \"scores\": the weak model's name")->option_text("MODEL");
+    sub.add_option("--strong", source.strong, "With per-model \"scores\": the strong model's name")->option_text("MODEL");
+}
+
 Result<std::vector<LabelledPrompt>> read_labelled(const LabelledSource& source) {
     std::ifstream in(source.file);
     if (!in) return fail(ErrorCode::io, "cannot read " + source.file);

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <optional>
+
+#include <CLI/CLI.hpp>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,10 @@ struct LabelledPrompt {
     std::optional<double> hard;
     double weight = 1;
 };
+
+// Adds the FILE positional and --weak/--strong to `sub` (route eval, train
+// and features read the same files).
+void add_labelled_options(CLI::App& sub, LabelledSource& source);
 
 // Reads the whole file. Fails with invalid_argument naming file:line.
 Result<std::vector<LabelledPrompt>> read_labelled(const LabelledSource& source);

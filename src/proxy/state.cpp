@@ -8,6 +8,7 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(core::Config config, cons
     if (!catalog) return std::unexpected(catalog.error());
     auto routing = routing::parse_routing_config(config);
     if (!routing) return std::unexpected(routing.error());
+    routing->predictor(); // the built-in model is read now, not on the first request
     auto snapshot = std::make_shared<Snapshot>(Snapshot{.config = std::move(config),
                                                         .catalog = std::move(*catalog),
                                                         .routing = std::move(*routing)});

@@ -176,8 +176,9 @@ Result<Plan> plan(const RouteRequest& request, const providers::ChatRequest& cha
     plan.route_kind = target->route_kind;
     plan.resolved = target->kind == Target::Kind::automatic ? "auto" : target->resolved;
     plan.analysis = analyse(chat, config.analyser);
-    plan.difficulty = config.difficulty_model->predict(difficulty_features(chat, plan.analysis));
-    plan.difficulty_model = config.difficulty_model->name;
+    const DifficultyModel& predictor = config.predictor();
+    plan.difficulty = predictor.predict(difficulty_features(chat, plan.analysis));
+    plan.difficulty_model = predictor.name;
     plan.difficulty_tier = tier_for_difficulty(plan.difficulty, config.analyser);
     if (request.max_output_tokens && *request.max_output_tokens > 0) {
         plan.analysis.max_output_tokens = *request.max_output_tokens;

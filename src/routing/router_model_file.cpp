@@ -31,14 +31,14 @@ Result<std::shared_ptr<const DifficultyModel>> load_router_model(const core::Con
     if (routing != nullptr && routing->is_object() && routing->contains("router_model") &&
         (*routing)["router_model"].is_string()) {
         std::string setting = (*routing)["router_model"].get<std::string>();
-        if (setting == "builtin") return builtin_difficulty_model();
+        if (setting == "builtin") return nullptr;
         file = setting;
         if (file.is_relative() && !config.file.empty()) file = config.file.parent_path() / file;
         where = config.where("/routing/router_model") + ": [routing] router_model";
     } else {
         file = default_router_model_path(config);
         std::error_code ec;
-        if (file.empty() || !std::filesystem::exists(file, ec)) return builtin_difficulty_model();
+        if (file.empty() || !std::filesystem::exists(file, ec)) return nullptr;
     }
     auto model = read_router_model(file);
     if (!model)

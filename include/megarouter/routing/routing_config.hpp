@@ -99,9 +99,15 @@ struct RoutingConfig {
     std::map<std::string, Group> groups;
     // The difficulty predictor: [routing] router_model (a file from `megarouter
     // route train`, or "builtin"), else router_model.txt beside the config
-    // file when `route train` wrote one there, else the built-in model. Never
-    // null after parse_routing_config.
-    std::shared_ptr<const DifficultyModel> difficulty_model = builtin_difficulty_model();
+    // file when `route train` wrote one there, else (null) the built-in model.
+    std::shared_ptr<const DifficultyModel> difficulty_model;
+
+    // The model to predict with: the file's, or the built-in one, read from
+    // the binary on first use (1.6 ms once per process), so commands that
+    // never predict do not pay for it.
+    const DifficultyModel& predictor() const {
+        return difficulty_model ? *difficulty_model : *builtin_difficulty_model();
+    }
 };
 
 // The file `megarouter route train` writes by default and the config picks up
@@ -109,8 +115,9 @@ struct RoutingConfig {
 // ("" when the config has no file location, as in tests.)
 std::filesystem::path default_router_model_path(const core::Config& config);
 
-// The difficulty model the config selects (see RoutingConfig). Reads the file
-// when there is one; fails with `config` naming it when it cannot be used.
+// The difficulty model the config selects (see RoutingConfig): null for the
+// built-in one. Reads the file when there is one; fails with `config` naming
+// it when it cannot be used.
 Result<std::shared_ptr<const DifficultyModel>> load_router_model(const core::Config& config);
 
 // One router model file. Fails with io (unreadable) or invalid_argument
