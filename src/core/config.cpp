@@ -338,6 +338,7 @@ std::string starter_config() {
 # downgrade_price_ceiling_usd_per_mtok = 2.0 # what a downgraded request may cost at most
 # allow_private_webhooks = false     # webhooks to loopback and private networks
 # ledger_flush_ms = 50               # how long ledger rows wait to be written together
+# fit_to_budget = false              # near a budget's end, lower max_tokens to fit instead of a 429
 
 # [database]
 # path = "/var/lib/megarouter/megarouter.db"

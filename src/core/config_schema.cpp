@@ -22,7 +22,7 @@ constexpr std::string_view k_server[] = {
     "allowed_hosts",  "cors_origins"};
 constexpr std::string_view k_provider[] = {"api_key", "api_key_env", "base_url", "enabled", "format", "api_version"};
 constexpr std::string_view k_governance[] = {"timezone", "downgrade_price_ceiling_usd_per_mtok",
-                                             "allow_private_webhooks", "ledger_flush_ms"};
+                                             "allow_private_webhooks", "ledger_flush_ms", "fit_to_budget"};
 constexpr std::string_view k_catalog[] = {"hidden"};
 constexpr std::string_view k_database[] = {"path"};
 constexpr std::string_view k_telemetry[] = {"metrics", "per_key_metrics", "otlp_endpoint", "service_name",

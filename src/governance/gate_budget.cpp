@@ -22,9 +22,13 @@ std::string how_to_raise(const BudgetSpec& spec) {
     return "an admin can raise it with megarouter budget set";
 }
 
+std::string when_it_resets(const LimitState& state, const TimeZone& zone) {
+    return state.spec.period == Period::total ? "it does not reset (total budget)"
+                                              : "it resets at " + format_local(state.bounds.end, zone);
+}
+
 Error blocked_error(const LimitState& state, const TimeZone& zone) {
-    std::string when = state.spec.period == Period::total ? "it does not reset (total budget)"
-                                                          : "it resets at " + format_local(state.bounds.end, zone);
+    std::string when = when_it_resets(state, zone);
     Error error = make_error(ErrorCode::budget_exceeded,
                              "budget exceeded: " + budget_label(state.spec) + " of " +
                                  format_amount(state.spec.amount, state.spec.tokens) + " is used up (" +
@@ -80,7 +84,75 @@ Result<Guardrails> Gate::precheck(const Principal& principal) {
     return guard;
 }
 
-Result<Reservation> Gate::reserve(const Principal& principal, Nanos estimated_max_cost, std::int64_t estimated_tokens) {
+namespace {
+
+// Refused because this request's own worst case does not fit in what is left.
+Error short_error(const LimitState& state, std::int64_t charge, const TimeZone& zone) {
+    std::int64_t room = room_left(state.spent() + state.reserved, state.spec);
+    if (room == 0) return blocked_error(state, zone);
+    bool tokens = state.spec.tokens;
+    Error error = make_error(ErrorCode::budget_exceeded,
+                             "budget exceeded: " + budget_label(state.spec) + " has " + format_amount(room, tokens) +
+                                 " left before its block level and this request could cost up to " +
+                                 format_amount(charge, tokens) +
+                                 (tokens ? "" : " (its input and max_tokens at this model's prices)") +
+                                 "; lower max_tokens, or an admin can set [governance] fit_to_budget = true; " +
+                                 when_it_resets(state, zone) + "; " + how_to_raise(state.spec));
+    // Room held by requests in flight comes back when they settle.
+    if (state.reserved > 0) {
+        error.retryable = true;
+        error.retry_after_seconds = 1;
+    }
+    return error;
+}
+
+struct Rooms {
+    Nanos money = INT64_MAX;
+    std::int64_t tokens = INT64_MAX;
+};
+
+} // namespace
+
+// Under limits_mutex: the first of `ids` that cannot take `amount` and
+// `tokens` more, or nullptr when all can.
+LimitState* Gate::Impl::first_short(const std::vector<std::int64_t>& ids, Nanos amount, std::int64_t tokens,
+                                    std::int64_t* charge) {
+    for (std::int64_t id : ids) {
+        auto it = limits.find(id);
+        if (it == limits.end()) continue;
+        LimitState& state = it->second;
+        std::int64_t c = charge_of(state, amount, tokens);
+        std::int64_t usage = state.spent() + state.reserved;
+        if (level_of(usage, state.spec) == Level::blocked || c > room_left(usage, state.spec)) {
+            if (charge) *charge = c;
+            return &state;
+        }
+    }
+    return nullptr;
+}
+
+namespace {
+
+Rooms rooms_of(const std::unordered_map<std::int64_t, LimitState>& limits, const std::vector<std::int64_t>& ids) {
+    Rooms rooms;
+    for (std::int64_t id : ids) {
+        auto it = limits.find(id);
+        if (it == limits.end()) continue;
+        std::int64_t room = room_left(it->second.spent() + it->second.reserved, it->second.spec);
+        auto& slot = it->second.spec.tokens ? rooms.tokens : rooms.money;
+        slot = std::min(slot, room);
+    }
+    return rooms;
+}
+
+std::int64_t plus(std::int64_t a, std::int64_t b) {
+    return b > INT64_MAX - a ? INT64_MAX : a + b;
+}
+
+} // namespace
+
+Result<Reservation> Gate::reserve(const Principal& principal, Nanos estimated_max_cost, std::int64_t estimated_tokens,
+                                  const FitHold& fit) {
     std::shared_ptr<const Snapshot> snap = m_impl->last();
     if (!snap) return fail(ErrorCode::storage, "the governance settings have not been loaded");
     Reservation reservation;
@@ -91,24 +163,32 @@ Result<Reservation> Gate::reserve(const Principal& principal, Nanos estimated_ma
     reservation.user = principal.user;
     reservation.key_prefix = principal.key_prefix;
     reservation.key_tpm = principal.policy.tpm;
-    reservation.amount = std::max<Nanos>(0, estimated_max_cost);
-    reservation.tokens = std::max<std::int64_t>(0, estimated_tokens);
     std::vector<std::int64_t> ids = m_impl->limits_for(*snap, principal, &reservation.pools);
     core::Millis now = m_impl->clock->now_ms();
     std::vector<QueuedEvent> events;
     std::optional<Error> refused;
     {
         std::lock_guard lock(m_impl->limits_mutex);
-        for (std::int64_t id : ids) {
-            auto it = m_impl->limits.find(id);
-            if (it == m_impl->limits.end()) continue;
-            m_impl->roll_period(id, it->second, now, events);
-            if (level_of(it->second.spent() + it->second.reserved, it->second.spec) == Level::blocked) {
-                refused = blocked_error(it->second, m_impl->zone);
-                break;
+        for (std::int64_t id : ids)
+            if (auto it = m_impl->limits.find(id); it != m_impl->limits.end())
+                m_impl->roll_period(id, it->second, now, events);
+        Hold want{std::max<Nanos>(0, estimated_max_cost), std::max<std::int64_t>(0, estimated_tokens)};
+        std::int64_t charge = 0;
+        LimitState* short_of = m_impl->first_short(ids, want.amount, want.tokens, &charge);
+        if (short_of && fit) {
+            Rooms rooms = rooms_of(m_impl->limits, ids);
+            if (auto smaller = fit(rooms.money, rooms.tokens);
+                smaller && !m_impl->first_short(ids, smaller->amount, smaller->tokens, nullptr)) {
+                want = *smaller;
+                short_of = nullptr;
+                reservation.fitted = true;
             }
         }
-        if (!refused) {
+        if (short_of) {
+            refused = short_error(*short_of, charge, m_impl->zone);
+        } else {
+            reservation.amount = want.amount;
+            reservation.tokens = want.tokens;
             for (std::int64_t id : ids) {
                 auto it = m_impl->limits.find(id);
                 if (it == m_impl->limits.end()) continue;
@@ -121,6 +201,56 @@ Result<Reservation> Gate::reserve(const Principal& principal, Nanos estimated_ma
     if (refused) return fail(*refused);
     if (!reservation.limit_ids.empty()) reservation.id = m_impl->next_reservation++;
     return reservation;
+}
+
+Result<void> Gate::extend(Reservation& reservation, Nanos amount, std::int64_t tokens, const FitHold& fit) {
+    amount = std::max(amount, reservation.amount);
+    tokens = std::max(tokens, reservation.tokens);
+    if (amount == reservation.amount && tokens == reservation.tokens) return {};
+    if (reservation.limit_ids.empty()) {
+        reservation.amount = amount;
+        reservation.tokens = tokens;
+        return {};
+    }
+    core::Millis now = m_impl->clock->now_ms();
+    std::vector<QueuedEvent> events;
+    std::optional<Error> refused;
+    {
+        std::lock_guard lock(m_impl->limits_mutex);
+        const std::vector<std::int64_t>& ids = reservation.limit_ids;
+        for (std::int64_t id : ids)
+            if (auto it = m_impl->limits.find(id); it != m_impl->limits.end())
+                m_impl->roll_period(id, it->second, now, events);
+        Hold more{amount - reservation.amount, tokens - reservation.tokens};
+        std::int64_t charge = 0;
+        LimitState* short_of = m_impl->first_short(ids, more.amount, more.tokens, &charge);
+        if (short_of && fit) {
+            // The room a fitted request may hold in all: what it holds plus what is left.
+            Rooms rooms = rooms_of(m_impl->limits, ids);
+            if (auto smaller = fit(plus(reservation.amount, rooms.money), plus(reservation.tokens, rooms.tokens))) {
+                Hold delta{std::max<Nanos>(0, smaller->amount - reservation.amount),
+                           std::max<std::int64_t>(0, smaller->tokens - reservation.tokens)};
+                if ((delta.amount == 0 && delta.tokens == 0) ||
+                    !m_impl->first_short(ids, delta.amount, delta.tokens, nullptr)) {
+                    more = delta;
+                    short_of = nullptr;
+                    reservation.fitted = true;
+                }
+            }
+        }
+        if (short_of) {
+            refused = short_error(*short_of, charge, m_impl->zone);
+        } else {
+            for (std::int64_t id : ids)
+                if (auto it = m_impl->limits.find(id); it != m_impl->limits.end())
+                    it->second.reserved += charge_of(it->second, more.amount, more.tokens);
+            reservation.amount += more.amount;
+            reservation.tokens += more.tokens;
+        }
+    }
+    if (!events.empty()) m_impl->enqueue({std::nullopt, {}, std::move(events)});
+    if (refused) return fail(*refused);
+    return {};
 }
 
 namespace {

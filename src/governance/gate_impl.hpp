@@ -124,6 +124,8 @@ struct Gate::Impl {
     Result<std::shared_ptr<const Snapshot>> load_snapshot(store::Database& db);
     void sync_limits(const Snapshot& snapshot, store::Database& db);
     void roll_period(std::int64_t id, LimitState& state, core::Millis now, std::vector<QueuedEvent>& events);
+    LimitState* first_short(const std::vector<std::int64_t>& ids, Nanos amount, std::int64_t tokens,
+                            std::int64_t* charge);
     void reload_usage(store::Database& db);
     std::vector<std::int64_t> limits_for(const Snapshot& snapshot, const Principal& principal, std::string* pools) const;
     std::vector<RateRule> rate_rules(const Snapshot& snapshot, const Principal& principal) const;

@@ -19,6 +19,8 @@ GateOptions gate_options_from(const core::Config& config,
             static_cast<Nanos>(std::llround(gov["downgrade_price_ceiling_usd_per_mtok"].get<double>() * 1e9));
     if (gov.contains("allow_private_webhooks") && gov["allow_private_webhooks"].is_boolean())
         options.allow_private_webhooks = gov["allow_private_webhooks"].get<bool>();
+    if (gov.contains("fit_to_budget") && gov["fit_to_budget"].is_boolean())
+        options.fit_to_budget = gov["fit_to_budget"].get<bool>();
     if (gov.contains("ledger_flush_ms") && gov["ledger_flush_ms"].is_number_integer())
         options.ledger_flush_ms = std::max(1, gov["ledger_flush_ms"].get<int>());
     return options;

@@ -29,6 +29,14 @@ Level level_of(std::int64_t usage, const BudgetSpec& spec) {
     return Level::ok;
 }
 
+std::int64_t room_left(std::int64_t usage, const BudgetSpec& spec) {
+    if (reached(usage, spec.amount, spec.block_pct)) return 0;
+    __int128 limit = static_cast<__int128>(spec.amount) * spec.block_pct / 100; // floor: amounts are >= 0
+    __int128 room = limit - usage;
+    if (room <= 0) return 0;
+    return room > INT64_MAX ? INT64_MAX : static_cast<std::int64_t>(room);
+}
+
 std::string budget_label(const BudgetSpec& spec) {
     std::string who;
     if (spec.scope_kind == ScopeKind::node) {

@@ -18,6 +18,12 @@ std::string_view to_string(Level level);
 // A zero pct disables alert or downgrade; block is always on.
 Level level_of(std::int64_t usage, const BudgetSpec& spec);
 
+// What may still be held or spent before usage passes the block level:
+// the largest charge c with (usage + c) * 100 <= amount * block_pct, and 0
+// once usage has reached it. A request is admitted when its whole worst case
+// fits in this room, so settled spend plus holds never pass the block level.
+std::int64_t room_left(std::int64_t usage, const BudgetSpec& spec);
+
 // "team acme/eng/platform monthly budget", "pool shared monthly budget",
 // "key key_ab12 daily budget".
 std::string budget_label(const BudgetSpec& spec);

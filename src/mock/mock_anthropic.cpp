@@ -53,6 +53,7 @@ std::expected<Turn, std::string> anthropic_turn(const json& body) {
     const json& messages = member(body, "messages");
     if (!messages.is_array() || messages.empty()) return std::unexpected("messages: Field required");
     if (!member(body, "max_tokens").is_number_integer()) return std::unexpected("max_tokens: Field required");
+    turn.max_tokens = member(body, "max_tokens").get<std::int64_t>();
     for (const auto& message : messages) {
         std::string text = block_text(member(message, "content"));
         turn.total_chars += text.size();
@@ -73,7 +74,7 @@ std::string anthropic_body(const Answer& a) {
     } else {
         content.push_back({{"type", "text"}, {"text", a.text}});
     }
-    return message_object(a, std::move(content), a.tool_call ? "tool_use" : "end_turn", output_tokens(a)).dump();
+    return message_object(a, std::move(content), a.tool_call ? "tool_use" : a.truncated ? "max_tokens" : "end_turn", output_tokens(a)).dump();
 }
 
 EventList anthropic_stream(const Answer& a) {
@@ -101,7 +102,7 @@ EventList anthropic_stream(const Answer& a) {
     }
     push("content_block_stop", {{"index", 0}}, false);
     push("message_delta",
-         {{"delta", {{"stop_reason", a.tool_call ? "tool_use" : "end_turn"}, {"stop_sequence", nullptr}}},
+         {{"delta", {{"stop_reason", a.tool_call ? "tool_use" : a.truncated ? "max_tokens" : "end_turn"}, {"stop_sequence", nullptr}}},
           {"usage", {{"output_tokens", output_tokens(a)}}}},
          false);
     push("message_stop", json::object(), false);

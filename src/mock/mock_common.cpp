@@ -143,6 +143,13 @@ Answer make_answer(const Turn& turn, const Behavior& behavior, std::uint64_t seq
         answer.completion_tokens = 1 + static_cast<int>(answer.tool_arguments.size() / 4);
     } else {
         answer.chunks = split_chunks(answer.text, behavior.chunks);
+        // A chunk counts as one token: a cap of N tokens keeps the first N.
+        if (turn.max_tokens > 0 && static_cast<std::int64_t>(answer.chunks.size()) > turn.max_tokens) {
+            answer.chunks.resize(static_cast<std::size_t>(turn.max_tokens));
+            answer.text.clear();
+            for (const auto& chunk : answer.chunks) answer.text += chunk;
+            answer.truncated = true;
+        }
         answer.completion_tokens = static_cast<int>(answer.chunks.size());
     }
     return answer;

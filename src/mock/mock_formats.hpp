@@ -28,6 +28,7 @@ struct Turn {
     std::string first_tool;      // name of the first tool offered, if any
     bool stream = false;
     bool include_usage = false; // OpenAI chat: stream_options.include_usage
+    std::int64_t max_tokens = 0; // the request's output cap (0: none); the answer stops there
 };
 
 // The answer to render, computed once from a Turn and a Behavior.
@@ -41,6 +42,7 @@ struct Answer {
     int cached_tokens = 0;
     int reasoning_tokens = 0;
     bool tool_call = false;
+    bool truncated = false; // cut at the request's max_tokens (finish reason "length" and kin)
     std::string tool_name;
     std::string tool_arguments; // JSON text
 };

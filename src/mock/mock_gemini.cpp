@@ -45,7 +45,7 @@ json function_call_part(const Answer& a) {
 
 json response_chunk(const Answer& a, json part, bool last, int candidates_tokens) {
     json candidate = {{"content", {{"parts", json::array({std::move(part)})}, {"role", "model"}}}};
-    if (last) candidate["finishReason"] = "STOP";
+    if (last) candidate["finishReason"] = a.truncated ? "MAX_TOKENS" : "STOP";
     candidate["index"] = 0;
     return {{"candidates", json::array({std::move(candidate)})},
             {"usageMetadata", usage_metadata(a, candidates_tokens)},
@@ -72,6 +72,8 @@ std::expected<Turn, std::string> gemini_turn(const json& body, std::string model
     if (system->is_null()) system = &member(body, "system_instruction");
     turn.total_chars += parts_text(*system).size();
     turn.first_tool = first_function(body);
+    if (const json& cap = member(member(body, "generationConfig"), "maxOutputTokens"); cap.is_number_integer())
+        turn.max_tokens = cap.get<std::int64_t>();
     return turn;
 }
 

@@ -112,6 +112,11 @@ std::expected<Turn, std::string> openai_chat_turn(const json& body) {
     turn.first_tool = first_chat_tool(body);
     turn.stream = bool_field(body, "stream");
     turn.include_usage = bool_field(member(body, "stream_options"), "include_usage");
+    for (const char* cap : {"max_completion_tokens", "max_tokens"})
+        if (const json& v = member(body, cap); v.is_number_integer()) {
+            turn.max_tokens = v.get<std::int64_t>();
+            break;
+        }
     return turn;
 }
 
@@ -130,7 +135,7 @@ std::string openai_chat_body(const Answer& a) {
                  {"choices", json::array({{{"index", 0},
                                            {"message", std::move(message)},
                                            {"logprobs", nullptr},
-                                           {"finish_reason", a.tool_call ? "tool_calls" : "stop"}}})},
+                                           {"finish_reason", a.tool_call ? "tool_calls" : a.truncated ? "length" : "stop"}}})},
                  {"usage", chat_usage(a)},
                  {"service_tier", "default"},
                  {"system_fingerprint", "fp_mock"}};
@@ -156,7 +161,7 @@ EventList openai_chat_stream(const Answer& a, bool include_usage) {
         for (const auto& piece : a.chunks)
             push({{"content", piece}}, nullptr, true);
     }
-    push(json::object(), a.tool_call ? "tool_calls" : "stop", false);
+    push(json::object(), a.tool_call ? "tool_calls" : a.truncated ? "length" : "stop", false);
     if (include_usage) {
         json frame = chunk_frame(a, created, false);
         frame["choices"] = json::array();

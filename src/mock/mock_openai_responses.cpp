@@ -133,6 +133,8 @@ std::expected<Turn, std::string> openai_responses_turn(const json& body) {
     const json& tools = member(body, "tools");
     if (tools.is_array() && !tools.empty()) turn.first_tool = string_field(tools[0], "name");
     turn.stream = bool_field(body, "stream");
+    if (const json& cap = member(body, "max_output_tokens"); cap.is_number_integer())
+        turn.max_tokens = cap.get<std::int64_t>();
     return turn;
 }
 

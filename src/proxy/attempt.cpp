@@ -125,6 +125,19 @@ std::string answer_text_of(const providers::UpstreamAdapter& adapter, const std:
     return decoded ? decoded->text : std::string();
 }
 
+// Where an output cap goes in a passed-through body: Responses reads
+// max_output_tokens, Messages max_tokens, OpenAI's chat completions
+// max_completion_tokens (max_tokens is deprecated there and refused by its
+// reasoning models), other OpenAI-format providers max_tokens.
+const char* cap_field(ApiKind api, const providers::Endpoint& endpoint) {
+    switch (api) {
+    case ApiKind::responses: return "max_output_tokens";
+    case ApiKind::messages: return "max_tokens";
+    case ApiKind::chat_completions: break;
+    }
+    return endpoint.provider == "openai" ? "max_completion_tokens" : "max_tokens";
+}
+
 Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate& target,
                                    const providers::Endpoint& endpoint, StreamRelay* relay,
                                    catalog::Usage& partial, const std::atomic<bool>* cancel) {
@@ -134,9 +147,16 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     // Edited in place rather than copied: every attempt sets the same fields.
     json& body = exchange.body;
     body["model"] = model_id;
-    if (exchange.max_tokens_asked && exchange.chat.max_tokens != exchange.max_tokens_asked)
+    if (exchange.chat.max_tokens && exchange.chat.max_tokens != exchange.max_tokens_asked) {
+        bool replaced = false;
         for (const char* field : {"max_tokens", "max_completion_tokens", "max_output_tokens"})
-            if (body.contains(field)) body[field] = *exchange.chat.max_tokens;
+            if (body.contains(field)) {
+                body[field] = *exchange.chat.max_tokens;
+                replaced = true;
+            }
+        // A cap the client did not send (fitted to a budget) goes in the field its API reads.
+        if (!replaced) body[cap_field(exchange.api, endpoint)] = *exchange.chat.max_tokens;
+    }
     if (exchange.api == ApiKind::chat_completions && stream) {
         if (!body.contains("stream_options") || !body["stream_options"].is_object()) body["stream_options"] = json::object();
         body["stream_options"]["include_usage"] = true; // usage is metered from the stream
@@ -291,6 +311,9 @@ Result<AttemptOutcome> attempt(Exchange& exchange, const routing::Candidate& tar
     exchange.chat.max_tokens = exchange.max_tokens_asked;
     if (exchange.max_tokens_asked && target.model->max_output > 0)
         exchange.chat.max_tokens = std::min(*exchange.max_tokens_asked, target.model->max_output);
+    // [governance] fit_to_budget lowered it so that the worst case fits.
+    if (exchange.budget_max_tokens)
+        exchange.chat.max_tokens = std::min(exchange.chat.max_tokens.value_or(INT64_MAX), *exchange.budget_max_tokens);
     if (passes_through(exchange.api, endpoint))
         return passthrough(exchange, target, endpoint, relay, partial_usage, cancel);
     return translate(exchange, target, endpoint, relay, partial_usage, cancel);

@@ -22,7 +22,7 @@ constexpr std::size_t k_max_echoed = 200; // of a refused Host or Origin, in the
 // What a browser script may read from an answer besides the CORS-safelisted headers.
 constexpr const char* k_exposed_headers =
     "x-request-id, x-megarouter-model, x-megarouter-provider, x-megarouter-mode, x-megarouter-attempts, "
-    "x-megarouter-fallback, x-megarouter-cost-usd, x-megarouter-pricing, x-megarouter-budget-downgrade, x-megarouter-dropped, x-megarouter-overhead-ms, "
+    "x-megarouter-fallback, x-megarouter-cost-usd, x-megarouter-pricing, x-megarouter-budget-downgrade, x-megarouter-budget-fit, x-megarouter-dropped, x-megarouter-overhead-ms, "
     "retry-after, x-should-retry";
 
 bool iequals(std::string_view a, std::string_view b) {

@@ -7,6 +7,7 @@
 #include "megarouter/core/json.hpp"
 #include "megarouter/proxy/responses_api.hpp"
 #include "megarouter/routing/analyser.hpp"
+#include "megarouter/routing/worst_case.hpp"
 #include "megarouter/upstream/http.hpp"
 #include "proxy/exchange.hpp"
 #include "proxy/policy_models.hpp"
@@ -44,6 +45,58 @@ catalog::Usage estimate_if_silent(const Exchange& exchange, catalog::Usage used,
     if (used.input || used.output || used.cached_input || !streamed || !exchange.plan) return used;
     used.input = exchange.plan->analysis.input_tokens;
     return used;
+}
+
+// The output cap a call to `target` goes out with: the caller's max_tokens,
+// lowered to fit a budget. Anthropic's encoder raises max_tokens above a
+// thinking budget, so a request with reasoning translated to Anthropic is
+// held at the model's maximum (nullopt).
+bool thinking_raises_cap(const Exchange& exchange, const routing::Candidate& target) {
+    if (exchange.chat.reasoning_effort.empty()) return false;
+    auto endpoint = exchange.snapshot->endpoints.find(target.offering->provider);
+    return endpoint != exchange.snapshot->endpoints.end() &&
+           endpoint->second.format == providers::WireFormat::anthropic && !passes_through(exchange.api, endpoint->second);
+}
+
+std::optional<std::int64_t> output_cap(const Exchange& exchange, const routing::Candidate& target) {
+    if (thinking_raises_cap(exchange, target)) return std::nullopt;
+    std::optional<std::int64_t> cap = exchange.max_tokens_asked;
+    if (exchange.budget_max_tokens) cap = cap ? std::min(*cap, *exchange.budget_max_tokens) : *exchange.budget_max_tokens;
+    return cap;
+}
+
+routing::WorstCase worst_of(const Exchange& exchange, const routing::Candidate& target) {
+    return routing::worst_case(*target.model, *target.offering, exchange.input_bound, output_cap(exchange, target));
+}
+
+// Below this many output tokens a fitted answer is not worth its input.
+constexpr std::int64_t k_min_fitted_output = 64;
+
+// [governance] fit_to_budget: the largest max_tokens for `target` whose
+// worst case, on top of what earlier attempts already cost (`spent`,
+// `spent_tokens`), fits in the room the gate reports.
+struct Fitter {
+    Exchange* exchange;
+    const routing::Candidate* target;
+    catalog::Nanos spent = 0;
+    std::int64_t spent_tokens = 0;
+
+    std::optional<governance::Hold> operator()(catalog::Nanos room, std::int64_t room_tokens) const {
+        if (room <= spent || room_tokens <= spent_tokens || thinking_raises_cap(*exchange, *target)) return std::nullopt;
+        routing::WorstCase full = worst_of(*exchange, *target);
+        std::int64_t output = routing::output_that_fits(*target->model, *target->offering, exchange->input_bound,
+                                                        full.output_tokens, room - spent, room_tokens - spent_tokens);
+        if (output < std::min(k_min_fitted_output, full.output_tokens)) return std::nullopt;
+        exchange->budget_max_tokens = output;
+        routing::WorstCase fitted = worst_of(*exchange, *target);
+        return governance::Hold{catalog::add_saturated(spent, fitted.cost),
+                                catalog::add_saturated(spent_tokens, fitted.tokens())};
+    }
+};
+
+std::int64_t tokens_of(const catalog::Usage& u) {
+    using catalog::add_saturated;
+    return add_saturated(add_saturated(u.input, u.cached_input), add_saturated(u.cache_write, u.output));
 }
 
 // The shortest wait until a cooling deployment of the requested model may be
@@ -165,10 +218,12 @@ Result<void> route(Exchange& exchange, Shared& shared) {
                                                       expand);
         !allowed)
         return std::unexpected(allowed.error());
-    const auto& analysis = exchange.plan->analysis;
-    std::int64_t tokens = analysis.input_tokens + std::max(analysis.max_output_tokens, analysis.output_tokens);
+    // The hold is the request's worst case, so that no budget can be
+    // overspent by what is in flight (docs/governance.md, Exact budgets).
+    exchange.input_bound = routing::input_token_bound(exchange.chat);
+    routing::WorstCase worst = worst_of(exchange, chosen);
     exchange.trace.budget.begin_us = core::monotonic_us();
-    auto hold = shared.governance->reserve(exchange.caller, std::max(chosen.max_cost, exchange.plan->estimated_cost), tokens);
+    auto hold = shared.governance->reserve(exchange.caller, worst.cost, worst.tokens(), Fitter{&exchange, &chosen});
     exchange.trace.budget.end_us = core::monotonic_us();
     if (!hold) return std::unexpected(hold.error());
     exchange.hold = std::move(*hold);
@@ -206,6 +261,17 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
             }
             exchange.dropped = exchange.decode_losses;
             exchange.dropped.insert(exchange.dropped.end(), losses.named.begin(), losses.named.end());
+        }
+        // A dearer fallback needs a larger hold: what was spent so far plus its worst case.
+        routing::WorstCase worst = worst_of(exchange, target);
+        catalog::Nanos need = catalog::add_saturated(exchange.cost, worst.cost);
+        std::int64_t need_tokens = catalog::add_saturated(tokens_of(exchange.usage), worst.tokens());
+        if (need > exchange.hold.amount || need_tokens > exchange.hold.tokens) {
+            Fitter fit{&exchange, &target, exchange.cost, tokens_of(exchange.usage)};
+            if (auto more = shared.governance->extend(exchange.caller, exchange.hold, need, need_tokens, fit); !more) {
+                if (exchange.attempts == 0) last = more.error();
+                continue;
+            }
         }
         exchange.attempts++;
         exchange.model = target.model;
@@ -376,6 +442,8 @@ void set_outcome_headers(const Exchange& exchange, httplib::Response& response, 
         response.set_header("x-megarouter-pricing",
                             pass->pricing == "estimate" ? "estimate from " + pass->sibling : pass->pricing);
     if (exchange.guardrails.downgrade) response.set_header("x-megarouter-budget-downgrade", exchange.guardrails.reason);
+    if (exchange.budget_max_tokens)
+        response.set_header("x-megarouter-budget-fit", "max_tokens=" + std::to_string(*exchange.budget_max_tokens));
     if (!exchange.dropped.empty()) {
         std::string dropped;
         for (const auto& d : exchange.dropped) dropped += (dropped.empty() ? "" : ",") + d;

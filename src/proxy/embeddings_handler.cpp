@@ -4,7 +4,7 @@
 // else the first configured OpenAI-format provider (openai first).
 // It takes the same governance chain as chat (chain.cpp's stages): the key
 // and its role (call_models), rate limits and guardrails, the key policy,
-// a reservation of the estimated cost, and on every outcome past
+// a hold of the worst-case cost (every byte of text a token), and on every outcome past
 // authentication one settlement and one ledger row priced from the answer's
 // usage (catalog price of the model at that provider; 0 for a model the
 // catalog does not price, add it with [[models]] to meter it in USD).
@@ -57,15 +57,15 @@ Target pick(const Snapshot& snapshot, const std::string& asked) {
     return {fallback, asked, known, offering_at(known, fallback->provider)};
 }
 
-// Tokens of `input` before the provider counts them: about four characters
-// a token for text, one per element of a token array. Used for the
-// reservation and the rate limit only; the answer's usage is what is billed.
-std::int64_t estimate_tokens(const json& input) {
-    if (input.is_string()) return static_cast<std::int64_t>(input.get_ref<const std::string&>().size() / 4 + 1);
+// The most tokens `input` can be billed for: one per byte of text (a token
+// covers at least one byte), one per element of a token array. Used for the
+// hold and the rate limit only; the answer's usage is what is billed.
+std::int64_t token_bound(const json& input) {
+    if (input.is_string()) return static_cast<std::int64_t>(input.get_ref<const std::string&>().size() + 1);
     if (!input.is_array()) return 1;
     std::int64_t tokens = 0;
     for (const json& item : input) tokens += item.is_number() ? 1 : item.is_array() ? static_cast<std::int64_t>(item.size())
-                                                                                    : estimate_tokens(item);
+                                                                                    : token_bound(item);
     return std::max<std::int64_t>(tokens, 1);
 }
 
@@ -94,10 +94,10 @@ Result<std::string> embed(Exchange& exchange, Shared& shared, const httplib::Req
                                                       target.endpoint->provider, "", model_expander(snapshot));
         !allowed)
         return std::unexpected(allowed.error());
-    catalog::Usage estimate{.input = estimate_tokens(body["input"])};
-    catalog::Nanos max_cost = target.offering ? catalog::cost(*target.offering, estimate) : 0;
+    catalog::Usage bound{.input = token_bound(body["input"])};
+    catalog::Nanos max_cost = target.offering ? catalog::cost(*target.offering, bound) : 0;
     exchange.trace.budget.begin_us = core::monotonic_us();
-    auto hold = shared.governance->reserve(exchange.caller, max_cost, estimate.input);
+    auto hold = shared.governance->reserve(exchange.caller, max_cost, bound.input, {});
     exchange.trace.budget.end_us = core::monotonic_us();
     if (!hold) return std::unexpected(hold.error());
     exchange.hold = std::move(*hold);

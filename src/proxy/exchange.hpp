@@ -37,6 +37,8 @@ struct Exchange {
     nlohmann::json body;           // the client's JSON (passed through when formats match)
     providers::ChatRequest chat;
     std::optional<std::int64_t> max_tokens_asked; // chat.max_tokens is capped per attempt to the model's max output
+    std::int64_t input_bound = 0;                  // routing::input_token_bound(chat): the worst case's input
+    std::optional<std::int64_t> budget_max_tokens; // [governance] fit_to_budget lowered max_tokens to this
     bool usage_chunk_asked = false; // chat streams: stream_options.include_usage was true in the client's body
     std::vector<std::string> decode_losses; // what the canonical request could not hold (Responses items, tools)
     std::vector<std::string> dropped; // what the answering attempt's translation could not carry (the header)

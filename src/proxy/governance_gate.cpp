@@ -48,10 +48,21 @@ public:
         return governance::Gate::check_policy(*caller.principal, model, vendor, provider, mode, expand);
     }
 
-    Result<governance::Reservation> reserve(const Caller& caller, governance::Nanos max_cost,
-                                            std::int64_t tokens) override {
+    Result<governance::Reservation> reserve(const Caller& caller, governance::Nanos max_cost, std::int64_t tokens,
+                                            const governance::FitHold& fit) override {
         if (!caller.principal) return governance::Reservation{};
-        return m_gate->reserve(*caller.principal, max_cost, tokens);
+        return m_gate->reserve(*caller.principal, max_cost, tokens, fitting(fit));
+    }
+
+    Result<void> extend(const Caller& caller, governance::Reservation& hold, governance::Nanos max_cost,
+                        std::int64_t tokens, const governance::FitHold& fit) override {
+        if (!caller.principal) return {};
+        return m_gate->extend(hold, max_cost, tokens, fitting(fit));
+    }
+
+    const governance::FitHold& fitting(const governance::FitHold& fit) const {
+        static const governance::FitHold k_none;
+        return m_gate->options().fit_to_budget ? fit : k_none;
     }
 
     void settle(const Caller& caller, const governance::Reservation& hold,

@@ -13,8 +13,13 @@ public:
                               const governance::ModelExpander&) override {
         return {};
     }
-    Result<governance::Reservation> reserve(const Caller&, governance::Nanos, std::int64_t) override {
+    Result<governance::Reservation> reserve(const Caller&, governance::Nanos, std::int64_t,
+                                            const governance::FitHold&) override {
         return governance::Reservation{};
+    }
+    Result<void> extend(const Caller&, governance::Reservation&, governance::Nanos, std::int64_t,
+                        const governance::FitHold&) override {
+        return {};
     }
     void settle(const Caller&, const governance::Reservation&, const governance::LedgerEntry&) override {}
     void flush() override {}

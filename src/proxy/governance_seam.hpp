@@ -47,9 +47,13 @@ public:
     virtual Result<void> check_policy(const Caller& caller, std::string_view model, std::string_view vendor,
                                       std::string_view provider, std::string_view mode,
                                       const governance::ModelExpander& expand) = 0;
-    // Holds the estimated maximum cost. Fails with budget_exceeded.
+    // Holds the request's worst case (Gate::reserve). `fit` is used only
+    // when [governance] fit_to_budget is on. Fails with budget_exceeded.
     virtual Result<governance::Reservation> reserve(const Caller& caller, governance::Nanos max_cost,
-                                                    std::int64_t tokens) = 0;
+                                                    std::int64_t tokens, const governance::FitHold& fit) = 0;
+    // Raises the hold before a failover to a dearer deployment (Gate::extend).
+    virtual Result<void> extend(const Caller& caller, governance::Reservation& hold, governance::Nanos max_cost,
+                                std::int64_t tokens, const governance::FitHold& fit) = 0;
     // Releases the hold and records the real cost (a ledger row). Exactly once
     // per request that got past authenticate, whatever the outcome.
     virtual void settle(const Caller& caller, const governance::Reservation& hold,

@@ -87,11 +87,13 @@ TEST_CASE("pass-through e2e: an unpriced model is charged against the budget, an
     GovFixture fx("[routing]\nunpriced_input_price = 1000\nunpriced_output_price = 1000\n");
     fx.hierarchy("acme/eng/platform/alice");
     auto [id, secret] = fx.key("acme/eng/platform/alice");
-    fx.cli_json({"budget", "set", "acme/eng/platform", "--usd", "0.001", "--period", "monthly", "--alert", "0",
+    fx.cli_json({"budget", "set", "acme/eng/platform", "--usd", "0.07", "--period", "monthly", "--alert", "0",
                  "--downgrade", "0"});
     fx.start();
-    // At $1000 per million tokens, one answer spends the $0.001 budget: the
-    // next request is refused. A model charged at 0 would never be.
+    // At $1000 per million tokens a request's worst case (45 input tokens at
+    // most, 16 output) is $0.061: the first fits the $0.07 budget, and after
+    // its answer is charged the second does not. A model charged at 0 would
+    // always fit.
     auto first = fx.chat(secret, "gpt-7-zephyr");
     REQUIRE(first);
     CHECK_MESSAGE(first->status == 200, first->body);

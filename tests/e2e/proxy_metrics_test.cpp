@@ -146,8 +146,10 @@ TEST_CASE("metrics e2e: ledger commits are timed; per_key_metrics adds key ids; 
     GovFixture fx("[telemetry]\nper_key_metrics = true\n");
     fx.hierarchy("acme/eng/platform/alice");
     auto [id, secret] = fx.key("acme/eng/platform/alice");
-    // A budget one mock answer ($0.00000795) takes past its 80% alert level.
-    fx.cli_json({"budget", "set", "acme/eng/platform", "--usd", "0.0000095", "--period", "monthly"});
+    // A budget one mock answer ($0.00000795) takes past its 40% alert level,
+    // with room for the request's worst case ($0.00001635: 45 input tokens
+    // at most, 16 output).
+    fx.cli_json({"budget", "set", "acme/eng/platform", "--usd", "0.000018", "--alert", "40", "--period", "monthly"});
     fx.start();
     auto answered = fx.chat(secret, "gpt-4o-mini");
     REQUIRE(answered);

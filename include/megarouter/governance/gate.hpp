@@ -92,7 +92,21 @@ struct Reservation {
     std::string key_id, org, dept, team, user;
     std::string key_prefix;
     std::optional<std::int64_t> key_tpm; // the key's tokens-per-minute limit, charged at settle
+    bool fitted = false;                 // a FitHold made the hold smaller than asked
 };
+
+// What a request holds against budgets (money) and token budgets.
+struct Hold {
+    Nanos amount = 0;
+    std::int64_t tokens = 0;
+};
+
+// Called (under the gate's lock: compute only) when a request's hold does
+// not fit: `room` and `room_tokens` are the most it may hold in all on the
+// tightest money and token budget of its path (INT64_MAX where there is
+// none). Returns a smaller hold that fits (the caller shrinks the request to
+// it, e.g. lowers max_tokens), or nothing to refuse.
+using FitHold = std::function<std::optional<Hold>(Nanos room, std::int64_t room_tokens)>;
 
 struct GateOptions {
     std::string timezone = "UTC";          // IANA zone for period boundaries
@@ -106,6 +120,9 @@ struct GateOptions {
     // link-local and private addresses (refused by default, at creation and
     // again at delivery).
     bool allow_private_webhooks = false;
+    // [governance] fit_to_budget: a request whose worst case does not fit in
+    // what a budget has left gets a lower max_tokens instead of a 429.
+    bool fit_to_budget = false;
 };
 
 class Gate {
@@ -177,12 +194,24 @@ public:
     // period and when it resets; not retryable). Thread-safe.
     Result<Guardrails> precheck(const Principal& principal);
 
-    // Holds `estimated_max_cost` (and tokens for token pools) against every
-    // budget and pool on the path, atomically: admitted only if each is still
-    // below its block threshold (usage >= threshold blocks), in the view of
-    // the last refresh() (no SQLite here). Fails with budget_exceeded.
-    // Thread-safe.
-    Result<Reservation> reserve(const Principal& principal, Nanos estimated_max_cost, std::int64_t estimated_tokens);
+    // Holds `max_cost` (and `tokens` for token budgets) against every budget
+    // and pool on the path, atomically: admitted only if the whole hold fits
+    // under each one's block level (settled + held + this <= amount x
+    // block_pct), so spend never passes it as long as the hold is the
+    // request's worst case. When it does not fit and `fit` is given, `fit`
+    // may offer a smaller hold (Reservation::fitted). In the view of the
+    // last refresh() (no SQLite here). Fails with budget_exceeded: final
+    // when the budget is used up, retryable (Retry-After 1) when requests in
+    // flight hold the room. Thread-safe.
+    Result<Reservation> reserve(const Principal& principal, Nanos max_cost, std::int64_t tokens,
+                                const FitHold& fit = {});
+
+    // Raises a reservation's hold to `max_cost` and `tokens` in all (a
+    // failover to a dearer deployment), on the budgets it already holds on,
+    // under the same rule; `fit` as for reserve() (room: the most it may hold
+    // in all). No change when the hold is already as large. Fails with
+    // budget_exceeded, the reservation unchanged. Thread-safe.
+    Result<void> extend(Reservation& reservation, Nanos max_cost, std::int64_t tokens, const FitHold& fit = {});
 
     // Releases `reservation`, adds the real cost and tokens of `entry` to each
     // budget and pool, fires threshold alerts, and queues the ledger row.

@@ -183,8 +183,8 @@ TEST_CASE("governance: a restarted gate keeps spend and ledger consistent, and s
     {
         auto gate = s.gate();
         auto who = *gate->authenticate(key);
-        gate->settle(*gate->reserve(who, 5 * k_usd, 0), entry("k1", 2 * k_usd));
-        auto open_hold = gate->reserve(who, 5 * k_usd, 0); // never settled: "crash"
+        gate->settle(*gate->reserve(who, 3 * k_usd, 0), entry("k1", 2 * k_usd));
+        auto open_hold = gate->reserve(who, 1 * k_usd, 0); // never settled: "crash"
         CHECK(open_hold.has_value());
     } // destructor flushes
     auto gate = s.gate();
@@ -281,4 +281,92 @@ TEST_CASE("governance: the per-request freshness check costs about a microsecond
     double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - began).count() / k_calls;
     MESSAGE("Gate::refresh() (PRAGMA data_version, unchanged): " << ns << " ns per call");
     CHECK(ns < 20'000); // a bound for slow CI machines; the figure is the message
+}
+
+TEST_CASE("governance: a hold is admitted only when all of it fits under the block level") {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice");
+    s.budget(ScopeKind::node, "acme/eng/platform", 10 * k_usd);
+    auto gate = s.gate();
+    auto who = *gate->authenticate(key);
+    auto six = gate->reserve(who, 6 * k_usd, 0);
+    REQUIRE(six.has_value());
+    // $4 left: a $5 worst case would let spend pass $10 if it all came true.
+    auto five = gate->reserve(who, 5 * k_usd, 0);
+    REQUIRE_FALSE(five.has_value());
+    CHECK(five.error().code == ErrorCode::budget_exceeded);
+    CHECK(five.error().message.find("has $4.00 left") != std::string::npos);
+    CHECK(five.error().retryable); // the $6 in flight comes back when it settles
+    auto four = gate->reserve(who, 4 * k_usd, 0); // exactly the room: admitted
+    REQUIRE(four.has_value());
+    gate->settle(*six, entry("a", 6 * k_usd));
+    gate->settle(*four, entry("b", 4 * k_usd));
+    // Spent reached the block level exactly; now even a free request is refused, finally.
+    auto after = gate->reserve(who, 0, 0);
+    REQUIRE_FALSE(after.has_value());
+    CHECK_FALSE(after.error().retryable);
+    CHECK(after.error().message.find("is used up") != std::string::npos);
+}
+
+TEST_CASE("governance: a hold that does not fit is offered the room, and may take less") {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice");
+    s.budget(ScopeKind::node, "acme/eng/platform", 10 * k_usd);
+    s.budget(ScopeKind::node, "acme/eng", 100 * k_usd);
+    auto gate = s.gate();
+    auto who = *gate->authenticate(key);
+    gate->settle(*gate->reserve(who, 7 * k_usd, 0), entry("a", 7 * k_usd));
+    Nanos offered = 0;
+    std::int64_t offered_tokens = 0;
+    auto fitted = gate->reserve(who, 5 * k_usd, 0, [&](Nanos room, std::int64_t room_tokens) {
+        offered = room;
+        offered_tokens = room_tokens;
+        return std::optional<Hold>(Hold{room - k_usd / 2, 0});
+    });
+    REQUIRE(fitted.has_value());
+    CHECK(offered == 3 * k_usd);          // the tighter of the team's $3 and the department's $93
+    CHECK(offered_tokens == INT64_MAX);   // no token budget on the path
+    CHECK(fitted->fitted);
+    CHECK(fitted->amount == 3 * k_usd - k_usd / 2);
+    // A fit that declines is a refusal.
+    auto declined = gate->reserve(who, 5 * k_usd, 0, [](Nanos, std::int64_t) { return std::optional<Hold>(); });
+    CHECK_FALSE(declined.has_value());
+    // A fit that still does not fit is a refusal too, and holds nothing.
+    auto greedy = gate->reserve(who, 5 * k_usd, 0, [](Nanos room, std::int64_t) { return std::optional<Hold>(Hold{room + 1, 0}); });
+    CHECK_FALSE(greedy.has_value());
+    CHECK(gate->reserved_by_limit().begin()->second == 3 * k_usd - k_usd / 2);
+    gate->settle(*fitted, entry("b", k_usd));
+    CHECK(gate->reserved_by_limit().empty());
+}
+
+TEST_CASE("governance: extend raises a hold for a dearer failover under the same rule, and settle releases all of it") {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice");
+    s.budget(ScopeKind::node, "acme/eng/platform", 10 * k_usd);
+    auto gate = s.gate();
+    auto who = *gate->authenticate(key);
+    auto hold = gate->reserve(who, 3 * k_usd, 0);
+    REQUIRE(hold.has_value());
+    auto other = gate->reserve(who, 2 * k_usd, 0);
+    REQUIRE(other.has_value());
+    CHECK(gate->extend(*hold, 2 * k_usd, 0).has_value()); // smaller: nothing to do
+    CHECK(hold->amount == 3 * k_usd);
+    REQUIRE(gate->extend(*hold, 8 * k_usd, 0).has_value()); // 8 + 2 = 10: fits exactly
+    CHECK(hold->amount == 8 * k_usd);
+    auto too_much = gate->extend(*hold, 9 * k_usd, 0);
+    REQUIRE_FALSE(too_much.has_value());
+    CHECK(too_much.error().code == ErrorCode::budget_exceeded);
+    CHECK(hold->amount == 8 * k_usd); // unchanged on refusal
+    CHECK(gate->reserved_by_limit().begin()->second == 10 * k_usd);
+    // With a fit: offered the most it may hold in all (its $8 plus nothing left).
+    Nanos offered = 0;
+    auto fitted = gate->extend(*hold, 9 * k_usd, 0, [&](Nanos room, std::int64_t) {
+        offered = room;
+        return std::optional<Hold>(Hold{room, 0});
+    });
+    CHECK(fitted.has_value());
+    CHECK(offered == 8 * k_usd);
+    gate->settle(*hold, entry("a", 1 * k_usd));
+    gate->settle(*other, entry("b", 1 * k_usd));
+    CHECK(gate->reserved_by_limit().empty());
 }
