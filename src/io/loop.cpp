@@ -98,6 +98,7 @@ void Loop::Impl::resume(Fiber* fiber) {
     returned_to_main(main_switch);
     running = nullptr;
     if (fiber->done) {
+        if (fiber->timer) timers.erase(*fiber->timer);
         give_stack(fiber->stack_base);
         delete fiber;
         --live;
@@ -109,7 +110,11 @@ Ready Loop::Impl::park(std::int64_t deadline_us) {
     Fiber* self = running;
     ++self->generation;
     self->timed_out = false;
-    if (deadline_us > 0) self->timer = timers.emplace(deadline_us, self);
+    self->deadline = deadline_us;
+    if (deadline_us > 0 && (!self->timer || (*self->timer)->first > deadline_us)) {
+        if (self->timer) timers.erase(*self->timer);
+        self->timer = timers.emplace(deadline_us, self);
+    }
     fiber_park(self->switch_state, main_switch);
     switch_context(self->context, main_context);
     fiber_resumed(self->switch_state, main_switch);
@@ -119,10 +124,7 @@ Ready Loop::Impl::park(std::int64_t deadline_us) {
 void Loop::Impl::wake(Fiber* fiber, std::uint64_t generation, bool timed_out) {
     if (!fiber || fiber->generation != generation || fiber->queued) return;
     ++fiber->generation; // later wakes for the same park are stale
-    if (fiber->timer) {
-        timers.erase(*fiber->timer);
-        fiber->timer.reset();
-    }
+    fiber->deadline = 0;     // its timer entry, if any, stays (see Fiber::timer)
     fiber->timed_out = timed_out;
     fiber->queued = true;
     ready.push_back(fiber);
@@ -224,7 +226,9 @@ void Loop::run(const std::function<bool()>& until) {
             Fiber* fiber = impl.timers.begin()->second;
             impl.timers.erase(impl.timers.begin());
             fiber->timer.reset();
-            impl.wake(fiber, fiber->generation, true);
+            if (fiber->deadline <= 0 || fiber->queued) continue; // not parked with a deadline now
+            if (fiber->deadline <= now) impl.wake(fiber, fiber->generation, true);
+            else fiber->timer = impl.timers.emplace(fiber->deadline, fiber);
         }
         if (posted) impl.run_posted();
     }

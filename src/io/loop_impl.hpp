@@ -33,7 +33,14 @@ struct Fiber {
     bool timed_out = false;
     // Bumped at every park and every wake: a waker holding an older value is stale.
     std::uint64_t generation = 0;
+    // Timers are lazy: a wake leaves the fiber's entry in the map, and a
+    // later park whose deadline is no earlier keeps it. When an entry comes
+    // due, the fiber is woken only if it is parked with a deadline that has
+    // passed; parked with a later one, the entry moves there; otherwise it is
+    // dropped. So a fiber parking once per chunk with a far deadline touches
+    // the map about once per deadline, not twice per park.
     std::optional<std::multimap<std::int64_t, Fiber*>::iterator> timer;
+    std::int64_t deadline = 0; // of the current park; 0 when not parked or none
     FiberSwitch switch_state;
 };
 

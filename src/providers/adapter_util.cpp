@@ -6,6 +6,21 @@
 
 namespace megarouter::providers::detail {
 
+bool has_non_null(std::string_view text, std::string_view quoted_key) {
+    for (std::size_t at = text.find(quoted_key); at != std::string_view::npos; at = text.find(quoted_key, at + 1)) {
+        std::size_t i = at + quoted_key.size();
+        auto skip_space = [&] {
+            while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+        };
+        skip_space();
+        if (i >= text.size() || text[i] != ':') continue; // a string value, not a key
+        ++i;
+        skip_space();
+        if (text.substr(i, 4) != "null") return true;
+    }
+    return false;
+}
+
 std::vector<SseEvent> SseParser::feed(std::string_view bytes) {
     std::vector<SseEvent> out;
     for (char c : bytes) {

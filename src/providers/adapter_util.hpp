@@ -20,6 +20,12 @@
 namespace megarouter::providers::detail {
 
 // One server-sent event: its `event:` name (may be empty) and joined `data:`.
+// Whether the JSON text has `quoted_key` (with its quotes) followed by a
+// value other than null anywhere: a cheap test of whether an event is worth
+// parsing. It may say yes wrongly (the key's text inside a string value);
+// a key spelled with \u escapes is not found.
+bool has_non_null(std::string_view json_text, std::string_view quoted_key);
+
 struct SseEvent {
     std::string event;
     std::string data;

@@ -119,6 +119,7 @@ public:
         return member.is_object() ? anthropic_usage(member) : catalog::Usage{};
     }
     std::unique_ptr<StreamDecoder> stream_decoder() const override { return anthropic_stream_decoder(); }
+    std::unique_ptr<StreamDecoder> usage_decoder() const override { return anthropic_stream_decoder(true); }
     Error decode_error(int status, std::string_view body, const upstream::Headers& headers) const override {
         return anthropic_decode_error(status, body, headers);
     }

@@ -14,6 +14,7 @@ namespace {
 
 class AnthropicDecoder final : public StreamDecoder {
 public:
+    explicit AnthropicDecoder(bool usage_only) : m_usage_only(usage_only) {}
     std::vector<StreamEvent> feed(std::string_view bytes) override {
         std::vector<StreamEvent> out;
         for (SseEvent& event : m_sse.feed(bytes)) handle(event, out);
@@ -23,6 +24,10 @@ public:
 
 private:
     void handle(const SseEvent& sse, std::vector<StreamEvent>& out) {
+        // Pass-through: content blocks and pings carry no usage, stop or error.
+        if (m_usage_only && (sse.event == "content_block_delta" || sse.event == "content_block_start" ||
+                             sse.event == "content_block_stop" || sse.event == "ping"))
+            return;
         json data = parse_or_null(sse.data);
         std::string type = str(data, "type");
         if (type.empty()) type = sse.event;
@@ -69,6 +74,7 @@ private:
     }
 
     SseParser m_sse;
+    bool m_usage_only = false;
     bool m_done = false;
     std::map<std::int64_t, int> m_tool_of_block; // content block index -> tool index
 };
@@ -170,7 +176,9 @@ private:
 
 } // namespace
 
-std::unique_ptr<StreamDecoder> anthropic_stream_decoder() { return std::make_unique<AnthropicDecoder>(); }
+std::unique_ptr<StreamDecoder> anthropic_stream_decoder(bool usage_only) {
+    return std::make_unique<AnthropicDecoder>(usage_only);
+}
 std::unique_ptr<StreamEncoder> anthropic_stream_encoder(std::string_view model) {
     return std::make_unique<AnthropicEncoder>(model);
 }

@@ -20,7 +20,7 @@ catalog::Usage openai_usage(const nlohmann::json& usage);
 nlohmann::json openai_usage_json(const catalog::Usage& usage);
 Error openai_decode_error(int status, std::string_view body, const upstream::Headers& headers);
 ClientError openai_encode_client_error(const Error& error);
-std::unique_ptr<StreamDecoder> openai_stream_decoder();
+std::unique_ptr<StreamDecoder> openai_stream_decoder(bool usage_only = false);
 std::unique_ptr<StreamEncoder> openai_stream_encoder(std::string_view model);
 
 // Anthropic Messages.
@@ -33,7 +33,7 @@ nlohmann::json anthropic_usage_json(const catalog::Usage& usage);
 Error anthropic_decode_error(int status, std::string_view body, const upstream::Headers& headers);
 ClientError anthropic_encode_client_error(const Error& error);
 std::string anthropic_error_type(const Error& error);
-std::unique_ptr<StreamDecoder> anthropic_stream_decoder();
+std::unique_ptr<StreamDecoder> anthropic_stream_decoder(bool usage_only = false);
 std::unique_ptr<StreamEncoder> anthropic_stream_encoder(std::string_view model);
 
 // Google Gemini generateContent.

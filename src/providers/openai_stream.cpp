@@ -14,6 +14,7 @@ namespace {
 
 class OpenAiDecoder final : public StreamDecoder {
 public:
+    explicit OpenAiDecoder(bool usage_only) : m_usage_only(usage_only) {}
     std::vector<StreamEvent> feed(std::string_view bytes) override {
         std::vector<StreamEvent> out;
         for (SseEvent& event : m_sse.feed(bytes)) chunk(event.data, out);
@@ -27,6 +28,11 @@ private:
             m_done = true;
             return;
         }
+        // Pass-through: most chunks are a delta with "finish_reason": null and
+        // no usage (or "usage": null); only the others are parsed.
+        if (m_usage_only && !has_non_null(data, "\"usage\"") && !has_non_null(data, "\"finish_reason\"") &&
+            data.find("\"error\"") == std::string::npos)
+            return;
         json body = parse_or_null(data);
         if (!body.is_object()) return;
         if (body.contains("error")) {
@@ -76,6 +82,7 @@ private:
     }
 
     SseParser m_sse;
+    bool m_usage_only = false;
     bool m_started = false;
     bool m_done = false;
     std::set<int> m_tools_seen;
@@ -163,7 +170,7 @@ private:
 
 } // namespace
 
-std::unique_ptr<StreamDecoder> openai_stream_decoder() { return std::make_unique<OpenAiDecoder>(); }
+std::unique_ptr<StreamDecoder> openai_stream_decoder(bool usage_only) { return std::make_unique<OpenAiDecoder>(usage_only); }
 std::unique_ptr<StreamEncoder> openai_stream_encoder(std::string_view model) { return std::make_unique<OpenAiEncoder>(model); }
 
 } // namespace megarouter::providers::detail

@@ -52,35 +52,43 @@ std::string failure_frame(ApiKind api, std::string_view model, const Error& erro
 // must follow, starts at an event boundary.
 class EventAligner {
 public:
-    std::string take(std::string_view bytes) {
+    // The whole events so far; valid until the next call. Upstreams mostly
+    // send whole events per read: those go through without a copy.
+    std::string_view take(std::string_view bytes) {
+        m_held.erase(0, std::exchange(m_taken, 0));
+        if (m_held.empty() && bytes.ends_with("\n\n")) return bytes;
         m_held.append(bytes);
         std::size_t end = m_held.rfind("\n\n");
         if (end == std::string::npos && m_held.size() < k_max_held_bytes) return {};
-        std::size_t cut = end == std::string::npos ? m_held.size() : end + 2;
-        std::string out = m_held.substr(0, cut);
-        m_held.erase(0, cut);
-        return out;
+        m_taken = end == std::string::npos ? m_held.size() : end + 2;
+        return std::string_view(m_held).substr(0, m_taken);
     }
-    std::string rest() { return std::exchange(m_held, {}); }
+    std::string rest() {
+        m_held.erase(0, std::exchange(m_taken, 0));
+        return std::exchange(m_held, {});
+    }
 
 private:
     std::string m_held;
+    std::size_t m_taken = 0; // bytes of m_held handed out by the last take()
 };
 
 // Whole SSE events of an OpenAI chat stream without the usage-only chunk
 // (`"choices": []` with a usage): the proxy asks for it to meter the stream,
 // but a client that did not ask must not receive it (the contract has none,
-// and readers of choices[0] trip on it). Only a chunk whose choices are
-// textually empty is parsed.
-std::string without_usage_chunk(std::string events) {
-    std::string out;
+// and readers of choices[0] trip on it). Events without "usage" go through
+// untouched (no copy); only a chunk whose choices are textually empty is
+// looked at further.
+std::string_view without_usage_chunk(std::string_view events, std::string& kept) {
+    if (events.find("\"usage\"") == std::string_view::npos) return events;
+    kept.clear();
     std::size_t start = 0;
     while (start < events.size()) {
         // An event ends at a blank line, LF or CRLF.
         std::size_t lf = events.find("\n\n", start), crlf = events.find("\r\n\r\n", start);
         std::size_t end = std::min(lf == std::string::npos ? events.size() : lf + 2,
                                    crlf == std::string::npos ? events.size() : crlf + 4);
-        std::string_view event(events.data() + start, end - start);
+        std::string_view event = events.substr(start, end - start);
         bool usage_only = false;
         // Only a single data line can be the usage chunk: never drop more.
         bool one_data_line = event.starts_with("data:") && event.find("\ndata:") == std::string_view::npos;
@@ -89,10 +97,10 @@ std::string without_usage_chunk(std::string events) {
             while (i < event.size() && (event[i] == ' ' || event[i] == ':')) ++i;
             if (event.substr(i, 2) == "[]" && event.find("\"usage\"") != std::string_view::npos) usage_only = true;
         }
-        if (!usage_only) out.append(event);
+        if (!usage_only) kept.append(event);
         start = end;
     }
-    return out;
+    return kept;
 }
 
 // Adds the time from its construction to stop() (or its end) to the
@@ -188,9 +196,11 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     }
 
     std::unique_ptr<providers::StreamDecoder> decoder;
-    if (exchange.api != ApiKind::responses) decoder = adapter.stream_decoder();
+    // The answer goes through as it is: only its usage, finish and end are decoded, unless its text is kept.
+    if (exchange.api != ApiKind::responses) decoder = exchange.keep_text ? adapter.stream_decoder() : adapter.usage_decoder();
     ResponsesStreamSniffer sniffer;
     EventAligner aligner;
+    std::string kept; // without_usage_chunk's output when it drops the usage chunk
     UpstreamTimer timer(exchange);
     const bool strip_usage = exchange.api == ApiKind::chat_completions && !exchange.usage_chunk_asked;
     upstream::ChunkCallback on_chunk = [&](std::string_view bytes) {
@@ -202,7 +212,8 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
         } else {
             sniffer.feed(bytes);
         }
-        relay->write(strip_usage ? without_usage_chunk(aligner.take(bytes)) : aligner.take(bytes));
+        std::string_view events = aligner.take(bytes);
+        relay->write(strip_usage ? without_usage_chunk(events, kept) : events);
         if (!relay->committed()) {
             relay->commit();
             exchange.ttfb_us = core::monotonic_us() - exchange.started_us;
@@ -221,7 +232,8 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     else if (decoder ? !decoder->done() : !(sniffer.completed() || sniffer.failed()))
         error = make_error(ErrorCode::upstream_error, "the upstream stream was cut before its end", true);
     else {
-        relay->write(strip_usage ? without_usage_chunk(aligner.rest()) : aligner.rest());
+        std::string rest = aligner.rest();
+        relay->write(strip_usage ? without_usage_chunk(rest, kept) : std::string_view(rest));
         if (!relay->committed()) relay->commit();
         return AttemptOutcome{.usage = partial};
     }
@@ -273,7 +285,8 @@ Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& t
     timer.stop();
     if (answer) {
         const bool strip_usage = exchange.api == ApiKind::chat_completions && !exchange.usage_chunk_asked;
-        relay->write(strip_usage ? without_usage_chunk(encoder->finish()) : encoder->finish());
+        std::string finished = encoder->finish(), kept;
+        relay->write(strip_usage ? without_usage_chunk(finished, kept) : std::string_view(finished));
         if (!relay->committed()) relay->commit();
         return AttemptOutcome{.usage = answer->usage};
     }

@@ -16,8 +16,28 @@ void StreamRelay::commit() {
 
 void StreamRelay::write(std::string_view bytes) {
     if (bytes.empty() || m_lost || m_failed) return;
+    if (m_committed && m_sink && !m_writing && m_pending.empty() && !m_client_gone.load() && write_through(bytes))
+        return;
     m_pending.append(bytes);
     if (m_committed) m_changed.notify_all();
+}
+
+// The upstream fiber writes to the client itself; false when the client is
+// gone (the writer is woken to end the stream).
+bool StreamRelay::write_through(std::string_view bytes) {
+    m_writing = true;
+    bool ok = m_sink->write(bytes.data(), bytes.size()); // may park while the client is slow
+    m_writing = false;
+    m_at_boundary = bytes.ends_with("\n\n");
+    m_silent_since = core::monotonic_us();
+    if (ok) {
+        if (!m_pending.empty() || m_closed) m_changed.notify_all(); // queued meanwhile: the writer's turn
+        return true;
+    }
+    m_client_gone.store(true);
+    m_cancel.store(true);
+    m_changed.notify_all();
+    return true; // nothing more to queue: the stream is over
 }
 
 void StreamRelay::discard_uncommitted() {
@@ -68,17 +88,30 @@ StreamRelay::Decision StreamRelay::wait_decision(std::int64_t deadline_us) {
 
 StreamRelay::PumpEnd StreamRelay::pump(httplib::DataSink& sink, int keepalive_ms, const std::atomic<bool>& abort,
                                        std::int64_t deadline_us) {
-    bool at_boundary = true;
-    std::int64_t silent_since = core::monotonic_us();
+    m_at_boundary = true;
+    m_silent_since = core::monotonic_us();
     std::string chunk;
+    m_sink = &sink;
+    struct Detach {
+        StreamRelay& relay;
+        ~Detach() { relay.m_sink = nullptr; }
+    } detach{*this};
     for (;;) {
+        // The upstream fiber is writing through: wait for it to finish.
+        if (m_writing) {
+            m_changed.wait(core::monotonic_us() + k_pump_tick_us);
+            continue;
+        }
+        if (m_client_gone.load()) break; // a write-through failed
         if (!m_pending.empty()) {
             chunk.swap(m_pending);
             m_pending.clear();
-            at_boundary = chunk.ends_with("\n\n");
+            m_at_boundary = chunk.ends_with("\n\n");
+            m_writing = true;
             bool ok = sink.write(chunk.data(), chunk.size()); // may park while the client is slow
+            m_writing = false;
             chunk.clear();
-            silent_since = core::monotonic_us();
+            m_silent_since = core::monotonic_us();
             if (!ok) break;
             continue;
         }
@@ -93,10 +126,12 @@ StreamRelay::PumpEnd StreamRelay::pump(httplib::DataSink& sink, int keepalive_ms
             return PumpEnd::lost;
         }
         if (abort.load()) m_cancel.store(true);
-        if (at_boundary && now - silent_since >= std::int64_t{keepalive_ms} * 1000) {
+        if (m_at_boundary && now - m_silent_since >= std::int64_t{keepalive_ms} * 1000) {
             static constexpr std::string_view k_comment = ": keep-alive\n\n";
+            m_writing = true;
             bool ok = sink.write(k_comment.data(), k_comment.size());
-            silent_since = now;
+            m_writing = false;
+            m_silent_since = now;
             if (!ok) break;
         }
         std::int64_t wake = now + k_pump_tick_us;

@@ -3,7 +3,10 @@
 // the response is committed (its first byte may go out: no failover after
 // that) or failed before any byte (the handler then answers an error status);
 // bytes written before commit are held and dropped if the attempt fails over.
-// After commit, bytes go to the client as they come, one write per push.
+// After commit, bytes go to the client as they come, one write per push:
+// while the writer is parked with nothing queued, the upstream fiber writes
+// them itself (no hand-off, no fiber switch per chunk; a slow client then
+// holds back the reading of the upstream); otherwise they queue for the writer.
 //
 // No wait here is open-ended: the handler's wait for a decision and the
 // writer's wait for bytes each end at a deadline, and an upstream side that
@@ -78,8 +81,14 @@ public:
     };
 
 private:
+    bool write_through(std::string_view bytes);
+
     io::Event m_changed;
     std::string m_pending;
+    httplib::DataSink* m_sink = nullptr; // the writer's, while pump() runs
+    bool m_writing = false;              // a write to the client is under way (it may park)
+    std::int64_t m_silent_since = 0;     // when bytes last went to the client (keep-alives)
+    bool m_at_boundary = true;           // the client has whole events (a keep-alive may go)
     bool m_committed = false;
     bool m_failed = false;
     bool m_closed = false;

@@ -94,6 +94,11 @@ public:
 
     // A fresh incremental decoder for one streamed answer.
     virtual std::unique_ptr<StreamDecoder> stream_decoder() const = 0;
+    // A decoder for a stream passed through unchanged, when only its usage,
+    // its finish, errors and its end matter: events that cannot carry them
+    // (text, reasoning and tool deltas) are skipped without being parsed,
+    // so only those events yield StreamEvents.
+    virtual std::unique_ptr<StreamDecoder> usage_decoder() const { return stream_decoder(); }
 
     // Classifies an HTTP error answer: 429 -> rate_limited (retryable, with
     // Retry-After), 5xx -> upstream_unavailable (retryable), 408 ->

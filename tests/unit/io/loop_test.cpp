@@ -274,6 +274,39 @@ TEST_CASE("io loop: Event::notify_all wakes the fibers waiting; a deadline gives
         CHECK(second_woke_ms < 2500);
     }
 
+    SUBCASE("timers are lazy: a wake keeps the entry, yet every wait times out at its own deadline") {
+        io::Event event;
+        std::vector<io::Ready> readies;
+        std::int64_t shorter_ms = -1, longer_ms = -1;
+        std::int64_t start = now_us();
+        loop->spawn([&] {
+            readies.push_back(event.wait(start + 5'000'000)); // woken at 5 ms; its entry stays at 5 s
+            std::int64_t at = now_us();
+            readies.push_back(event.wait(at + 20'000)); // earlier than the entry: must time out at 20 ms
+            shorter_ms = ms_since(at);
+            readies.push_back(event.wait(start + 60'000)); // woken at 50 ms; its entry stays at 60 ms
+            at = now_us();
+            readies.push_back(event.wait(at + 120'000)); // later than the entry: must not time out at 60 ms
+            longer_ms = ms_since(at);
+        });
+        loop->spawn([&] {
+            io::sleep_until(start + 5'000);
+            event.notify_all();
+            io::sleep_until(start + 50'000);
+            event.notify_all();
+        });
+        REQUIRE(run_for(*loop, [&] { return loop->fibers() == 0; }));
+        REQUIRE(readies.size() == 4);
+        CHECK(readies[0] == io::Ready::yes);
+        CHECK(readies[1] == io::Ready::timeout);
+        CHECK(readies[2] == io::Ready::yes);
+        CHECK(readies[3] == io::Ready::timeout);
+        CHECK(shorter_ms >= 20);
+        CHECK(shorter_ms < 1000);
+        CHECK(longer_ms >= 120);
+        CHECK(longer_ms < 1500);
+    }
+
     SUBCASE("outside a fiber wait() sleeps until the deadline") {
         io::Event event;
         std::int64_t start = now_us();

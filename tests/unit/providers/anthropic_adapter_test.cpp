@@ -153,6 +153,28 @@ TEST_CASE("providers: anthropic stream decoder follows the documented event sequ
         "event: content_block_stop\ndata: {\"type\":\"content_block_stop\",\"index\":1}\n\n"
         "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"output_tokens\":15}}\n\n"
         "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n";
+    // The usage decoder (pass-through streams) sees the same usage, finish and end, and no content.
+    for (std::size_t step : {std::size_t(3), stream.size()}) {
+        auto decoder = up().usage_decoder();
+        std::vector<StreamEvent> events;
+        for (std::size_t i = 0; i < stream.size(); i += step)
+            for (auto& e : decoder->feed(std::string_view(stream).substr(i, step))) events.push_back(e);
+        CHECK(decoder->done());
+        std::int64_t output = 0, input = 0;
+        FinishReason finish = FinishReason::unknown;
+        for (const auto& e : events) {
+            CHECK(e.kind != StreamEvent::Kind::text_delta);
+            CHECK(e.kind != StreamEvent::Kind::tool_call_delta);
+            if (e.kind == StreamEvent::Kind::finish) finish = e.finish;
+            if (e.kind == StreamEvent::Kind::usage) {
+                if (e.usage.output) output = e.usage.output;
+                if (e.usage.input) input = e.usage.input;
+            }
+        }
+        CHECK(finish == FinishReason::tool_calls);
+        CHECK(output == 15);
+        CHECK(input == 25);
+    }
     for (std::size_t step : {std::size_t(3), stream.size()}) {
         auto decoder = up().stream_decoder();
         std::vector<StreamEvent> events;

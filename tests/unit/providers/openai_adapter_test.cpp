@@ -3,6 +3,7 @@
 #pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 
 #include "megarouter/providers/adapter.hpp"
+#include "providers/adapter_util.hpp"
 
 using namespace megarouter;
 using namespace megarouter::providers;
@@ -208,4 +209,42 @@ TEST_CASE("providers: openai target uses bearer auth, azure uses deployments and
     UpstreamTarget az = up().target(azure, "my-deploy", false);
     CHECK(az.url == "https://x.openai.azure.com/openai/deployments/my-deploy/chat/completions?api-version=2024-10-21");
     CHECK(upstream::header_value(az.headers, "api-key") == "k");
+}
+
+TEST_CASE("providers: openai usage decoder finds the usage, finish, errors and end without parsing the deltas") {
+    std::string deltas;
+    for (int i = 0; i < 50; ++i)
+        deltas += "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"w" + std::to_string(i) +
+                  "\"},\"finish_reason\":null}],\"usage\":null}\n\n";
+    std::string finish = "data: {\"id\":\"c1\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\" : \"length\"}],\"usage\":null}\n\n";
+    std::string usage = "data: {\"id\":\"c1\",\"choices\":[],\"usage\": {\"prompt_tokens\":10,\"completion_tokens\":50}}\n\n";
+    for (std::size_t step : {std::size_t(1), std::size_t(13), std::size_t(100000)}) {
+        CAPTURE(step);
+        auto decoder = up().usage_decoder();
+        auto events = feed_all(*decoder, deltas + finish + usage + "data: [DONE]\n\n", step);
+        CHECK(decoder->done());
+        catalog::Usage seen;
+        FinishReason reason = FinishReason::unknown;
+        int texts = 0;
+        for (const auto& e : events) {
+            if (e.kind == StreamEvent::Kind::usage) seen = e.usage;
+            if (e.kind == StreamEvent::Kind::finish) reason = e.finish;
+            if (e.kind == StreamEvent::Kind::text_delta) ++texts;
+        }
+        CHECK(texts == 0); // the deltas were skipped, unparsed
+        CHECK(reason == FinishReason::length);
+        CHECK(seen.input == 10);
+        CHECK(seen.output == 50);
+        // Cut before the finish: not done, as with the full decoder.
+        auto cut = up().usage_decoder();
+        feed_all(*cut, deltas, step);
+        CHECK_FALSE(cut->done());
+    }
+    auto failing = up().usage_decoder();
+    auto events = feed_all(*failing, deltas + "data: {\"error\":{\"message\":\"overloaded\",\"type\":\"server_error\"}}\n\n", 64);
+    REQUIRE_FALSE(events.empty());
+    CHECK(events.back().kind == StreamEvent::Kind::error);
+    CHECK(events.back().error_message == "overloaded");
+    CHECK(providers::detail::has_non_null(R"({"usage":{"a":1}})", "\"usage\""));
+    CHECK_FALSE(providers::detail::has_non_null(R"({"usage" : null, "x":"\"usage\""})", "\"usage\""));
 }

@@ -254,4 +254,101 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
         CHECK(relay.client_gone());
         CHECK(relay.cancel_flag().load());
     }
+    SUBCASE("after commit, bytes written while the writer waits go out from the upstream fiber, in order") {
+        StreamRelay relay;
+        RecordingSink out;
+        std::vector<bool> from_upstream; // whether each write to the client ran on the upstream fiber
+        bool upstream_running = false;
+        out.sink.write = [&](const char* data, std::size_t size) {
+            out.written.append(data, size);
+            from_upstream.push_back(upstream_running);
+            return true;
+        };
+        std::optional<StreamRelay::PumpEnd> end;
+        run_fibers({[&] {
+                        StreamRelay::UpstreamScope scope(relay);
+                        relay.write("data: held\n\n"); // before commit: queued for the writer
+                        relay.commit();
+                        io::sleep_until(ms_from_now(20));
+                        for (int i = 0; i < 3; ++i) {
+                            upstream_running = true;
+                            relay.write("data: " + std::to_string(i) + "\n\n");
+                            upstream_running = false;
+                            io::sleep_until(ms_from_now(5));
+                        }
+                        relay.close();
+                    },
+                    [&] {
+                        if (relay.wait_decision(ms_from_now(5000)) != StreamRelay::Decision::committed) return;
+                        static const std::atomic<bool> no_abort{false};
+                        end = relay.pump(out.sink, 60'000, no_abort, ms_from_now(5000));
+                    }},
+                   std::chrono::seconds(10));
+        REQUIRE(end);
+        CHECK(*end == StreamRelay::PumpEnd::closed);
+        CHECK(out.written == "data: held\n\ndata: 0\n\ndata: 1\n\ndata: 2\n\n");
+        CHECK(from_upstream == std::vector<bool>{false, true, true, true});
+    }
+    SUBCASE("a client gone during a write from the upstream fiber ends the writer with client_gone and cancels") {
+        StreamRelay relay;
+        RecordingSink out;
+        std::optional<StreamRelay::PumpEnd> end;
+        run_fibers({[&] {
+                        StreamRelay::UpstreamScope scope(relay);
+                        relay.write("data: a\n\n");
+                        relay.commit();
+                        io::sleep_until(ms_from_now(20));
+                        out.accept = false;
+                        relay.write("data: b\n\n");
+                        relay.write("data: c\n\n"); // after the client left: dropped
+                        auto until = ms_from_now(3000);
+                        while (!relay.cancel_flag().load() && now_us() < until) io::sleep_until(ms_from_now(10));
+                        relay.close();
+                    },
+                    [&] {
+                        if (relay.wait_decision(ms_from_now(5000)) != StreamRelay::Decision::committed) return;
+                        static const std::atomic<bool> no_abort{false};
+                        end = relay.pump(out.sink, 60'000, no_abort, ms_from_now(5000));
+                    }},
+                   std::chrono::seconds(10));
+        REQUIRE(end);
+        CHECK(*end == StreamRelay::PumpEnd::client_gone);
+        CHECK(relay.cancel_flag().load());
+        CHECK(out.written == "data: a\n\ndata: b\n\n");
+    }
+    SUBCASE("bytes that come while a slow client holds a write are queued and follow it") {
+        StreamRelay relay;
+        RecordingSink out;
+        bool slow = true;
+        out.sink.write = [&](const char* data, std::size_t size) {
+            if (slow) {
+                slow = false;
+                io::sleep_until(ms_from_now(50)); // the client takes its time: this write parks
+            }
+            out.written.append(data, size);
+            return true;
+        };
+        std::optional<StreamRelay::PumpEnd> end;
+        run_fibers({[&] {
+                        StreamRelay::UpstreamScope scope(relay);
+                        relay.commit();
+                        io::sleep_until(ms_from_now(20));
+                        relay.write("data: 1\n\n"); // parks in the slow write
+                        relay.close();
+                    },
+                    [&] {
+                        // A second source of bytes while the first write is parked.
+                        io::sleep_until(ms_from_now(40));
+                        relay.write("data: 2\n\n");
+                    },
+                    [&] {
+                        if (relay.wait_decision(ms_from_now(5000)) != StreamRelay::Decision::committed) return;
+                        static const std::atomic<bool> no_abort{false};
+                        end = relay.pump(out.sink, 60'000, no_abort, ms_from_now(5000));
+                    }},
+                   std::chrono::seconds(10));
+        REQUIRE(end);
+        CHECK(*end == StreamRelay::PumpEnd::closed);
+        CHECK(out.written == "data: 1\n\ndata: 2\n\n");
+    }
 }
