@@ -95,21 +95,23 @@ Connection::Got Connection::fill(std::int64_t deadline_us) {
         m_pos = 0;
     }
     std::size_t had = m_in.size();
-    m_in.resize(had + k_read_bytes);
     for (;;) {
-        ssize_t n = ::recv(m_fd, m_in.data() + had, k_read_bytes, 0);
+        ssize_t n = 0;
+        // Grown without zeroing what recv is about to overwrite (nor touching
+        // the pages of an idle connection's buffer).
+        m_in.resize_and_overwrite(had + k_read_bytes, [&](char* data, std::size_t) {
+            n = ::recv(m_fd, data + had, k_read_bytes, 0);
+            return had + static_cast<std::size_t>(std::max<ssize_t>(n, 0));
+        });
         if (n > 0) {
-            m_in.resize(had + static_cast<std::size_t>(n));
             m_received += static_cast<std::uint64_t>(n);
             return Got::data;
         }
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             if (m_watch.wait(EPOLLIN, deadline_us) == io::Ready::yes) continue;
-            m_in.resize(had);
             return Got::timeout;
         }
-        m_in.resize(had);
         return Got::closed;
     }
 }

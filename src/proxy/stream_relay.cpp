@@ -5,7 +5,9 @@
 namespace megarouter::proxy {
 
 namespace {
-constexpr std::int64_t k_pump_tick_us = 250'000; // how often the writer looks at `abort` and the keep-alive clock
+// How often the writer looks at `abort` and the keep-alive clock: each look
+// is a loop timer per open stream.
+constexpr std::int64_t k_pump_tick_us = 1'000'000;
 }
 
 void StreamRelay::commit() {

@@ -21,4 +21,16 @@ std::optional<Error> call_deadline(const SendOptions& options, const std::string
     return std::nullopt;
 }
 
+std::int64_t next_deadline_us(const SendOptions& options, const CallClock& clock) {
+    const Timeouts& t = options.timeouts;
+    std::int64_t next = 0;
+    auto consider = [&](std::int64_t at) {
+        if (at > 0 && (next == 0 || at < next)) next = at;
+    };
+    if (!clock.any_byte && t.first_byte_ms > 0) consider(clock.sent_us + std::int64_t{t.first_byte_ms} * 1000 + 1);
+    if (clock.any_byte && t.idle_ms > 0) consider(clock.last_byte_us + std::int64_t{t.idle_ms} * 1000 + 1);
+    consider(clock.total_deadline_us);
+    return next;
+}
+
 } // namespace megarouter::upstream

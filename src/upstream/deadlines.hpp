@@ -24,4 +24,8 @@ struct CallClock {
 // deadline passed (upstream_timeout, retryable). Messages name `host` only.
 std::optional<Error> call_deadline(const SendOptions& options, const std::string& host, const CallClock& clock);
 
+// When call_deadline() would next fail the call for time (the first-byte,
+// idle or total deadline, whichever comes first); 0 when none applies.
+std::int64_t next_deadline_us(const SendOptions& options, const CallClock& clock);
+
 } // namespace megarouter::upstream
