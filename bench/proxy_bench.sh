@@ -63,6 +63,7 @@ wait_file() { for _ in $(seq 1 200); do [[ -s "$1" ]] && return 0; sleep 0.05; d
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
+source "$ROOT/bench/member_key.sh"
 # The bearer token wrk and curl send: a member's key when governed.
 KEY="bench"
 GOVERNANCE_FLAG=(--no-governance)
@@ -71,12 +72,7 @@ govern() {
   local home="$WORK/home-$(basename "$1" .toml)"
   local cli=(env MEGAROUTER_HOME="$home" "$MEGAROUTER" --config "$1")
   mkdir -p "$home"
-  "${cli[@]}" org create bench >/dev/null
-  "${cli[@]}" dept create bench/eng >/dev/null
-  "${cli[@]}" team create bench/eng/web >/dev/null
-  "${cli[@]}" user create bench/eng/web/alice >/dev/null
-  "${cli[@]}" budget set bench --usd 1000000 --period monthly >/dev/null
-  KEY="$("${cli[@]}" keys create bench/eng/web/alice --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')"
+  KEY="$(member_key "${cli[@]}")"
   GOVERNANCE_FLAG=()
 }
 

@@ -79,12 +79,8 @@ KEY="bench"
 FLAGS=(--no-governance)
 CONFIGURATION="keyless (--no-governance)"
 if [[ "$GOVERNED" == 1 ]]; then
-  "${CLI[@]}" org create bench >/dev/null
-  "${CLI[@]}" dept create bench/eng >/dev/null
-  "${CLI[@]}" team create bench/eng/web >/dev/null
-  "${CLI[@]}" user create bench/eng/web/alice >/dev/null
-  "${CLI[@]}" budget set bench --usd 1000000 --period monthly >/dev/null
-  KEY="$("${CLI[@]}" keys create bench/eng/web/alice --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')"
+  source "$ROOT/bench/member_key.sh"
+  KEY="$(member_key "${CLI[@]}")"
   FLAGS=()
   CONFIGURATION="governed (member key, org budget, ledger on)"
 fi

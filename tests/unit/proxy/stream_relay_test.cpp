@@ -78,6 +78,16 @@ struct RecordingSink {
     }
 };
 
+// The connection's side of a stream: waits for the decision, then pumps
+// into `sink` until the end (recorded in `end`).
+std::function<void()> writer(StreamRelay& relay, httplib::DataSink& sink, std::optional<StreamRelay::PumpEnd>& end) {
+    return [&relay, &sink, &end] {
+        if (relay.wait_decision(ms_from_now(5000)) != StreamRelay::Decision::committed) return;
+        static const std::atomic<bool> no_abort{false};
+        end = relay.pump(sink, 60'000, no_abort, ms_from_now(5000));
+    };
+}
+
 } // namespace
 
 TEST_CASE("stream relay: an upstream fiber that throws before deciding fails the handler at once") {
@@ -219,11 +229,7 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
                         relay.write("data: [DONE]\n\n");
                         relay.close();
                     },
-                    [&] {
-                        if (relay.wait_decision(ms_from_now(5000)) != StreamRelay::Decision::committed) return;
-                        static const std::atomic<bool> no_abort{false};
-                        end = relay.pump(out.sink, 60'000, no_abort, ms_from_now(5000));
-                    }},
+                    writer(relay, out.sink, end)},
                    std::chrono::seconds(10));
         REQUIRE(end);
         CHECK(*end == StreamRelay::PumpEnd::closed);
@@ -243,11 +249,7 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
                         while (!relay.cancel_flag().load() && now_us() < until) io::sleep_until(ms_from_now(10));
                         relay.close();
                     },
-                    [&] {
-                        if (relay.wait_decision(ms_from_now(5000)) != StreamRelay::Decision::committed) return;
-                        static const std::atomic<bool> no_abort{false};
-                        end = relay.pump(out.sink, 60'000, no_abort, ms_from_now(5000));
-                    }},
+                    writer(relay, out.sink, end)},
                    std::chrono::seconds(10));
         REQUIRE(end);
         CHECK(*end == StreamRelay::PumpEnd::client_gone);
@@ -278,11 +280,7 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
                         }
                         relay.close();
                     },
-                    [&] {
-                        if (relay.wait_decision(ms_from_now(5000)) != StreamRelay::Decision::committed) return;
-                        static const std::atomic<bool> no_abort{false};
-                        end = relay.pump(out.sink, 60'000, no_abort, ms_from_now(5000));
-                    }},
+                    writer(relay, out.sink, end)},
                    std::chrono::seconds(10));
         REQUIRE(end);
         CHECK(*end == StreamRelay::PumpEnd::closed);
@@ -305,11 +303,7 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
                         while (!relay.cancel_flag().load() && now_us() < until) io::sleep_until(ms_from_now(10));
                         relay.close();
                     },
-                    [&] {
-                        if (relay.wait_decision(ms_from_now(5000)) != StreamRelay::Decision::committed) return;
-                        static const std::atomic<bool> no_abort{false};
-                        end = relay.pump(out.sink, 60'000, no_abort, ms_from_now(5000));
-                    }},
+                    writer(relay, out.sink, end)},
                    std::chrono::seconds(10));
         REQUIRE(end);
         CHECK(*end == StreamRelay::PumpEnd::client_gone);
@@ -341,11 +335,7 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
                         io::sleep_until(ms_from_now(40));
                         relay.write("data: 2\n\n");
                     },
-                    [&] {
-                        if (relay.wait_decision(ms_from_now(5000)) != StreamRelay::Decision::committed) return;
-                        static const std::atomic<bool> no_abort{false};
-                        end = relay.pump(out.sink, 60'000, no_abort, ms_from_now(5000));
-                    }},
+                    writer(relay, out.sink, end)},
                    std::chrono::seconds(10));
         REQUIRE(end);
         CHECK(*end == StreamRelay::PumpEnd::closed);
