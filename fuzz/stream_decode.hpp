@@ -1,7 +1,8 @@
 // What the three upstream SSE targets share: an upstream stream decoder fed
 // arbitrary bytes in input-chosen pieces, and the canonical events it yields
 // re-encoded in a client format chosen by the input (as the proxy does when
-// it translates a stream), so the encoders are fuzzed with them.
+// it translates a stream), so the encoders are fuzzed with them; the
+// pass-through usage decoder is fed the same pieces.
 #pragma once
 
 #include <memory>
@@ -25,9 +26,12 @@ inline int decode_stream(providers::WireFormat upstream, const std::uint8_t* dat
     const std::uint8_t stride = input.take_byte() % 33;
     const std::uint8_t choice = input.take_byte();
     auto decoder = providers::upstream_adapter(upstream).stream_decoder();
+    // The pass-through decoder (usage, finish, errors, end only) on the same pieces.
+    auto usage_only = providers::upstream_adapter(upstream).usage_decoder();
     auto encoder = client_encoder(choice);
     bool failed = false;
     feed_in_pieces(input.rest(), stride, [&](std::string_view piece) {
+        (void)usage_only->feed(piece);
         for (const providers::StreamEvent& event : decoder->feed(piece)) {
             if (event.kind == providers::StreamEvent::Kind::error) failed = true;
             if (!failed) encoder->encode(event);
