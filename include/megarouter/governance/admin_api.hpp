@@ -15,7 +15,8 @@ namespace megarouter::governance {
 class Gate;
 
 // Registers the /admin routes on `server`. Each call opens its own store
-// connection to `database`. `gate` and `clock` must outlive the server.
+// connection to `database`. `gate` must outlive the server; periods and
+// dates are in `timezone`.
 // Request bodies are parsed within `json_limits` (400 naming the limit).
 // Routes (JSON bodies and answers; errors as {"error":{"code","message"}}):
 //   GET/POST /admin/nodes, GET /admin/nodes/show?path=, POST /admin/nodes/move,

@@ -1,8 +1,16 @@
-// The upstream HTTP client: libcurl with per-thread connection caches (keep-alive
-// and HTTP/2 where offered), TLS verification on, proxies from HTTPS_PROXY /
-// NO_PROXY, per-call timeouts, and streaming bodies delivered chunk by chunk.
-// One UpstreamClient is shared by all proxy worker threads; each thread keeps
-// its own upstream connections, so reuse takes no lock.
+// The upstream HTTP client, with per-call timeouts and streaming bodies
+// delivered chunk by chunk. Two paths behind one send():
+//   - plain http:// upstreams (local model servers, sidecars, the mock):
+//     megarouter speaks keep-alive HTTP/1.1 itself (upstream/plain_http.cpp)
+//     over sockets that stay registered with the event loop while pooled;
+//   - https://, an http_proxy in the environment, and MEGAROUTER_UPSTREAM=curl:
+//     libcurl (TLS verification on, HTTP/2 where offered, HTTPS_PROXY /
+//     NO_PROXY), one multi handle per call slot whose sockets and timer are
+//     registered with the loop.
+// Called from a fiber of an event loop, send() parks that fiber while it
+// waits, so the loop serves other connections; called elsewhere (the CLI)
+// it blocks the thread (curl_multi_poll). One UpstreamClient is shared by
+// every loop; connections are pooled per loop thread, so reuse takes no lock.
 #pragma once
 
 #include <atomic>
@@ -34,8 +42,10 @@ struct SendOptions {
     // body is then left empty. Non-2xx bodies are always buffered (for
     // decode_error). nullptr: buffer everything.
     const ChunkCallback* on_chunk = nullptr;
-    // Set by another thread when the downstream client is gone; the call
-    // stops within ~100 ms and fails with cancelled. May be nullptr.
+    // Set when the downstream client is gone; the call stops and fails with
+    // cancelled within ~100 ms while waiting for the answer, within a second
+    // once a plain-http answer streams (its relay sees a gone client on its
+    // next write). May be nullptr.
     const std::atomic<bool>* cancel = nullptr;
     std::size_t max_response_bytes = 64 * 1024 * 1024; // buffered bodies only
 };
