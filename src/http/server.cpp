@@ -2,6 +2,7 @@
 // listening socket (EPOLLEXCLUSIVE wakes one loop per connection) and runs a
 // fiber per connection.
 #include "megarouter/http/server.hpp"
+#include "megarouter/core/background.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -170,6 +171,7 @@ void Server::Impl::stop_loop(LoopState& state) {
 }
 
 void Server::Impl::serve_loop() {
+    core::prefer_short_slices();
     auto loop = io::Loop::create();
     if (!loop) return;
     LoopState state;

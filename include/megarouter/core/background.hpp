@@ -11,4 +11,11 @@ namespace megarouter::core {
 // only, on Linux). Best effort: does nothing where not permitted.
 void lower_thread_priority();
 
+// Asks the scheduler for short time slices for the calling thread (an event
+// loop): under Linux's EEVDF scheduler (6.6 and later) a thread with a
+// shorter slice gets an earlier deadline, so when it wakes with a request it
+// preempts a busy thread on its core (the ledger writer) sooner. Best
+// effort: does nothing on kernels without custom slices.
+void prefer_short_slices();
+
 } // namespace megarouter::core
