@@ -72,16 +72,21 @@ routing::WorstCase worst_of(const Exchange& exchange, const routing::Candidate& 
 // Below this many output tokens a fitted answer is not worth its input.
 constexpr std::int64_t k_min_fitted_output = 64;
 
+std::int64_t tokens_of(const catalog::Usage& u) {
+    using catalog::add_saturated;
+    return add_saturated(add_saturated(u.input, u.cached_input), add_saturated(u.cache_write, u.output));
+}
+
 // [governance] fit_to_budget: the largest max_tokens for `target` whose
-// worst case, on top of what earlier attempts already cost (`spent`,
-// `spent_tokens`), fits in the room the gate reports.
+// worst case, on top of what earlier attempts already cost, fits in the room
+// the gate reports. Two pointers: std::function holds it without allocating.
 struct Fitter {
     Exchange* exchange;
     const routing::Candidate* target;
-    catalog::Nanos spent = 0;
-    std::int64_t spent_tokens = 0;
 
     std::optional<governance::Hold> operator()(catalog::Nanos room, std::int64_t room_tokens) const {
+        catalog::Nanos spent = exchange->cost;
+        std::int64_t spent_tokens = tokens_of(exchange->usage);
         if (room <= spent || room_tokens <= spent_tokens || thinking_raises_cap(*exchange, *target)) return std::nullopt;
         routing::WorstCase full = worst_of(*exchange, *target);
         std::int64_t output = routing::output_that_fits(*target->model, *target->offering, exchange->input_bound,
@@ -93,11 +98,6 @@ struct Fitter {
                                 catalog::add_saturated(spent_tokens, fitted.tokens())};
     }
 };
-
-std::int64_t tokens_of(const catalog::Usage& u) {
-    using catalog::add_saturated;
-    return add_saturated(add_saturated(u.input, u.cached_input), add_saturated(u.cache_write, u.output));
-}
 
 // The shortest wait until a cooling deployment of the requested model may be
 // called again, when one is cooling down after a Retry-After.
@@ -267,8 +267,9 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
         catalog::Nanos need = catalog::add_saturated(exchange.cost, worst.cost);
         std::int64_t need_tokens = catalog::add_saturated(tokens_of(exchange.usage), worst.tokens());
         if (need > exchange.hold.amount || need_tokens > exchange.hold.tokens) {
-            Fitter fit{&exchange, &target, exchange.cost, tokens_of(exchange.usage)};
-            if (auto more = shared.governance->extend(exchange.caller, exchange.hold, need, need_tokens, fit); !more) {
+            if (auto more = shared.governance->extend(exchange.caller, exchange.hold, need, need_tokens,
+                                                      Fitter{&exchange, &target});
+                !more) {
                 if (exchange.attempts == 0) last = more.error();
                 continue;
             }

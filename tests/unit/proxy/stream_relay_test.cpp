@@ -78,6 +78,12 @@ struct RecordingSink {
     }
 };
 
+// The upstream side learning that the client left: cancel_flag() set (3 s at most).
+void wait_for_cancel(const StreamRelay& relay) {
+    auto until = ms_from_now(3000);
+    while (!relay.cancel_flag().load() && now_us() < until) io::sleep_until(ms_from_now(10));
+}
+
 // The connection's side of a stream: waits for the decision, then pumps
 // into `sink` until the end (recorded in `end`).
 std::function<void()> writer(StreamRelay& relay, httplib::DataSink& sink, std::optional<StreamRelay::PumpEnd>& end) {
@@ -245,8 +251,7 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
                         StreamRelay::UpstreamScope scope(relay);
                         relay.write("data: a\n\n");
                         relay.commit();
-                        auto until = ms_from_now(3000);
-                        while (!relay.cancel_flag().load() && now_us() < until) io::sleep_until(ms_from_now(10));
+                        wait_for_cancel(relay);
                         relay.close();
                     },
                     writer(relay, out.sink, end)},
@@ -299,8 +304,7 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
                         out.accept = false;
                         relay.write("data: b\n\n");
                         relay.write("data: c\n\n"); // after the client left: dropped
-                        auto until = ms_from_now(3000);
-                        while (!relay.cancel_flag().load() && now_us() < until) io::sleep_until(ms_from_now(10));
+                        wait_for_cancel(relay);
                         relay.close();
                     },
                     writer(relay, out.sink, end)},
