@@ -96,8 +96,8 @@ Result<ChatResponse> call(const Endpoint& endpoint, const ChatRequest& request, 
         return true;
     };
     upstream::SendOptions send{options.timeouts, stream ? &on_chunk : nullptr, options.cancel};
-    const upstream::UpstreamClient& client = options.client ? *options.client : upstream::UpstreamClient::shared();
-    auto response = client.send(http, send);
+    const upstream::Transport& transport = options.transport ? *options.transport : upstream::UpstreamClient::shared();
+    auto response = transport.send(http, send);
 
     if (stream && options.partial) *options.partial = assembler.response();
     if (!response) {

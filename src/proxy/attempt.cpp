@@ -10,7 +10,7 @@
 #include "megarouter/providers/call.hpp"
 #include "megarouter/providers/json_pick.hpp"
 #include "megarouter/proxy/responses_api.hpp"
-#include "megarouter/upstream/client.hpp"
+#include "megarouter/upstream/transport.hpp"
 #include "proxy/exchange.hpp"
 
 namespace megarouter::proxy {
@@ -146,7 +146,8 @@ const char* cap_field(ApiKind api, const providers::Endpoint& endpoint) {
     return endpoint.provider == "openai" ? "max_completion_tokens" : "max_tokens";
 }
 
-Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate& target,
+Result<AttemptOutcome> passthrough(Exchange& exchange, const upstream::Transport& transport,
+                                   const routing::Candidate& target,
                                    const providers::Endpoint& endpoint, StreamRelay* relay,
                                    catalog::Usage& partial, const std::atomic<bool>* cancel) {
     const auto& adapter = providers::upstream_adapter(endpoint.format);
@@ -176,11 +177,10 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     upstream::HttpRequest request{.method = "POST", .url = where.url, .headers = std::move(where.headers),
                                   .body = body.dump(-1, ' ', false, json::error_handler_t::replace)};
     upstream::SendOptions options{.timeouts = timeouts_for(exchange), .cancel = cancel};
-    auto& client = upstream::UpstreamClient::shared();
 
     if (!stream) {
         UpstreamTimer timer(exchange);
-        auto answer = client.send(request, options);
+        auto answer = transport.send(request, options);
         timer.stop();
         if (!answer) return std::unexpected(answer.error());
         if (answer->status / 100 != 2) return std::unexpected(adapter.decode_error(answer->status, answer->body, answer->headers));
@@ -222,7 +222,7 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
         return !relay->cancel_flag().load();
     };
     options.on_chunk = &on_chunk;
-    auto answer = client.send(request, options);
+    auto answer = transport.send(request, options);
     timer.stop();
     if (!decoder) partial = sniffer.usage();
     if (!decoder && exchange.keep_text) exchange.answer_text = sniffer.text();
@@ -244,13 +244,14 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const routing::Candidate&
     return std::unexpected(error);
 }
 
-Result<AttemptOutcome> translate(Exchange& exchange, const routing::Candidate& target,
+Result<AttemptOutcome> translate(Exchange& exchange, const upstream::Transport& transport,
+                                 const routing::Candidate& target,
                                  const providers::Endpoint& endpoint, StreamRelay* relay,
                                  catalog::Usage& partial, const std::atomic<bool>* cancel) {
     const std::string& model = target.model->id;
     const auto* client_side = providers::client_adapter(client_format(exchange.api));
     providers::ChatResponse so_far;
-    providers::CallOptions options{.timeouts = timeouts_for(exchange), .cancel = cancel, .partial = &so_far};
+    providers::CallOptions options{.timeouts = timeouts_for(exchange), .cancel = cancel, .transport = &transport, .partial = &so_far};
     if (endpoint.format == WireFormat::anthropic) options.extra_headers = exchange.forward_headers;
     options.extra_headers.insert(options.extra_headers.end(), exchange.trace.upstream_headers.begin(),
                                  exchange.trace.upstream_headers.end());
@@ -315,7 +316,7 @@ std::string stream_failure_frame(ApiKind api, std::string_view model, const Erro
     return failure_frame(api, model, error, true); // self-contained in every API
 }
 
-Result<AttemptOutcome> attempt(Exchange& exchange, const routing::Candidate& target,
+Result<AttemptOutcome> attempt(Exchange& exchange, const upstream::Transport& transport, const routing::Candidate& target,
                                const providers::Endpoint& endpoint, StreamRelay* relay,
                                catalog::Usage& partial_usage, const std::atomic<bool>* cancel) {
     exchange.answer_text.clear(); // the log keeps what the answering attempt said
@@ -328,8 +329,8 @@ Result<AttemptOutcome> attempt(Exchange& exchange, const routing::Candidate& tar
     if (exchange.budget_max_tokens)
         exchange.chat.max_tokens = std::min(exchange.chat.max_tokens.value_or(INT64_MAX), *exchange.budget_max_tokens);
     if (passes_through(exchange.api, endpoint))
-        return passthrough(exchange, target, endpoint, relay, partial_usage, cancel);
-    return translate(exchange, target, endpoint, relay, partial_usage, cancel);
+        return passthrough(exchange, transport, target, endpoint, relay, partial_usage, cancel);
+    return translate(exchange, transport, target, endpoint, relay, partial_usage, cancel);
 }
 
 } // namespace megarouter::proxy

@@ -282,7 +282,7 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
         std::int64_t began = core::monotonic_us();
         std::size_t traced = exchange.trace.attempts.size();
         begin_attempt(exchange.trace, target.offering->provider, target.model->id, where.base_url);
-        auto outcome = attempt(exchange, target, where, relay, partial, cancel);
+        auto outcome = attempt(exchange, *shared.transport, target, where, relay, partial, cancel);
         AttemptTrace& attempt_trace = exchange.trace.attempts[traced];
         attempt_trace.time.end_us = core::monotonic_us();
         attempt_trace.ok = outcome.has_value();

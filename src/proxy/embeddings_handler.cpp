@@ -115,7 +115,7 @@ Result<std::string> embed(Exchange& exchange, Shared& shared, const httplib::Req
     begin_attempt(exchange.trace, target.endpoint->provider, policy_model, base_url);
     upstream::Headers headers = where.headers;
     headers.insert(headers.end(), exchange.trace.upstream_headers.begin(), exchange.trace.upstream_headers.end());
-    auto answer = upstream::UpstreamClient::shared().send(
+    auto answer = shared.transport->send(
         {.method = "POST", .url = base_url + "/embeddings", .headers = std::move(headers), .body = body.dump()},
         options);
     AttemptTrace& attempt = exchange.trace.attempts.back();

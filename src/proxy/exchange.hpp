@@ -89,7 +89,7 @@ struct AttemptOutcome {
 // is streamed into it (commit on the first content); without, it is returned.
 // Fails with the upstream's classified error; `usage` of a failed attempt is
 // added to the exchange by the caller via `partial_usage`.
-Result<AttemptOutcome> attempt(Exchange& exchange, const routing::Candidate& target,
+Result<AttemptOutcome> attempt(Exchange& exchange, const upstream::Transport& transport, const routing::Candidate& target,
                                const providers::Endpoint& endpoint, StreamRelay* relay,
                                catalog::Usage& partial_usage, const std::atomic<bool>* cancel);
 

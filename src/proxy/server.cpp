@@ -12,6 +12,7 @@
 #include "megarouter/core/clock.hpp"
 #include "megarouter/http/request_head.hpp"
 #include "megarouter/http/server.hpp"
+#include "megarouter/upstream/client.hpp"
 #include "proxy/browser_guard.hpp"
 #include "proxy/handlers.hpp"
 #include "proxy/serve_lock.hpp"
@@ -98,6 +99,7 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(core::Config config, co
     impl->host = options.host.value_or(config.server.host);
     impl->exposure = is_loopback(impl->host) ? Exposure::loopback : Exposure::network;
     impl->requested_port = options.port.value_or(config.server.port);
+    impl->shared.transport = options.transport ? options.transport : &upstream::UpstreamClient::shared();
     impl->shared.paths = paths;
     impl->shared.env = env;
     auto log = AccessLog::open(options.access_log.value_or(config.server.access_log),

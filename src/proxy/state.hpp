@@ -24,6 +24,7 @@
 #include "proxy/governance_seam.hpp"
 #include "proxy/prompt_recorder.hpp"
 #include "megarouter/telemetry/exporter.hpp"
+#include "megarouter/upstream/transport.hpp"
 
 namespace megarouter::proxy {
 
@@ -44,6 +45,8 @@ Result<std::shared_ptr<const Snapshot>> build_snapshot(core::Config config, cons
                                                        const core::EnvLookup& env);
 
 struct Shared {
+    // How upstreams are reached: UpstreamClient::shared(), or a fake in tests. Never null.
+    const upstream::Transport* transport = nullptr;
     core::Paths paths;
     core::EnvLookup env;
     std::unique_ptr<routing::HealthTracker> health;

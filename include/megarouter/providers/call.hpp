@@ -28,7 +28,7 @@ struct CallOptions {
     // Added to the adapter's headers; one with the same name (e.g.
     // anthropic-version, anthropic-beta) replaces the adapter's.
     upstream::Headers extra_headers;
-    const upstream::UpstreamClient* client = nullptr; // nullptr: UpstreamClient::shared()
+    const upstream::Transport* transport = nullptr; // nullptr: UpstreamClient::shared()
     // Filled with what arrived before a streamed call failed (text, tool
     // calls, usage so far). May be nullptr.
     ChatResponse* partial = nullptr;

@@ -14,6 +14,7 @@
 #include "megarouter/core/config.hpp"
 #include "megarouter/core/error.hpp"
 #include "megarouter/core/paths.hpp"
+#include "megarouter/upstream/transport.hpp"
 
 namespace megarouter::proxy {
 
@@ -24,6 +25,9 @@ struct ServeOptions {
     std::optional<std::string> access_log;  // overrides [server] access_log
     std::optional<bool> access_log_json;    // overrides [server] access_log_json
     bool use_governance = true;             // keys, budgets and ledger (false: an open gateway)
+    // How upstreams are reached; nullptr: the real client (UpstreamClient::shared()).
+    // Tests pass a fake. Must outlive the server.
+    const upstream::Transport* transport = nullptr;
 };
 
 // Whether `host` is a loopback address or name (127.0.0.0/8, ::1, localhost).

@@ -20,37 +20,11 @@
 #include <string_view>
 
 #include "megarouter/core/error.hpp"
-#include "megarouter/upstream/http.hpp"
+#include "megarouter/upstream/transport.hpp"
 
 namespace megarouter::upstream {
 
-// Deadlines of one call, in milliseconds; 0 = no limit.
-struct Timeouts {
-    int connect_ms = 10'000;     // TCP + TLS handshake
-    int first_byte_ms = 300'000; // from sending to the first response byte
-    int idle_ms = 300'000;       // longest silence between body bytes
-    int total_ms = 600'000;      // the whole exchange
-};
-
-// Receives a 2xx response's body bytes as they arrive. Return false to stop
-// (the call then fails with cancelled).
-using ChunkCallback = std::function<bool(std::string_view bytes)>;
-
-struct SendOptions {
-    Timeouts timeouts;
-    // Called with body bytes of a 2xx answer as they arrive; the response's
-    // body is then left empty. Non-2xx bodies are always buffered (for
-    // decode_error). nullptr: buffer everything.
-    const ChunkCallback* on_chunk = nullptr;
-    // Set when the downstream client is gone; the call stops and fails with
-    // cancelled within ~100 ms while waiting for the answer, within a second
-    // once a plain-http answer streams (its relay sees a gone client on its
-    // next write). May be nullptr.
-    const std::atomic<bool>* cancel = nullptr;
-    std::size_t max_response_bytes = 64 * 1024 * 1024; // buffered bodies only
-};
-
-class UpstreamClient {
+class UpstreamClient final : public Transport {
 public:
     UpstreamClient();
     ~UpstreamClient();
@@ -64,9 +38,10 @@ public:
     // (callback returned false or `cancel` set), payload_too_large. Error
     // messages name the host, never headers or the query string.
     // Thread-safe: many calls may run at once; connections are reused.
-    Result<HttpResponse> send(const HttpRequest& request, const SendOptions& options) const;
+    Result<HttpResponse> send(const HttpRequest& request, const SendOptions& options) const override;
 
-    // The process-wide client (created on first use). Thread-safe.
+    // The process-wide client (created on first use). Thread-safe. The
+    // proxy receives it as its Transport; tests give the proxy a fake.
     static UpstreamClient& shared();
 };
 
