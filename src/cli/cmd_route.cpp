@@ -12,6 +12,7 @@
 #include "megarouter/core/json.hpp"
 #include "megarouter/providers/adapter.hpp"
 #include "megarouter/providers/registry.hpp"
+#include "megarouter/routing/failover.hpp"
 #include "megarouter/routing/router.hpp"
 
 namespace megarouter::cli {
@@ -84,6 +85,7 @@ std::vector<std::string> split_all(const std::vector<std::string>& values) {
 Result<routing::RouteRequest> build_route(const RouteOptions& o, const core::Config& config) {
     routing::RouteRequest route;
     route.model = o.model.empty() ? config.default_model : o.model;
+    route.defer_comparable = true; // as the proxy plans; spell_out_failover adds them back
     if (!o.mode.empty()) {
         route.mode = routing::parse_mode(o.mode);
         if (!route.mode)
@@ -141,6 +143,7 @@ int run_route(const RouteOptions& o, Context& context) {
             routing::RouteRequest r = *route;
             r.mode = mode;
             choices.push_back({mode, routing::plan(r, *chat, routing_context)});
+            if (choices.back().plan) routing::spell_out_failover(*choices.back().plan, routing_context);
         }
         if (o.json) std::cout << compare_to_json(choices).dump(2) << "\n";
         else print_compare(std::cout, choices);
@@ -151,6 +154,7 @@ int run_route(const RouteOptions& o, Context& context) {
     }
     auto plan = routing::plan(*route, *chat, routing_context);
     if (!plan) return context.report(plan.error());
+    routing::spell_out_failover(*plan, routing_context); // the chain the proxy walks
     plan->notes.insert(plan->notes.begin(), notes.begin(), notes.end());
     if (o.json)
         std::cout << routing::plan_to_json(*plan, o.all ? routing::PlanDetail::full : routing::PlanDetail::summary)

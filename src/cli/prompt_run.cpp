@@ -7,6 +7,7 @@
 
 #include "megarouter/providers/call.hpp"
 #include "megarouter/providers/registry.hpp"
+#include "megarouter/routing/failover.hpp"
 #include "megarouter/routing/router.hpp"
 #include "prompt.hpp"
 
@@ -21,14 +22,17 @@ std::int64_t ms_since(Clock::time_point start) {
 }
 
 
-// One deployment to try.
-struct Attempt {
-    std::string model;          // catalog id, or the id as asked when passed through
-    std::string provider;
-    std::string provider_model;
-    const catalog::Offering* offering = nullptr;
-    // A model the catalog does not list yet: holds `offering`, says how it is priced.
-    std::shared_ptr<const routing::PassThrough> passthrough;
+// A plan with what its walk needs to grow the chain (comparable models,
+// larger windows): the routing config and the configured providers.
+struct PromptRoute {
+    routing::RoutingConfig config;
+    std::vector<std::string> providers;
+    routing::Plan plan;
+    core::Millis now = 0;
+
+    routing::RoutingContext context(const catalog::Catalog& catalog) const {
+        return {&catalog, providers, &config, nullptr, now};
+    }
 };
 
 // Why nothing is configured for `model`, naming the variables that would help.
@@ -50,21 +54,24 @@ Error explain_no_route(const Error& error, const catalog::Catalog& catalog, cons
     return out;
 }
 
-Result<std::vector<Attempt>> plan_attempts(Context& context, const core::Config& config, const catalog::Catalog& catalog,
-                                           const PromptOptions& options, const providers::ChatRequest& request) {
+Result<std::unique_ptr<PromptRoute>> plan_prompt(Context& context, const core::Config& config, const catalog::Catalog& catalog,
+                                                 const PromptOptions& options, const providers::ChatRequest& request) {
     std::string model = options.model.empty() ? config.default_model : options.model;
-    std::vector<std::string> configured = providers::configured_providers(config, context.env);
+    auto out = std::make_unique<PromptRoute>();
+    out->providers = providers::configured_providers(config, context.env);
+    const std::vector<std::string>& configured = out->providers;
     auto routing_config = routing::parse_routing_config(config);
     if (!routing_config) return fail(routing_config.error());
+    out->config = std::move(*routing_config);
+    out->now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
     routing::RouteRequest route;
     route.model = model;
+    route.defer_comparable = true; // the walk adds them if the model's own deployments fail
     std::string mode_text = options.mode.empty() ? config.default_mode : options.mode;
     route.mode = routing::parse_mode(mode_text);
     if (!route.mode) return fail(ErrorCode::invalid_argument, "--mode must be balanced, cost, latency or availability");
-    routing::RoutingContext routing_context{&catalog, configured, &*routing_config, nullptr,
-                                            std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                std::chrono::system_clock::now().time_since_epoch()).count()};
-    auto plan = routing::plan(route, request, routing_context);
+    auto plan = routing::plan(route, request, out->context(catalog));
     if (!plan) {
         // No key at all is the newcomer's case: say only that (an unknown
         // model, a typo, is still reported as such first).
@@ -80,15 +87,8 @@ Result<std::vector<Attempt>> plan_attempts(Context& context, const core::Config&
         return fail(ErrorCode::budget_exceeded, "estimated cost " + catalog::format_usd(plan->estimated_cost) + " of " +
                                                     plan->chosen.model->id + " exceeds --max-cost " + catalog::format_usd(
                                                     static_cast<catalog::Nanos>(*options.max_cost_usd * catalog::k_nanos_per_usd)));
-    std::vector<Attempt> attempts;
-    auto add = [&](const routing::Candidate& c) {
-        bool passed = plan->passthrough && c.model == &plan->passthrough->model;
-        attempts.push_back({c.model->id, c.offering->provider, c.offering->provider_model_id, c.offering,
-                            passed ? plan->passthrough : nullptr});
-    };
-    add(plan->chosen);
-    for (const routing::Candidate& c : plan->fallbacks) add(c);
-    return attempts;
+    out->plan = std::move(*plan);
+    return out;
 }
 
 // A connection that never opened says which provider, at which address, and
@@ -126,24 +126,30 @@ PromptOutcome run_prompt(Context& context, const core::Config& config, const cat
     entry.started_at = store::iso_timestamp_now();
     entry.model = options.model.empty() ? config.default_model : options.model;
     auto start = Clock::now();
-    auto attempts = plan_attempts(context, config, catalog, options, request);
-    if (!attempts) {
-        outcome.error = attempts.error();
+    auto route = plan_prompt(context, config, catalog, options, request);
+    if (!route) {
+        outcome.error = route.error();
         entry.status = "error";
-        entry.error = attempts.error().message;
+        entry.error = route.error().message;
         entry.finished_at = store::iso_timestamp_now();
         return outcome;
     }
-    for (const Attempt& attempt : *attempts) {
-        auto endpoint = providers::resolve_endpoint(attempt.provider, config, context.env);
+    const routing::Plan& plan = (*route)->plan;
+    const catalog::Offering* answered = nullptr;
+    routing::Failover walk(plan);
+    while (const routing::Candidate* next = walk.next()) {
+        const routing::Candidate& target = *next;
+        auto endpoint = providers::resolve_endpoint(target.offering->provider, config, context.env);
         if (!endpoint) {
             outcome.error = endpoint.error();
             continue;
         }
-        if (attempt.offering) *endpoint = providers::endpoint_for(*endpoint, *attempt.offering);
-        entry.model = attempt.model;
-        entry.provider = attempt.provider;
-        entry.provider_model = attempt.provider_model;
+        *endpoint = providers::endpoint_for(*endpoint, *target.offering);
+        entry.model = target.model->id;
+        entry.provider = target.offering->provider;
+        entry.provider_model = target.offering->provider_model_id;
+        answered = target.offering;
+        outcome.pricing = plan.passthrough && target.model == &plan.passthrough->model ? plan.passthrough->pricing : "";
         providers::ChatResponse partial;
         providers::CallOptions call_options;
         call_options.cancel = &cancel;
@@ -160,7 +166,8 @@ PromptOutcome run_prompt(Context& context, const core::Config& config, const cat
             }
             return !cancel.load();
         };
-        auto result = providers::call(*endpoint, request, attempt.provider_model, call_options, on_text ? &relay : nullptr);
+        auto result = providers::call(*endpoint, request, target.offering->provider_model_id, call_options,
+                                      on_text ? &relay : nullptr);
         if (result) {
             outcome.response = std::move(*result);
             outcome.error.reset();
@@ -170,17 +177,14 @@ PromptOutcome run_prompt(Context& context, const core::Config& config, const cat
         outcome.response = std::move(partial);
         if (cancel.load()) outcome.error = make_error(ErrorCode::cancelled, "interrupted");
         // Once text reached the terminal, another model cannot continue it.
-        if (!result.error().retryable || outcome.streamed_to_stdout || cancel.load()) break;
+        if (outcome.streamed_to_stdout || cancel.load()) break;
+        if (!walk.failed(result.error(), (*route)->context(catalog))) break;
     }
     entry.latency_ms = ms_since(start);
     entry.finished_at = store::iso_timestamp_now();
     entry.response = outcome.response.text;
     entry.usage = outcome.response.usage;
-    for (const Attempt& attempt : *attempts)
-        if (attempt.provider == entry.provider && attempt.provider_model == entry.provider_model && attempt.offering) {
-            entry.cost = catalog::cost(*attempt.offering, entry.usage);
-            outcome.pricing = attempt.passthrough ? attempt.passthrough->pricing : "";
-        }
+    if (answered) entry.cost = catalog::cost(*answered, entry.usage);
     if (outcome.error) {
         entry.status = outcome.error->code == ErrorCode::cancelled ? "interrupted" : "error";
         entry.error = outcome.error->message;

@@ -7,6 +7,7 @@
 #include "megarouter/core/json.hpp"
 #include "megarouter/proxy/responses_api.hpp"
 #include "megarouter/routing/analyser.hpp"
+#include "megarouter/routing/failover.hpp"
 #include "megarouter/routing/worst_case.hpp"
 #include "megarouter/upstream/http.hpp"
 #include "proxy/exchange.hpp"
@@ -99,21 +100,6 @@ struct Fitter {
     }
 };
 
-// The shortest wait until a cooling deployment of the requested model may be
-// called again, when one is cooling down after a Retry-After.
-std::optional<double> cooling_seconds(const Exchange& exchange, const routing::HealthSnapshot& health) {
-    const catalog::Model* model = exchange.snapshot->catalog.find(exchange.chat.model);
-    if (!model) return std::nullopt;
-    std::optional<double> shortest;
-    for (const auto& offering : model->offerings) {
-        const auto* h = health.find(offering.provider, model->id);
-        if (!h || h->state != routing::HealthState::cooling || h->retry_after_until <= health.at) continue;
-        double wait = static_cast<double>(h->retry_after_until - health.at) / 1000.0;
-        if (!shortest || wait < *shortest) shortest = wait;
-    }
-    return shortest;
-}
-
 // Where the price of what answered came from, when it is not the catalog's:
 // a model passed through before the catalog lists it.
 const routing::PassThrough* passthrough_of(const Exchange& exchange) {
@@ -198,18 +184,8 @@ Result<void> route(Exchange& exchange, Shared& shared) {
     auto health = shared.health->snapshot();
     auto plan = routing::plan(ask, exchange.chat, context_for(exchange, health));
     exchange.trace.route.end_us = core::monotonic_us();
-    if (!plan) {
-        Error error = plan.error();
-        // Deployments cooling down after a 429 are why: say so as a 429.
-        if (error.code == ErrorCode::no_route) {
-            if (auto wait = cooling_seconds(exchange, health)) {
-                error.code = ErrorCode::rate_limited;
-                error.retry_after_seconds = wait;
-                error.retryable = true;
-            }
-        }
-        return std::unexpected(error);
-    }
+    // Deployments cooling down after a 429 are why: that is a 429.
+    if (!plan) return fail(routing::explain_no_route(plan.error(), exchange.chat.model, context_for(exchange, health)));
     exchange.plan = std::move(*plan);
     exchange.mode = exchange.plan->mode;
     const auto& chosen = exchange.plan->chosen;
@@ -231,18 +207,15 @@ Result<void> route(Exchange& exchange, Shared& shared) {
 }
 
 Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay* relay) {
-    const routing::Plan& plan = *exchange.plan;
-    std::vector<routing::Candidate> queue{plan.chosen};
-    queue.insert(queue.end(), plan.fallbacks.begin(), plan.fallbacks.end());
+    routing::Failover walk(*exchange.plan);
     const std::atomic<bool>* cancel = relay ? &relay->cancel_flag() : &shared.abort_streams;
     Error last = make_error(ErrorCode::no_route, "no deployment could be called for " + exchange.chat.model);
-    bool comparable_added = false;
-    for (std::size_t i = 0; i < queue.size(); ++i) {
+    while (const routing::Candidate* next = walk.next()) {
         if (core::monotonic_us() >= exchange.deadline_us) {
             last = make_error(ErrorCode::upstream_timeout, "the request's deadline passed before an answer came");
             break;
         }
-        const routing::Candidate& target = queue[i];
+        const routing::Candidate& target = *next;
         auto endpoint = exchange.snapshot->endpoints.find(target.offering->provider);
         if (endpoint == exchange.snapshot->endpoints.end()) continue;
         // A [[models]] entry may name its own server under its provider.
@@ -277,7 +250,7 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
         exchange.attempts++;
         exchange.model = target.model;
         exchange.offering = target.offering;
-        exchange.fallback = i > 0;
+        exchange.fallback = walk.handed_out() > 1;
         catalog::Usage partial;
         std::int64_t began = core::monotonic_us();
         std::size_t traced = exchange.trace.attempts.size();
@@ -309,22 +282,8 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
         if (sent) shared.health->record_failure(target.key(), routing::FailureInfo::from(last));
         if (relay && relay->committed()) break; // bytes went out: no silent switch
         if (relay) relay->discard_uncommitted();
-        if (last.code == ErrorCode::context_length_exceeded) {
-            auto health = shared.health->snapshot();
-            auto larger = routing::larger_context_fallbacks(plan, target, context_for(exchange, health));
-            queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(i) + 1, queue.end());
-            queue.insert(queue.end(), larger.begin(), larger.end());
-            continue;
-        }
-        if (!last.retryable && last.code != ErrorCode::rate_limited) break;
-        // The named model's own deployments are used up: now look for
-        // comparable models (left out of the plan to keep routing cheap).
-        if (i + 1 == queue.size() && !comparable_added) {
-            comparable_added = true;
-            auto health = shared.health->snapshot();
-            auto comparable = routing::comparable_fallbacks(plan, context_for(exchange, health));
-            queue.insert(queue.end(), comparable.begin(), comparable.end());
-        }
+        auto health = shared.health->snapshot();
+        if (!walk.failed(last, context_for(exchange, health))) break;
     }
     return std::unexpected(last);
 }

@@ -6,6 +6,7 @@
 
 #include "megarouter/core/clock.hpp"
 #include "megarouter/routing/analyser.hpp"
+#include "megarouter/routing/failover.hpp"
 #include "proxy/handlers.hpp"
 #include "proxy/ids.hpp"
 
@@ -156,7 +157,7 @@ void handle_route(Shared& shared, const httplib::Request& request, httplib::Resp
         write_error(response, format, chat.error(), "");
         return;
     }
-    routing::RouteRequest ask{.model = chat->model};
+    routing::RouteRequest ask{.model = chat->model, .defer_comparable = true}; // as the chain plans
     if (body.contains("mode") && body["mode"].is_string()) ask.mode = routing::parse_mode(body["mode"].get<std::string>());
     auto health = shared.health->snapshot();
     routing::RoutingContext context{.catalog = &snapshot->catalog, .providers = snapshot->providers,
@@ -164,9 +165,10 @@ void handle_route(Shared& shared, const httplib::Request& request, httplib::Resp
                                     .now = core::system_clock().now_ms()};
     auto plan = routing::plan(ask, *chat, context);
     if (!plan) {
-        write_error(response, format, plan.error(), "");
+        write_error(response, format, routing::explain_no_route(plan.error(), chat->model, context), "");
         return;
     }
+    routing::spell_out_failover(*plan, context); // the chain the proxy walks
     // A summary by default (the best candidates, exclusions counted by reason
     // with a few examples); ?detail=full lists every deployment.
     bool full = request.has_param("detail") && request.get_param_value("detail") == "full";
