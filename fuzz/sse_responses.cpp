@@ -3,14 +3,14 @@
 // OpenAI upstream, on arbitrary bytes in input-chosen pieces: the same
 // findings whatever the split.
 #include "fuzz_input.hpp"
-#include "megarouter/proxy/responses_api.hpp"
+#include "megarouter/providers/responses.hpp"
 
 using namespace megarouter;
 
 namespace {
 
-proxy::ResponsesStreamSniffer sniff(std::string_view bytes, std::uint8_t stride) {
-    proxy::ResponsesStreamSniffer sniffer;
+providers::ResponsesStreamSniffer sniff(std::string_view bytes, std::uint8_t stride) {
+    providers::ResponsesStreamSniffer sniffer;
     fuzz::feed_in_pieces(bytes, stride, [&](std::string_view piece) { sniffer.feed(piece); });
     return sniffer;
 }

@@ -9,7 +9,7 @@
 
 #include "fuzz_input.hpp"
 #include "megarouter/providers/adapter.hpp"
-#include "megarouter/proxy/responses_api.hpp"
+#include "megarouter/providers/responses.hpp"
 
 namespace megarouter::fuzz {
 
@@ -17,7 +17,7 @@ inline std::unique_ptr<providers::StreamEncoder> client_encoder(std::uint8_t cho
     switch (choice % 3) {
     case 0: return providers::client_adapter(providers::WireFormat::openai)->stream_encoder("fuzz-model");
     case 1: return providers::client_adapter(providers::WireFormat::anthropic)->stream_encoder("fuzz-model");
-    default: return proxy::responses_stream_encoder("fuzz-model");
+    default: return providers::responses_stream_encoder("fuzz-model");
     }
 }
 

@@ -5,7 +5,7 @@
 #include "fuzz_input.hpp"
 #include "megarouter/core/json.hpp"
 #include "megarouter/providers/adapter.hpp"
-#include "megarouter/proxy/responses_api.hpp"
+#include "megarouter/providers/responses.hpp"
 
 using namespace megarouter;
 
@@ -25,6 +25,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto replace = nlohmann::json::error_handler_t::replace;
     for (auto client : {providers::WireFormat::openai, providers::WireFormat::anthropic})
         providers::client_adapter(client)->encode_client_response(*answer, "fuzz-model").dump(-1, ' ', false, replace);
-    proxy::encode_responses_response(*answer, "fuzz-model").dump(-1, ' ', false, replace);
+    providers::encode_responses_response(*answer, "fuzz-model").dump(-1, ' ', false, replace);
     return 0;
 }

@@ -55,7 +55,7 @@ Result<providers::ChatRequest> build_request(const RouteOptions& o, const core::
         if (!body) return fail(ErrorCode::invalid_argument, o.request_file + ": " + body.error().message);
         if (!body->is_object())
             return fail(ErrorCode::invalid_argument, o.request_file + ": not a JSON object (an OpenAI chat body)");
-        auto decoded = providers::client_adapter(providers::WireFormat::openai)->decode_client_request(*body);
+        auto decoded = providers::client_adapter(providers::ClientApi::chat_completions).decode_client_request(*body);
         if (!decoded) return fail(decoded.error());
         request = std::move(*decoded);
     } else if (o.prompt.empty()) {

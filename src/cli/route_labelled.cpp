@@ -15,7 +15,7 @@ using nlohmann::json;
 // A line's prompt as a request: "request" (an OpenAI chat body) or "prompt" (text).
 Result<providers::ChatRequest> request_of(const json& line) {
     if (auto it = line.find("request"); it != line.end() && it->is_object())
-        return providers::client_adapter(providers::WireFormat::openai)->decode_client_request(*it);
+        return providers::client_adapter(providers::ClientApi::chat_completions).decode_client_request(*it);
     std::string prompt = core::string_member(line, "prompt", "");
     if (prompt.empty()) return fail(ErrorCode::invalid_argument, "needs \"prompt\" (text) or \"request\" (a chat body)");
     providers::ChatRequest request;

@@ -22,6 +22,38 @@ const ClientAdapter* client_adapter(WireFormat format) {
     return nullptr;
 }
 
+const ClientAdapter& client_adapter(ClientApi api) {
+    switch (api) {
+    case ClientApi::chat_completions: return detail::openai_client();
+    case ClientApi::messages: return detail::anthropic_client();
+    case ClientApi::responses: return detail::responses_client();
+    }
+    return detail::openai_client();
+}
+
+// Pass-through to an upstream of the client's own format: its upstream
+// adapter sends and reads the body.
+UpstreamTarget ClientAdapter::passthrough_target(const Endpoint& endpoint, std::string_view provider_model_id,
+                                                 bool stream) const {
+    return upstream_adapter(format()).target(endpoint, provider_model_id, stream);
+}
+
+std::string_view ClientAdapter::usage_member() const { return upstream_adapter(format()).usage_member(); }
+
+catalog::Usage ClientAdapter::decode_usage(const nlohmann::json& member) const {
+    return upstream_adapter(format()).decode_usage(member);
+}
+
+std::string ClientAdapter::answer_text(const nlohmann::json& answer) const {
+    auto decoded = upstream_adapter(format()).decode_response(answer);
+    return decoded ? decoded->text : std::string();
+}
+
+std::unique_ptr<StreamDecoder> ClientAdapter::passthrough_decoder(bool keep_text) const {
+    const UpstreamAdapter& adapter = upstream_adapter(format());
+    return keep_text ? adapter.stream_decoder() : adapter.usage_decoder();
+}
+
 FinishReason finish_from_openai(std::string_view reason) {
     if (reason == "stop") return FinishReason::stop;
     if (reason == "length") return FinishReason::length;

@@ -96,5 +96,6 @@ const UpstreamAdapter& anthropic_upstream();
 const UpstreamAdapter& gemini_upstream();
 const ClientAdapter& openai_client();
 const ClientAdapter& anthropic_client();
+const ClientAdapter& responses_client();
 
 } // namespace megarouter::providers::detail

@@ -127,10 +127,14 @@ public:
 
 class AnthropicClient final : public ClientAdapter {
 public:
+    ClientApi api() const override { return ClientApi::messages; }
     WireFormat format() const override { return WireFormat::anthropic; }
-    Result<ChatRequest> decode_client_request(const json& body) const override {
-        return anthropic_decode_client_request(body);
+    Result<ClientRequest> decode(const json& body) const override {
+        auto decoded = anthropic_decode_client_request(body);
+        if (!decoded) return fail(decoded.error());
+        return ClientRequest{.request = std::move(*decoded), .dropped = {}};
     }
+    const char* output_cap_field(const Endpoint&) const override { return "max_tokens"; }
     json encode_client_response(const ChatResponse& response, std::string_view model) const override {
         return anthropic_encode_client_response(response, model);
     }

@@ -192,8 +192,19 @@ public:
 
 class OpenAiClient final : public ClientAdapter {
 public:
+    ClientApi api() const override { return ClientApi::chat_completions; }
     WireFormat format() const override { return WireFormat::openai; }
-    Result<ChatRequest> decode_client_request(const json& body) const override { return openai_decode_client_request(body); }
+    Result<ClientRequest> decode(const json& body) const override {
+        auto decoded = openai_decode_client_request(body);
+        if (!decoded) return fail(decoded.error());
+        return ClientRequest{.request = std::move(*decoded), .dropped = {}};
+    }
+    // OpenAI's own chat completions read max_completion_tokens (max_tokens is
+    // deprecated there and refused by its reasoning models); other
+    // OpenAI-format providers read max_tokens.
+    const char* output_cap_field(const Endpoint& endpoint) const override {
+        return endpoint.provider == "openai" ? "max_completion_tokens" : "max_tokens";
+    }
     json encode_client_response(const ChatResponse& response, std::string_view model) const override {
         return openai_encode_client_response(response, model);
     }

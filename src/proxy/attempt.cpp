@@ -9,7 +9,6 @@
 #include "megarouter/core/json.hpp"
 #include "megarouter/providers/call.hpp"
 #include "megarouter/providers/json_pick.hpp"
-#include "megarouter/proxy/responses_api.hpp"
 #include "megarouter/upstream/transport.hpp"
 #include "proxy/exchange.hpp"
 
@@ -39,13 +38,6 @@ void replace_header(upstream::Headers& headers, const std::string& name, const s
             return;
         }
     headers.emplace_back(name, value);
-}
-
-// The frame that ends a stream which failed after its first byte.
-std::string failure_frame(ApiKind api, std::string_view model, const Error& error, bool passthrough) {
-    if (api == ApiKind::responses)
-        return passthrough ? responses_stream_failure(error, model) : std::string();
-    return providers::client_adapter(client_format(api))->stream_encoder(model)->fail(error);
 }
 
 // Holds back a trailing partial SSE event so that an error frame, if one
@@ -125,32 +117,17 @@ private:
 };
 
 // The text of a complete answer that is passed through, for the prompt log.
-std::string answer_text_of(const providers::UpstreamAdapter& adapter, const std::string& body, bool responses) {
+std::string answer_text_of(const providers::ClientAdapter& client, const std::string& body) {
     auto parsed = core::parse_json_bounded(body, core::JsonLimits{});
-    if (!parsed) return {};
-    if (responses) return responses_output_text(*parsed);
-    auto decoded = adapter.decode_response(*parsed);
-    return decoded ? decoded->text : std::string();
-}
-
-// Where an output cap goes in a passed-through body: Responses reads
-// max_output_tokens, Messages max_tokens, OpenAI's chat completions
-// max_completion_tokens (max_tokens is deprecated there and refused by its
-// reasoning models), other OpenAI-format providers max_tokens.
-const char* cap_field(ApiKind api, const providers::Endpoint& endpoint) {
-    switch (api) {
-    case ApiKind::responses: return "max_output_tokens";
-    case ApiKind::messages: return "max_tokens";
-    case ApiKind::chat_completions: break;
-    }
-    return endpoint.provider == "openai" ? "max_completion_tokens" : "max_tokens";
+    return parsed ? client.answer_text(*parsed) : std::string();
 }
 
 Result<AttemptOutcome> passthrough(Exchange& exchange, const upstream::Transport& transport,
                                    const routing::Candidate& target,
                                    const providers::Endpoint& endpoint, StreamRelay* relay,
                                    catalog::Usage& partial, const std::atomic<bool>* cancel) {
-    const auto& adapter = providers::upstream_adapter(endpoint.format);
+    const auto& client = providers::client_adapter(exchange.api);
+    const auto& adapter = providers::upstream_adapter(endpoint.format); // reads its errors
     const std::string& model_id = target.offering->provider_model_id;
     bool stream = relay != nullptr;
     // Edited in place rather than copied: every attempt sets the same fields.
@@ -164,14 +141,13 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const upstream::Transport
                 replaced = true;
             }
         // A cap the client did not send (fitted to a budget) goes in the field its API reads.
-        if (!replaced) body[cap_field(exchange.api, endpoint)] = *exchange.chat.max_tokens;
+        if (!replaced) body[client.output_cap_field(endpoint)] = *exchange.chat.max_tokens;
     }
     if (exchange.api == ApiKind::chat_completions && stream) {
         if (!body.contains("stream_options") || !body["stream_options"].is_object()) body["stream_options"] = json::object();
         body["stream_options"]["include_usage"] = true; // usage is metered from the stream
     }
-    providers::UpstreamTarget where = adapter.target(endpoint, model_id, stream);
-    if (exchange.api == ApiKind::responses) where.url = endpoint.base_url + "/responses";
+    providers::UpstreamTarget where = client.passthrough_target(endpoint, model_id, stream);
     for (const auto& [name, value] : exchange.forward_headers) replace_header(where.headers, name, value);
     for (const auto& [name, value] : exchange.trace.upstream_headers) replace_header(where.headers, name, value);
     upstream::HttpRequest request{.method = "POST", .url = where.url, .headers = std::move(where.headers),
@@ -185,33 +161,26 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const upstream::Transport
         if (!answer) return std::unexpected(answer.error());
         if (answer->status / 100 != 2) return std::unexpected(adapter.decode_error(answer->status, answer->body, answer->headers));
         // Only the usage is read; the answer goes back byte for byte.
-        bool responses = exchange.api == ApiKind::responses;
         // An upstream answer is held to the default JSON limits, as in providers.
-        auto usage = providers::pick_member(answer->body, responses ? "usage" : adapter.usage_member());
+        auto usage = providers::pick_member(answer->body, client.usage_member());
         if (!usage) return fail(ErrorCode::upstream_error, "the upstream answered with invalid JSON", true);
         AttemptOutcome outcome{.body = std::move(answer->body)};
-        outcome.usage = responses ? usage_from_responses(*usage) : adapter.decode_usage(*usage);
-        if (exchange.keep_text) exchange.answer_text = answer_text_of(adapter, outcome.body, responses);
+        outcome.usage = client.decode_usage(*usage);
+        if (exchange.keep_text) exchange.answer_text = answer_text_of(client, outcome.body);
         return outcome;
     }
 
-    std::unique_ptr<providers::StreamDecoder> decoder;
     // The answer goes through as it is: only its usage, finish and end are decoded, unless its text is kept.
-    if (exchange.api != ApiKind::responses) decoder = exchange.keep_text ? adapter.stream_decoder() : adapter.usage_decoder();
-    ResponsesStreamSniffer sniffer;
+    std::unique_ptr<providers::StreamDecoder> decoder = client.passthrough_decoder(exchange.keep_text);
     EventAligner aligner;
     std::string kept; // without_usage_chunk's output when it drops the usage chunk
     UpstreamTimer timer(exchange);
     const bool strip_usage = exchange.api == ApiKind::chat_completions && !exchange.usage_chunk_asked;
     upstream::ChunkCallback on_chunk = [&](std::string_view bytes) {
-        if (decoder) {
-            for (const auto& event : decoder->feed(bytes))
-                if (event.kind == providers::StreamEvent::Kind::usage) partial.merge(event.usage);
-                else if (exchange.keep_text && event.kind == providers::StreamEvent::Kind::text_delta)
-                    exchange.answer_text += event.text;
-        } else {
-            sniffer.feed(bytes);
-        }
+        for (const auto& event : decoder->feed(bytes))
+            if (event.kind == providers::StreamEvent::Kind::usage) partial.merge(event.usage);
+            else if (exchange.keep_text && event.kind == providers::StreamEvent::Kind::text_delta)
+                exchange.answer_text += event.text;
         std::string_view events = aligner.take(bytes);
         relay->write(strip_usage ? without_usage_chunk(events, kept) : events);
         if (!relay->committed()) {
@@ -224,12 +193,10 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const upstream::Transport
     options.on_chunk = &on_chunk;
     auto answer = transport.send(request, options);
     timer.stop();
-    if (!decoder) partial = sniffer.usage();
-    if (!decoder && exchange.keep_text) exchange.answer_text = sniffer.text();
     Error error;
     if (!answer) error = answer.error();
     else if (answer->status / 100 != 2) error = adapter.decode_error(answer->status, answer->body, answer->headers);
-    else if (decoder ? !decoder->done() : !(sniffer.completed() || sniffer.failed()))
+    else if (!decoder->done())
         error = make_error(ErrorCode::upstream_error, "the upstream stream was cut before its end", true);
     else {
         std::string rest = aligner.rest();
@@ -239,7 +206,7 @@ Result<AttemptOutcome> passthrough(Exchange& exchange, const upstream::Transport
     }
     if (relay->committed()) {
         aligner.rest(); // a torn event is dropped; the error frame replaces it
-        relay->write(failure_frame(exchange.api, target.model->id, error, true));
+        relay->write(client.stream_failure(error, target.model->id));
     }
     return std::unexpected(error);
 }
@@ -249,7 +216,7 @@ Result<AttemptOutcome> translate(Exchange& exchange, const upstream::Transport& 
                                  const providers::Endpoint& endpoint, StreamRelay* relay,
                                  catalog::Usage& partial, const std::atomic<bool>* cancel) {
     const std::string& model = target.model->id;
-    const auto* client_side = providers::client_adapter(client_format(exchange.api));
+    const auto& client_side = providers::client_adapter(exchange.api);
     providers::ChatResponse so_far;
     providers::CallOptions options{.timeouts = timeouts_for(exchange), .cancel = cancel, .transport = &transport, .partial = &so_far};
     if (endpoint.format == WireFormat::anthropic) options.extra_headers = exchange.forward_headers;
@@ -263,12 +230,11 @@ Result<AttemptOutcome> translate(Exchange& exchange, const upstream::Transport& 
         timer.stop();
         if (!answer) return std::unexpected(answer.error());
         if (exchange.keep_text) exchange.answer_text = answer->text;
-        json out = exchange.api == ApiKind::responses ? encode_responses_response(*answer, model)
-                                                      : client_side->encode_client_response(*answer, model);
+        json out = client_side.encode_client_response(*answer, model);
         return AttemptOutcome{.body = out.dump(-1, ' ', false, json::error_handler_t::replace), .usage = answer->usage};
     }
 
-    auto encoder = exchange.api == ApiKind::responses ? responses_stream_encoder(model) : client_side->stream_encoder(model);
+    auto encoder = client_side.stream_encoder(model);
     UpstreamTimer timer(exchange);
     providers::StreamCallback on_event = [&](const providers::StreamEvent& event) {
         if (event.kind == providers::StreamEvent::Kind::error) return true; // call() fails right after
@@ -299,21 +265,13 @@ Result<AttemptOutcome> translate(Exchange& exchange, const upstream::Transport& 
 } // namespace
 
 bool passes_through(ApiKind api, const providers::Endpoint& endpoint) {
-    switch (api) {
-    case ApiKind::chat_completions: return endpoint.format == WireFormat::openai;
-    case ApiKind::messages: return endpoint.format == WireFormat::anthropic;
-    // Of the OpenAI-format providers only OpenAI itself serves /responses.
-    case ApiKind::responses: return endpoint.format == WireFormat::openai && endpoint.provider == "openai";
-    }
-    return false;
+    return providers::client_adapter(api).passes_to(endpoint);
 }
 
-providers::WireFormat client_format(ApiKind api) {
-    return api == ApiKind::messages ? WireFormat::anthropic : WireFormat::openai;
-}
+providers::WireFormat client_format(ApiKind api) { return providers::client_adapter(api).format(); }
 
 std::string stream_failure_frame(ApiKind api, std::string_view model, const Error& error) {
-    return failure_frame(api, model, error, true); // self-contained in every API
+    return providers::client_adapter(api).stream_failure(error, model);
 }
 
 Result<AttemptOutcome> attempt(Exchange& exchange, const upstream::Transport& transport, const routing::Candidate& target,

@@ -5,7 +5,6 @@
 #include "megarouter/core/clock.hpp"
 #include "megarouter/core/credentials.hpp"
 #include "megarouter/core/json.hpp"
-#include "megarouter/proxy/responses_api.hpp"
 #include "megarouter/routing/analyser.hpp"
 #include "megarouter/routing/failover.hpp"
 #include "megarouter/routing/worst_case.hpp"
@@ -132,16 +131,10 @@ Result<void> decode_request(Exchange& exchange, const httplib::Request& request)
     if (!parsed) return std::unexpected(parsed.error());
     exchange.body = std::move(*parsed);
     if (!exchange.body.is_object()) return fail(ErrorCode::invalid_argument, "the request body must be a JSON object");
-    if (exchange.api == ApiKind::responses) {
-        auto decoded = decode_responses_request(exchange.body);
-        if (!decoded) return std::unexpected(decoded.error());
-        exchange.chat = std::move(decoded->request);
-        exchange.decode_losses = std::move(decoded->dropped);
-    } else {
-        auto decoded = providers::client_adapter(client_format(exchange.api))->decode_client_request(exchange.body);
-        if (!decoded) return std::unexpected(decoded.error());
-        exchange.chat = std::move(*decoded);
-    }
+    auto decoded = providers::client_adapter(exchange.api).decode(exchange.body);
+    if (!decoded) return std::unexpected(decoded.error());
+    exchange.chat = std::move(decoded->request);
+    exchange.decode_losses = std::move(decoded->dropped);
     exchange.max_tokens_asked = exchange.chat.max_tokens;
     if (auto options = exchange.body.find("stream_options"); options != exchange.body.end() && options->is_object())
         exchange.usage_chunk_asked = options->value("include_usage", false) == true;

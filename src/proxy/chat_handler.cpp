@@ -7,7 +7,7 @@
 #include "megarouter/core/clock.hpp"
 #include "megarouter/io/loop.hpp"
 #include "proxy/handlers.hpp"
-#include "proxy/ids.hpp"
+#include "megarouter/core/ids.hpp"
 
 namespace megarouter::proxy {
 namespace {
@@ -129,7 +129,7 @@ void handle_chat(Shared& shared, ApiKind api, const httplib::Request& request, h
     exchange->api = api;
     exchange->path = request.path;
     exchange->started_us = core::monotonic_us();
-    exchange->request_id = random_id("req_");
+    exchange->request_id = core::random_id("req_");
     exchange->snapshot = shared.snapshot();
     const auto& server = exchange->snapshot->config.server;
     exchange->deadline_us = exchange->started_us + std::int64_t{server.request_timeout_s} * 1'000'000;

@@ -14,7 +14,7 @@
 #include "megarouter/upstream/client.hpp"
 #include "providers/adapter_util.hpp"
 #include "proxy/handlers.hpp"
-#include "proxy/ids.hpp"
+#include "megarouter/core/ids.hpp"
 #include "proxy/policy_models.hpp"
 
 namespace megarouter::proxy {
@@ -148,7 +148,7 @@ void handle_embeddings(Shared& shared, const httplib::Request& request, httplib:
     Exchange exchange;
     exchange.path = request.path;
     exchange.started_us = core::monotonic_us();
-    exchange.request_id = random_id("req_");
+    exchange.request_id = core::random_id("req_");
     exchange.snapshot = shared.snapshot();
     begin_trace(exchange.trace, request, shared.tracer ? &shared.tracer->settings() : nullptr);
     Target target;

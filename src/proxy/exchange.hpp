@@ -22,7 +22,7 @@
 
 namespace megarouter::proxy {
 
-enum class ApiKind { chat_completions, messages, responses };
+using ApiKind = providers::ClientApi;
 
 // The wire format of errors and bodies for a client API.
 providers::WireFormat client_format(ApiKind api);

@@ -8,7 +8,7 @@
 #include "megarouter/routing/analyser.hpp"
 #include "megarouter/routing/failover.hpp"
 #include "proxy/handlers.hpp"
-#include "proxy/ids.hpp"
+#include "megarouter/core/ids.hpp"
 
 namespace megarouter::proxy {
 namespace {

@@ -110,16 +110,38 @@ public:
     virtual Error decode_error(int status, std::string_view body, const upstream::Headers& headers) const = 0;
 };
 
-// Client side: what a downstream client sent -> canonical, and back.
+// The client APIs megarouter serves: POST /v1/chat/completions,
+// /v1/messages and /v1/responses.
+enum class ClientApi { chat_completions, messages, responses };
+
+// A client's request in canonical form, with what the canonical form could
+// not hold (Responses hosted tools, reasoning items): reported to the client
+// in x-megarouter-dropped, so that nothing is dropped silently.
+struct ClientRequest {
+    ChatRequest request;
+    std::vector<std::string> dropped;
+};
+
+// Client side: what a downstream client sent -> canonical, and back; and how
+// the client's body is sent untranslated to an upstream that speaks the same
+// API ("pass-through"), and metered there.
 class ClientAdapter {
 public:
     virtual ~ClientAdapter() = default;
+    virtual ClientApi api() const = 0;
+    // The family of its bodies and errors (Responses errors are OpenAI's).
     virtual WireFormat format() const = 0;
 
     // A client's request body -> canonical. Tolerates fields it does not
     // map (thinking, metadata, cache_control ...). Fails with
     // invalid_argument naming the field at fault.
-    virtual Result<ChatRequest> decode_client_request(const nlohmann::json& body) const = 0;
+    virtual Result<ClientRequest> decode(const nlohmann::json& body) const = 0;
+    // The same, for callers that do not report what was dropped.
+    Result<ChatRequest> decode_client_request(const nlohmann::json& body) const {
+        auto decoded = decode(body);
+        if (!decoded) return std::unexpected(decoded.error());
+        return std::move(decoded->request);
+    }
 
     // Our complete answer in the client's format, `model` as the model name.
     virtual nlohmann::json encode_client_response(const ChatResponse& response, std::string_view model) const = 0;
@@ -130,13 +152,38 @@ public:
     // An error in the client's format with its HTTP status (see
     // http_status_for).
     virtual ClientError encode_client_error(const Error& error) const = 0;
+
+    // The frames that end a stream of this API which failed after its first
+    // byte: an error event the client's SDK reports (no opening frames).
+    virtual std::string stream_failure(const Error& error, std::string_view model) const {
+        return stream_encoder(model)->fail(error);
+    }
+
+    // Pass-through. Whether `endpoint` takes the client's body as it is.
+    virtual bool passes_to(const Endpoint& endpoint) const { return endpoint.format == format(); }
+    // The body member an output cap goes in, there.
+    virtual const char* output_cap_field(const Endpoint& endpoint) const = 0;
+    // Where the body goes (URL, auth and version headers).
+    virtual UpstreamTarget passthrough_target(const Endpoint& endpoint, std::string_view provider_model_id,
+                                              bool stream) const;
+    // The member of a complete answer that holds its usage, and the usage in it.
+    virtual std::string_view usage_member() const;
+    virtual catalog::Usage decode_usage(const nlohmann::json& member) const;
+    // The text of a complete answer ("" when none), for the prompt log.
+    virtual std::string answer_text(const nlohmann::json& answer) const;
+    // Reads a passed-through stream: usage, finish, the end (done()), and
+    // with `keep_text` the text deltas.
+    virtual std::unique_ptr<StreamDecoder> passthrough_decoder(bool keep_text) const;
 };
 
 // The adapter for a wire format. Thread-safe; the references stay valid for
 // the program's lifetime.
 const UpstreamAdapter& upstream_adapter(WireFormat format);
 
-// The client-side adapter, or nullptr for gemini (not served downstream).
+// The client-side adapter of a client API.
+const ClientAdapter& client_adapter(ClientApi api);
+// The chat adapter of a wire format's family (errors and dry-run requests),
+// or nullptr for gemini (not served downstream).
 const ClientAdapter* client_adapter(WireFormat format);
 
 

@@ -9,7 +9,7 @@
 #include "megarouter/catalog/catalog.hpp"
 #include "megarouter/providers/adapter.hpp"
 #include "megarouter/providers/json_pick.hpp"
-#include "megarouter/proxy/responses_api.hpp"
+#include "megarouter/providers/responses.hpp"
 #include "providers/adapter_util.hpp"
 
 using namespace megarouter;
@@ -39,8 +39,8 @@ TEST_CASE("providers: a model name over 256 bytes is refused by every request de
         CHECK(refused.error().message == "model name longer than 256 bytes");
         CHECK_FALSE(client_adapter(format)->decode_client_request(chat_body(std::string(300'000, 'x'))));
     }
-    CHECK(proxy::decode_responses_request({{"model", at_limit}, {"input", "hi"}}));
-    auto responses = proxy::decode_responses_request({{"model", over}, {"input", "hi"}});
+    CHECK(providers::decode_responses_request({{"model", at_limit}, {"input", "hi"}}));
+    auto responses = providers::decode_responses_request({{"model", over}, {"input", "hi"}});
     REQUIRE_FALSE(responses);
     CHECK(responses.error().message == "model name longer than 256 bytes");
     CHECK(check_model_name(at_limit));

@@ -41,6 +41,13 @@ inline Answer openai_answer(const std::string& model, const std::string& text, i
                                         {"total_tokens", input + output}}}});
 }
 
+// An Anthropic message saying `text`.
+inline Answer anthropic_answer(const std::string& model, const std::string& text, int input = 12, int output = 5) {
+    return json_answer(200, {{"id", "msg_fake"}, {"type", "message"}, {"role", "assistant"}, {"model", model},
+                             {"content", {{{"type", "text"}, {"text", text}}}}, {"stop_reason", "end_turn"},
+                             {"usage", {{"input_tokens", input}, {"output_tokens", output}}}});
+}
+
 // An OpenAI-shaped error body with `status`.
 inline Answer openai_error(int status, const std::string& code, const std::string& message,
                            upstream::Headers headers = {}) {

@@ -139,3 +139,43 @@ TEST_CASE("chain: with every deployment of a model cooling down after a 429, the
     CHECK(retry_after <= 30);
     CHECK(fx.transport.sent().size() == tried); // nothing was called
 }
+
+TEST_CASE("chain: a Responses request passes through to OpenAI's /responses and is metered from its usage") {
+    ChainFixture fx;
+    json answer_body = {{"id", "resp_fake"}, {"object", "response"}, {"status", "completed"}, {"model", "gpt-4o-mini"},
+                        {"output", {{{"type", "message"}, {"id", "msg_1"}, {"role", "assistant"},
+                                     {"content", {{{"type", "output_text"}, {"text", "passed"}}}}}}},
+                        {"usage", {{"input_tokens", 1000000}, {"output_tokens", 0}, {"total_tokens", 1000000}}}};
+    fx.transport.script(k_openai, {json_answer(200, answer_body)});
+    json body = {{"model", "gpt-4o-mini"}, {"input", "Say hello"}, {"store", false}, {"prompt_cache_key", "abc"}};
+    auto response = fx.post(ApiKind::responses, body);
+    REQUIRE(response.status == 200);
+    CHECK(json::parse(response.body) == answer_body);
+    auto sent = fx.transport.sent();
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].url == std::string(k_openai) + "/responses");
+    CHECK(sent[0].body["input"] == "Say hello");
+    CHECK(sent[0].body["prompt_cache_key"] == "abc"); // untranslated
+    // A million input tokens of gpt-4o-mini at $0.15 per million.
+    CHECK(std::stod(header(response, "x-megarouter-cost-usd")) == doctest::Approx(0.15));
+}
+
+TEST_CASE("chain: a Responses request for an Anthropic model is translated, and what it cannot carry is named") {
+    ChainFixture fx;
+    fx.transport.script(k_anthropic, {anthropic_answer("claude-haiku-4-5", "translated from messages")});
+    json body = {{"model", "claude-haiku-4-5"}, {"instructions", "Be brief."}, {"input", "Say hello"},
+                 {"max_output_tokens", 200}, {"tools", {{{"type", "web_search"}}}}};
+    auto response = fx.post(ApiKind::responses, body);
+    REQUIRE(response.status == 200);
+    json out = json::parse(response.body);
+    CHECK(out["object"] == "response");
+    CHECK(out["status"] == "completed");
+    CHECK(out["output"][0]["content"][0]["type"] == "output_text");
+    CHECK(out["output"][0]["content"][0]["text"] == "translated from messages");
+    CHECK(header(response, "x-megarouter-dropped").find("web_search") != std::string::npos);
+    auto sent = fx.transport.sent();
+    REQUIRE(sent.size() == 1);
+    CHECK(sent[0].url == std::string(k_anthropic) + "/v1/messages");
+    CHECK(sent[0].body["system"] == "Be brief.");
+    CHECK(sent[0].body["max_tokens"] == 200);
+}

@@ -3,19 +3,16 @@
 // reasoning items, and either top-level tools or an `additional_tools` input
 // item; hosted tools (web_search ...) have no canonical form and are dropped
 // by name.
-#include "megarouter/proxy/responses_api.hpp"
+#include "megarouter/providers/responses.hpp"
 
 #include <algorithm>
 
 #include "megarouter/core/json.hpp"
 
-namespace megarouter::proxy {
+namespace megarouter::providers {
 namespace {
 
 using nlohmann::json;
-using providers::ContentPart;
-using providers::Message;
-using providers::Role;
 
 Result<void> bad(const std::string& field, const std::string& what) {
     return fail(ErrorCode::invalid_argument, "'" + field + "' " + what);
@@ -36,7 +33,7 @@ Result<std::vector<ContentPart>> decode_parts(const json& content, const std::st
             parts.push_back({.kind = ContentPart::Kind::text, .text = core::string_member(part, "text", "")});
         } else if (type == "input_image") {
             std::string url = part.contains("image_url") && part["image_url"].is_string() ? part["image_url"].get<std::string>() : "";
-            if (!url.empty()) parts.push_back(providers::image_part(std::move(url)));
+            if (!url.empty()) parts.push_back(image_part(std::move(url)));
         } else if (type == "refusal") {
             parts.push_back({.kind = ContentPart::Kind::text, .text = core::string_member(part, "refusal", "")});
         }
@@ -67,7 +64,7 @@ void add_tool(const json& tool, ResponsesDecode& out) {
     if (!tool.is_object()) return;
     std::string type = core::string_member(tool, "type", "function");
     if (type == "function") {
-        providers::ToolDefinition def;
+        ToolDefinition def;
         def.name = core::string_member(tool, "name", "");
         def.description = core::string_member(tool, "description", "");
         if (tool.contains("parameters") && tool["parameters"].is_object()) def.parameters = tool["parameters"];
@@ -82,7 +79,7 @@ void add_tool(const json& tool, ResponsesDecode& out) {
 // Appends an assistant tool call, merging into the previous assistant turn
 // so parallel calls stay in one message.
 void add_function_call(const json& item, std::vector<Message>& messages) {
-    providers::ToolCall call{.id = core::string_member(item, "call_id", core::string_member(item, "id")),
+    ToolCall call{.id = core::string_member(item, "call_id", core::string_member(item, "id")),
                              .name = core::string_member(item, "name", ""),
                              .arguments = item.contains("arguments") && item["arguments"].is_string()
                                               ? item["arguments"].get<std::string>()
@@ -130,7 +127,7 @@ Result<void> decode_item(const json& item, std::size_t index, ResponsesDecode& o
     return {};
 }
 
-Result<void> decode_options(const json& body, providers::ChatRequest& r) {
+Result<void> decode_options(const json& body, ChatRequest& r) {
     if (body.contains("max_output_tokens") && !body["max_output_tokens"].is_null()) {
         if (!body["max_output_tokens"].is_number_integer()) return bad("max_output_tokens", "must be an integer");
         r.max_tokens = body["max_output_tokens"].get<std::int64_t>();
@@ -178,7 +175,7 @@ Result<ResponsesDecode> decode_responses_request(const json& body) {
     ResponsesDecode out;
     if (!body.contains("model") || !body["model"].is_string() || body["model"].get<std::string>().empty())
         return fail(ErrorCode::invalid_argument, "'model' is required and must be a string");
-    if (auto named = providers::check_model_name(body["model"].get_ref<const std::string&>()); !named)
+    if (auto named = check_model_name(body["model"].get_ref<const std::string&>()); !named)
         return std::unexpected(named.error());
     out.request.model = body["model"].get<std::string>();
     if (body.contains("instructions") && body["instructions"].is_string())
@@ -218,4 +215,4 @@ catalog::Usage usage_from_responses(const json& usage) {
     return u;
 }
 
-} // namespace megarouter::proxy
+} // namespace megarouter::providers

@@ -19,13 +19,13 @@
 #include "megarouter/providers/adapter.hpp"
 #include "megarouter/providers/canonical.hpp"
 
-namespace megarouter::proxy {
+namespace megarouter::providers {
 
 // What a translation dropped because the canonical form has no place for it
 // (hosted tools such as web_search, reasoning items, ...): reported in the
 // `x-megarouter-dropped` response header so that nothing is dropped silently.
 struct ResponsesDecode {
-    providers::ChatRequest request;
+    ChatRequest request;
     std::vector<std::string> dropped;
 };
 
@@ -37,13 +37,13 @@ Result<ResponsesDecode> decode_responses_request(const nlohmann::json& body);
 
 // A complete Response object (status "completed", output items, usage) for a
 // canonical answer, `model` as the model name.
-nlohmann::json encode_responses_response(const providers::ChatResponse& response, std::string_view model);
+nlohmann::json encode_responses_response(const ChatResponse& response, std::string_view model);
 
 // A fresh streaming encoder that writes the Responses event sequence, each
 // event with its `event:` line and a sequence_number. fail() writes an
 // `error` event (with an `error` object, which the OpenAI SDK raises) followed
 // by `response.failed`. Not thread-safe (one per stream).
-std::unique_ptr<providers::StreamEncoder> responses_stream_encoder(std::string_view model);
+std::unique_ptr<StreamEncoder> responses_stream_encoder(std::string_view model);
 
 // Reads usage out of a Responses stream passed through from an OpenAI
 // upstream: feed it the raw bytes in any split. Not thread-safe.
@@ -76,13 +76,13 @@ catalog::Usage usage_from_responses(const nlohmann::json& usage);
 // output_text parts joined. "" when there are none.
 std::string responses_output_text(const nlohmann::json& response);
 
-} // namespace megarouter::proxy
+} // namespace megarouter::providers
 
-namespace megarouter::proxy {
+namespace megarouter::providers {
 
 // The frames that end a passed-through Responses stream that failed midway:
 // an `error` event and `response.failed` (no response.created: the upstream
 // already sent it).
 std::string responses_stream_failure(const Error& error, std::string_view model);
 
-} // namespace megarouter::proxy
+} // namespace megarouter::providers

@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "megarouter/proxy/responses_api.hpp"
+#include "megarouter/providers/responses.hpp"
 
 using nlohmann::json;
 using namespace megarouter;
@@ -21,7 +21,7 @@ TEST_CASE("proxy: a Codex-style Responses request decodes to canonical") {
         {"type": "function_call_output", "call_id": "call_1", "output": "a.txt"},
         {"role": "developer", "content": "late system note"}
       ]})");
-    auto decoded = proxy::decode_responses_request(body);
+    auto decoded = providers::decode_responses_request(body);
     REQUIRE(decoded);
     const auto& r = decoded->request;
     CHECK(r.model == "gpt-5.2-codex");
@@ -43,9 +43,9 @@ TEST_CASE("proxy: a Codex-style Responses request decodes to canonical") {
 }
 
 TEST_CASE("proxy: a Responses request with bad fields fails with invalid_argument") {
-    CHECK_FALSE(proxy::decode_responses_request(json::parse(R"({"input": "hi"})")));
-    CHECK_FALSE(proxy::decode_responses_request(json::parse(R"({"model": "m", "input": 5})")));
-    auto bad_role = proxy::decode_responses_request(json::parse(R"({"model": "m", "input": [{"role": "robot", "content": "x"}]})"));
+    CHECK_FALSE(providers::decode_responses_request(json::parse(R"({"input": "hi"})")));
+    CHECK_FALSE(providers::decode_responses_request(json::parse(R"({"model": "m", "input": 5})")));
+    auto bad_role = providers::decode_responses_request(json::parse(R"({"model": "m", "input": [{"role": "robot", "content": "x"}]})"));
     REQUIRE_FALSE(bad_role);
     CHECK(bad_role.error().code == ErrorCode::invalid_argument);
     CHECK(bad_role.error().message.find("input[0].role") != std::string::npos);
@@ -66,20 +66,20 @@ TEST_CASE("proxy: a Responses request with a member of another type fails or fal
     };
     for (const char* text : bodies) {
         CAPTURE(text);
-        auto decoded = proxy::decode_responses_request(json::parse(text));
+        auto decoded = providers::decode_responses_request(json::parse(text));
         if (!decoded) CHECK(decoded.error().code == ErrorCode::invalid_argument);
     }
-    auto role = proxy::decode_responses_request(json::parse(bodies[0]));
+    auto role = providers::decode_responses_request(json::parse(bodies[0]));
     REQUIRE_FALSE(role);
     CHECK(role.error().message.find("input[0].role") != std::string::npos);
-    auto format = proxy::decode_responses_request(json::parse(bodies[7]));
+    auto format = providers::decode_responses_request(json::parse(bodies[7]));
     REQUIRE(format);
     CHECK(format->request.response_format["json_schema"]["name"] == "response");
     CHECK(format->request.response_format["json_schema"]["strict"] == false);
 }
 
 TEST_CASE("proxy: the Responses stream encoder writes the documented event order with usage") {
-    auto encoder = proxy::responses_stream_encoder("claude-haiku-4-5");
+    auto encoder = providers::responses_stream_encoder("claude-haiku-4-5");
     std::string out;
     providers::StreamEvent e;
     e.kind = providers::StreamEvent::Kind::start;
@@ -119,7 +119,7 @@ TEST_CASE("proxy: the Responses stream encoder writes the documented event order
 }
 
 TEST_CASE("proxy: a failed Responses stream ends with an error event the SDK raises, then response.failed") {
-    auto encoder = proxy::responses_stream_encoder("m");
+    auto encoder = providers::responses_stream_encoder("m");
     providers::StreamEvent e;
     e.kind = providers::StreamEvent::Kind::text_delta;
     e.text = "partial";
@@ -140,7 +140,7 @@ TEST_CASE("proxy: the Responses sniffer reads usage from a passed-through stream
         "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"model\":\"gpt-4o\","
         "\"usage\":{\"input_tokens\":30,\"input_tokens_details\":{\"cached_tokens\":10},\"output_tokens\":5,"
         "\"output_tokens_details\":{\"reasoning_tokens\":2}}}}\n\n";
-    proxy::ResponsesStreamSniffer sniffer;
+    providers::ResponsesStreamSniffer sniffer;
     for (std::size_t i = 0; i < stream.size(); i += 7) sniffer.feed(std::string_view(stream).substr(i, 7));
     CHECK(sniffer.completed());
     CHECK_FALSE(sniffer.failed());
@@ -152,7 +152,7 @@ TEST_CASE("proxy: the Responses sniffer reads usage from a passed-through stream
 
 TEST_CASE("proxy: the Responses sniffer takes a terminal event whose model is not a string") {
     // A fuzz finding: {"model": 6} threw type_error 302 out of the sniffer.
-    proxy::ResponsesStreamSniffer sniffer;
+    providers::ResponsesStreamSniffer sniffer;
     sniffer.feed("data: {\"type\":\"response.incomplete\",\"response\":{\"model\":6,"
                  "\"usage\":{\"input_tokens\":1,\"output_tokens\":7}}}\n\n");
     CHECK(sniffer.completed());

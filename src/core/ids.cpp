@@ -1,9 +1,9 @@
-#include "proxy/ids.hpp"
+#include "megarouter/core/ids.hpp"
 
 #include <cstdint>
 #include <random>
 
-namespace megarouter::proxy {
+namespace megarouter::core {
 
 std::string random_id(std::string_view prefix) {
     // One generator per thread: no lock on the request path.
@@ -16,4 +16,4 @@ std::string random_id(std::string_view prefix) {
     return id;
 }
 
-} // namespace megarouter::proxy
+} // namespace megarouter::core

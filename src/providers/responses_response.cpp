@@ -9,14 +9,13 @@
 #include <map>
 
 #include "megarouter/core/json.hpp"
-#include "megarouter/proxy/responses_api.hpp"
-#include "proxy/ids.hpp"
+#include "megarouter/providers/responses.hpp"
+#include "megarouter/core/ids.hpp"
 
-namespace megarouter::proxy {
+namespace megarouter::providers {
 namespace {
 
 using nlohmann::json;
-using providers::StreamEvent;
 
 std::int64_t now_seconds() {
     return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -37,7 +36,7 @@ json message_item(const std::string& id, const std::string& text, const char* st
             {"content", json::array({{{"type", "output_text"}, {"text", text}, {"annotations", json::array()}}})}};
 }
 
-json function_item(const std::string& id, const providers::ToolCall& call, const char* status) {
+json function_item(const std::string& id, const ToolCall& call, const char* status) {
     return {{"id", id}, {"type", "function_call"}, {"status", status}, {"call_id", call.id}, {"name", call.name},
             {"arguments", call.arguments}};
 }
@@ -50,10 +49,10 @@ json response_object(const std::string& id, std::string_view model, std::int64_t
             {"tool_choice", "auto"}, {"tools", json::array()}, {"text", {{"format", {{"type", "text"}}}}}};
 }
 
-class ResponsesEncoder final : public providers::StreamEncoder {
+class ResponsesEncoder final : public StreamEncoder {
 public:
     explicit ResponsesEncoder(std::string_view model)
-        : m_model(model), m_id(random_id("resp_")), m_created(now_seconds()) {}
+        : m_model(model), m_id(core::random_id("resp_")), m_created(now_seconds()) {}
 
     std::string encode(const StreamEvent& event) override {
         std::string out;
@@ -65,7 +64,7 @@ public:
         case StreamEvent::Kind::tool_call_start: tool_start(event, out); break;
         case StreamEvent::Kind::tool_call_delta: tool_delta(event, out); break;
         case StreamEvent::Kind::usage: m_usage.merge(event.usage); break;
-        case StreamEvent::Kind::finish: m_incomplete = event.finish == providers::FinishReason::length; break;
+        case StreamEvent::Kind::finish: m_incomplete = event.finish == FinishReason::length; break;
         case StreamEvent::Kind::reasoning_delta: break; // no canonical summary to give
         case StreamEvent::Kind::error: {
             Error e = make_error(ErrorCode::upstream_error, event.error_message);
@@ -124,7 +123,7 @@ private:
     void text_delta(const std::string& text, std::string& out) {
         if (m_text_index < 0) {
             m_text_index = static_cast<int>(m_output.size());
-            m_text_id = random_id("msg_");
+            m_text_id = core::random_id("msg_");
             m_output.push_back(nullptr); // filled when the item closes
             json item = message_item(m_text_id, "", "in_progress");
             item["content"] = json::array();
@@ -154,7 +153,7 @@ private:
     struct OpenCall {
         int output_index = 0;
         std::string item_id;
-        providers::ToolCall call;
+        ToolCall call;
         bool closed = false;
     };
 
@@ -162,11 +161,11 @@ private:
         close_text(out);
         OpenCall& open = m_calls[event.tool_index];
         open.output_index = static_cast<int>(m_output.size());
-        open.item_id = random_id("fc_");
+        open.item_id = core::random_id("fc_");
         open.call = event.tool_call;
-        if (open.call.id.empty()) open.call.id = random_id("call_");
+        if (open.call.id.empty()) open.call.id = core::random_id("call_");
         m_output.push_back(nullptr);
-        providers::ToolCall empty_args = open.call;
+        ToolCall empty_args = open.call;
         empty_args.arguments.clear();
         emit("response.output_item.added",
              {{"output_index", open.output_index}, {"item", function_item(open.item_id, empty_args, "in_progress")}}, out);
@@ -224,19 +223,19 @@ private:
 
 } // namespace
 
-json encode_responses_response(const providers::ChatResponse& response, std::string_view model) {
+json encode_responses_response(const ChatResponse& response, std::string_view model) {
     json output = json::array();
     if (!response.text.empty() || response.tool_calls.empty())
-        output.push_back(message_item(random_id("msg_"), response.text, "completed"));
-    for (const auto& call : response.tool_calls) output.push_back(function_item(random_id("fc_"), call, "completed"));
-    bool incomplete = response.finish == providers::FinishReason::length;
-    json out = response_object(response.id.empty() ? random_id("resp_") : response.id, model, now_seconds(),
+        output.push_back(message_item(core::random_id("msg_"), response.text, "completed"));
+    for (const auto& call : response.tool_calls) output.push_back(function_item(core::random_id("fc_"), call, "completed"));
+    bool incomplete = response.finish == FinishReason::length;
+    json out = response_object(response.id.empty() ? core::random_id("resp_") : response.id, model, now_seconds(),
                                incomplete ? "incomplete" : "completed", std::move(output), usage_json(response.usage));
     if (incomplete) out["incomplete_details"] = {{"reason", "max_output_tokens"}};
     return out;
 }
 
-std::unique_ptr<providers::StreamEncoder> responses_stream_encoder(std::string_view model) {
+std::unique_ptr<StreamEncoder> responses_stream_encoder(std::string_view model) {
     return std::make_unique<ResponsesEncoder>(model);
 }
 
@@ -286,9 +285,9 @@ void ResponsesStreamSniffer::on_event(std::string_view data) {
     }
 }
 
-} // namespace megarouter::proxy
+} // namespace megarouter::providers
 
-namespace megarouter::proxy {
+namespace megarouter::providers {
 
 std::string responses_stream_failure(const Error& error, std::string_view model) {
     std::string out = responses_stream_encoder(model)->fail(error);
@@ -297,9 +296,9 @@ std::string responses_stream_failure(const Error& error, std::string_view model)
     return at == std::string::npos ? out : out.substr(at);
 }
 
-} // namespace megarouter::proxy
+} // namespace megarouter::providers
 
-namespace megarouter::proxy {
+namespace megarouter::providers {
 
 std::string responses_output_text(const json& response) {
     std::string text;
@@ -316,4 +315,4 @@ std::string responses_output_text(const json& response) {
     return text;
 }
 
-} // namespace megarouter::proxy
+} // namespace megarouter::providers
