@@ -5,7 +5,7 @@
 using nlohmann::json;
 using namespace megarouter;
 
-TEST_CASE("proxy: a Codex-style Responses request decodes to canonical") {
+TEST_CASE("responses: a Codex-style Responses request decodes to canonical") {
     json body = json::parse(R"({
       "model": "gpt-5.2-codex", "instructions": "You are Codex", "stream": true, "store": false,
       "include": ["reasoning.encrypted_content"], "prompt_cache_key": "abc",
@@ -42,7 +42,7 @@ TEST_CASE("proxy: a Codex-style Responses request decodes to canonical") {
     CHECK(r.messages[3].role == providers::Role::system);
 }
 
-TEST_CASE("proxy: a Responses request with bad fields fails with invalid_argument") {
+TEST_CASE("responses: a Responses request with bad fields fails with invalid_argument") {
     CHECK_FALSE(providers::decode_responses_request(json::parse(R"({"input": "hi"})")));
     CHECK_FALSE(providers::decode_responses_request(json::parse(R"({"model": "m", "input": 5})")));
     auto bad_role = providers::decode_responses_request(json::parse(R"({"model": "m", "input": [{"role": "robot", "content": "x"}]})"));
@@ -51,7 +51,7 @@ TEST_CASE("proxy: a Responses request with bad fields fails with invalid_argumen
     CHECK(bad_role.error().message.find("input[0].role") != std::string::npos);
 }
 
-TEST_CASE("proxy: a Responses request with a member of another type fails or falls back, never throws") {
+TEST_CASE("responses: a Responses request with a member of another type fails or falls back, never throws") {
     // Each of these threw nlohmann's type_error from value() (a 500, and a
     // crash in the fuzzer): an object or number where a string belongs.
     const char* bodies[] = {
@@ -78,7 +78,7 @@ TEST_CASE("proxy: a Responses request with a member of another type fails or fal
     CHECK(format->request.response_format["json_schema"]["strict"] == false);
 }
 
-TEST_CASE("proxy: the Responses stream encoder writes the documented event order with usage") {
+TEST_CASE("responses: the Responses stream encoder writes the documented event order with usage") {
     auto encoder = providers::responses_stream_encoder("claude-haiku-4-5");
     std::string out;
     providers::StreamEvent e;
@@ -118,7 +118,7 @@ TEST_CASE("proxy: the Responses stream encoder writes the documented event order
     CHECK(encoder->finish().empty());
 }
 
-TEST_CASE("proxy: a failed Responses stream ends with an error event the SDK raises, then response.failed") {
+TEST_CASE("responses: a failed Responses stream ends with an error event the SDK raises, then response.failed") {
     auto encoder = providers::responses_stream_encoder("m");
     providers::StreamEvent e;
     e.kind = providers::StreamEvent::Kind::text_delta;
@@ -133,7 +133,7 @@ TEST_CASE("proxy: a failed Responses stream ends with an error event the SDK rai
     CHECK(out.find("response.completed") == std::string::npos);
 }
 
-TEST_CASE("proxy: the Responses sniffer reads usage from a passed-through stream split anywhere") {
+TEST_CASE("responses: the Responses sniffer reads usage from a passed-through stream split anywhere") {
     std::string stream =
         "event: response.created\ndata: {\"type\":\"response.created\",\"response\":{}}\n\n"
         "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"error\"}\n\n"
@@ -150,7 +150,7 @@ TEST_CASE("proxy: the Responses sniffer reads usage from a passed-through stream
     CHECK(sniffer.usage().reasoning == 2);
 }
 
-TEST_CASE("proxy: the Responses sniffer takes a terminal event whose model is not a string") {
+TEST_CASE("responses: the Responses sniffer takes a terminal event whose model is not a string") {
     // A fuzz finding: {"model": 6} threw type_error 302 out of the sniffer.
     providers::ResponsesStreamSniffer sniffer;
     sniffer.feed("data: {\"type\":\"response.incomplete\",\"response\":{\"model\":6,"
