@@ -3,7 +3,6 @@
 
 #include <charconv>
 
-#include <httplib.h>
 
 #include "megarouter/governance/admin.hpp"
 
@@ -11,14 +10,14 @@ namespace megarouter::governance {
 
 namespace {
 
-void send_error(httplib::Response& res, const Error& error) {
+void send_error(http::Response& res, const Error& error) {
     res.status = http_status_for(error);
     nlohmann::json body = {{"error", {{"code", to_string(error.code)}, {"message", error.message}}}};
     res.set_content(body.dump(), "application/json");
 }
 
 template <typename T>
-void send(httplib::Response& res, const Result<T>& result, auto&& render) {
+void send(http::Response& res, const Result<T>& result, auto&& render) {
     if (!result) return send_error(res, result.error());
     res.set_content(render(*result).dump(), "application/json");
 }
@@ -34,8 +33,8 @@ Result<std::int64_t> number_param(const http::Request& req, std::string_view nam
     return value;
 }
 
-std::string presented_key(const httplib::Request& req) {
-    return core::presented_key(req.get_header_value("Authorization"), req.get_header_value("x-api-key"));
+std::string presented_key(const http::Request& req) {
+    return core::presented_key(req.headers.get("Authorization"), req.headers.get("x-api-key"));
 }
 
 struct Context {
@@ -68,10 +67,10 @@ constexpr core::MemberType k_fields[] = {
 
 // Authenticates, opens the store, checks the body's member types and runs
 // `body(admin, json_body)`.
-using Handler = std::function<void(Admin&, const nlohmann::json&, const http::Request&, httplib::Response&)>;
+using Handler = std::function<void(Admin&, const nlohmann::json&, const http::Request&, http::Response&)>;
 
 http::Handler wrap(std::shared_ptr<Context> ctx, Handler body) {
-    return [ctx, body](const http::Request& req, httplib::Response& res) {
+    return [ctx, body](const http::Request& req, http::Response& res) {
         auto principal = ctx->gate->authenticate(presented_key(req));
         if (!principal) return send_error(res, principal.error());
         auto db = store::Database::open(ctx->database);
@@ -171,8 +170,8 @@ void mount_roles_keys(http::Router& s, std::shared_ptr<Context> c) {
         });
     }));
     auto grant_call = [](bool revoke) {
-        return [revoke](Admin& a, const nlohmann::json& j, const httplib::Request& req, httplib::Response& res) {
-            auto field = [&](const char* n) { return req.has_param(n) ? req.get_param_value(n) : str(j, n); };
+        return [revoke](Admin& a, const nlohmann::json& j, const http::Request& req, http::Response& res) {
+            auto field = [&](const char* n) { return req.has_param(n) ? std::string(req.get_param_value(n)) : str(j, n); };
             auto role = parse_role(field("role"));
             if (!role) return send_error(res, make_error(ErrorCode::invalid_argument, "unknown role"));
             Result<void> r = revoke ? a.revoke_grant(field("subject"), *role, field("scope"))
@@ -298,7 +297,7 @@ void mount_admin_api(http::Router& server, Gate& gate, const std::filesystem::pa
     // On the loop, before a worker is taken, as the proxy's routes do: one
     // data_version read, then the gate's snapshot in memory. A request
     // without a valid key never queues for a worker.
-    server.set_admit([ctx](const http::Request& req, httplib::Response& res) {
+    server.set_admit([ctx](const http::Request& req, http::Response& res) {
         auto principal = ctx->gate->authenticate(presented_key(req));
         if (!principal) send_error(res, principal.error());
         return principal.has_value();

@@ -8,7 +8,6 @@
 #include <cstdio>
 #include <exception>
 #include <cstring>
-#include <strings.h>
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
@@ -33,7 +32,7 @@ std::int64_t after_ms(int ms) { return core::monotonic_us() + std::int64_t{ms} *
 // Which of the bytes of a target go to the log: the start, and never more than a line.
 std::string_view loggable(std::string_view target) { return target.substr(0, 200); }
 
-void log_exception(std::string_view where, const httplib::Request& request) {
+void log_exception(std::string_view where, const Request& request) {
     std::string_view target = loggable(request.target);
     try {
         throw;
@@ -66,12 +65,11 @@ private:
     Head read_head(const Limits& limits, Request& request, HeadParse& parse);
     bool read_body(const Limits& limits, Request& request, int& error_status);
     std::int64_t body_deadline(const Limits& limits, std::int64_t started_us, std::uint64_t received) const;
-    void dispatch(Request& request, httplib::Response& response);
+    void dispatch(Request& request, Response& response);
     // Writes the response; may turn `keep_alive` off (a stream to an HTTP/1.0 client).
-    bool write_response(const httplib::Request& request, httplib::Response& response, bool& keep_alive,
-                        const Limits& limits);
-    void refuse(int status, const httplib::Request& request, const Limits& limits);
-    void fail_after_exception(const httplib::Request& request);
+    bool write_response(const Request& request, Response& response, bool& keep_alive, const Limits& limits);
+    void refuse(int status, const Request& request, const Limits& limits);
+    void fail_after_exception(const Request& request);
     void linger();
     std::string_view unread() const { return std::string_view(m_in).substr(m_pos); }
 
@@ -163,7 +161,7 @@ bool Connection::read_body(const Limits& limits, Request& request, int& error_st
         error_status = 413;
         return false;
     }
-    bool expects_continue = strcasecmp(request.get_header_value("Expect").c_str(), "100-continue") == 0;
+    bool expects_continue = iequals(request.headers.get("Expect"), "100-continue");
     if (expects_continue && unread().empty() &&
         !send_all({"HTTP/1.1 100 Continue\r\n\r\n"}, after_ms(limits.write_timeout_ms)))
         return false;
@@ -212,7 +210,7 @@ bool Connection::read_body(const Limits& limits, Request& request, int& error_st
     }
 }
 
-void Connection::dispatch(Request& request, httplib::Response& response) {
+void Connection::dispatch(Request& request, Response& response) {
     const Route* route = m_server.router.find(request);
     if (!route) {
         response.status = 404;
@@ -224,7 +222,7 @@ void Connection::dispatch(Request& request, httplib::Response& response) {
             route->handler(request, response);
         } catch (...) {
             log_exception("a handler", request);
-            response = httplib::Response();
+            response = Response();
             response.status = 500;
             m_server.error_body(request, response);
         }
@@ -239,7 +237,7 @@ void Connection::dispatch(Request& request, httplib::Response& response) {
     }
     if (route->blocking) {
         if (!m_server.workers || !m_server.workers->run(call)) {
-            response = httplib::Response();
+            response = Response();
             response.status = 503;
             m_server.error_body(request, response);
             response.set_header("Retry-After", "1");
@@ -250,71 +248,74 @@ void Connection::dispatch(Request& request, httplib::Response& response) {
     if (response.status == -1) response.status = 200;
 }
 
-bool Connection::write_response(const httplib::Request& request, httplib::Response& response, bool& keep_alive,
-                                const Limits& limits) {
-    bool streamed = static_cast<bool>(response.content_provider_) && response.is_chunked_content_provider_;
+namespace {
+
+// The sink a content provider writes a stream into: each write goes out at
+// once, as a chunk (or raw, to an HTTP/1.0 client), with its own deadline.
+class StreamWriter final : public DataSink {
+public:
+    StreamWriter(io::Watch& watch, bool chunked, int write_timeout_ms)
+        : m_watch(watch), m_chunked(chunked), m_write_timeout_ms(write_timeout_ms) {}
+
+    using DataSink::write;
+    bool write(std::string_view bytes) override {
+        if (!m_ok) return false;
+        if (bytes.empty()) return true;
+        m_written += bytes.size();
+        if (!m_chunked) return m_ok = io::send_all(m_watch, {bytes}, after_ms(m_write_timeout_ms));
+        char size[24];
+        int n = std::snprintf(size, sizeof size, "%zx\r\n", bytes.size());
+        m_ok = io::send_all(m_watch, {std::string_view(size, static_cast<std::size_t>(n)), bytes, "\r\n"},
+                            after_ms(m_write_timeout_ms));
+        return m_ok;
+    }
+    void done() override {
+        if (m_done) return;
+        m_done = true;
+        if (m_ok && m_chunked) m_ok = io::send_all(m_watch, {"0\r\n\r\n"}, after_ms(m_write_timeout_ms));
+    }
+
+    bool ok() const { return m_ok; }
+    bool finished() const { return m_done; }
+    std::size_t written() const { return m_written; }
+    void fail() { m_ok = false; }
+
+private:
+    io::Watch& m_watch;
+    bool m_chunked;
+    int m_write_timeout_ms;
+    bool m_ok = true;
+    bool m_done = false;
+    std::size_t m_written = 0;
+};
+
+} // namespace
+
+bool Connection::write_response(const Request& request, Response& response, bool& keep_alive, const Limits& limits) {
+    bool streamed = response.streamed();
     // HTTP/1.0 has no chunked coding: a stream is then delimited by closing the connection.
     bool chunked = streamed && request.version != "HTTP/1.0";
     if (streamed && !chunked) keep_alive = false;
     bool head_only = request.method == "HEAD";
     std::string head;
     head.reserve(256);
-    head += "HTTP/1.1 ";
-    head += std::to_string(response.status);
-    head += ' ';
-    head += reason_phrase(response.status);
-    head += "\r\n";
-    for (const auto& [name, value] : response.headers) {
-        if (is_framing_header(name)) continue; // the framing is the server's to decide
-        head += name;
-        head += ": ";
-        head += value;
-        head += "\r\n";
-    }
-    if (chunked) head += "Transfer-Encoding: chunked\r\n";
-    else if (!streamed) {
-        head += "Content-Length: ";
-        head += std::to_string(response.body.size());
-        head += "\r\n";
-    }
-    head += keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
+    append_response_head(head, response,
+                         chunked ? ResponseFraming::chunked : streamed ? ResponseFraming::to_close : ResponseFraming::length,
+                         keep_alive);
     m_responding = true;
     if (!streamed) return send_all({head, head_only ? std::string_view() : response.body}, after_ms(limits.write_timeout_ms));
     if (!send_all({head}, after_ms(limits.write_timeout_ms))) return false;
     if (head_only) return true;
 
-    bool ok = true;
-    bool done = false;
-    std::size_t offset = 0; // bytes written so far, handed to the provider as httplib does
-    httplib::DataSink sink;
-    sink.write = [&](const char* data, std::size_t length) {
-        if (!ok) return false;
-        if (length == 0) return true;
-        offset += length;
-        if (!chunked) {
-            ok = send_all({std::string_view(data, length)}, after_ms(limits.write_timeout_ms));
-            return ok;
-        }
-        char size[24];
-        int n = std::snprintf(size, sizeof size, "%zx\r\n", length);
-        ok = send_all({std::string_view(size, static_cast<std::size_t>(n)), std::string_view(data, length), "\r\n"},
-                      after_ms(limits.write_timeout_ms));
-        return ok;
-    };
-    sink.is_writable = [&] { return ok; };
-    sink.done = [&] {
-        if (done) return;
-        done = true;
-        if (ok && chunked) ok = send_all({"0\r\n\r\n"}, after_ms(limits.write_timeout_ms));
-    };
-    while (ok && !done)
-        if (!response.content_provider_(offset, 0, sink)) ok = false;
-    response.content_provider_success_ = ok && done; // the Response's destructor hands this to the releaser
-    return ok && done;
+    StreamWriter sink(m_watch, chunked, limits.write_timeout_ms);
+    while (sink.ok() && !sink.finished())
+        if (!response.content_provider()(sink.written(), sink)) sink.fail();
+    response.set_stream_completed(sink.ok() && sink.finished()); // told to the releaser when the Response goes
+    return sink.ok() && sink.finished();
 }
 
-void Connection::refuse(int status, const httplib::Request& request, const Limits& limits) {
-    httplib::Response response;
+void Connection::refuse(int status, const Request& request, const Limits& limits) {
+    Response response;
     response.status = status;
     m_server.error_body(request, response);
     bool keep_alive = false;
@@ -324,7 +325,7 @@ void Connection::refuse(int status, const httplib::Request& request, const Limit
 // After an exception escaped a request: a 500 if no response has started,
 // else the connection just closes (a stream then ends without its last chunk,
 // which the client sees as an error).
-void Connection::fail_after_exception(const httplib::Request& request) {
+void Connection::fail_after_exception(const Request& request) {
     if (m_responding) return;
     try {
         refuse(500, request, m_server.limits());
@@ -371,7 +372,7 @@ Connection::Next Connection::one_request(Request& request) {
         if (error_status != 0) refuse(error_status, request, limits);
         return Next::close;
     }
-    httplib::Response response;
+    Response response;
     dispatch(request, response);
     bool keep_alive = wants_keep_alive(request) && !m_server.stopping.load();
     try {

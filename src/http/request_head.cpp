@@ -1,14 +1,9 @@
 #include "megarouter/http/request_head.hpp"
 
+#include <algorithm>
 #include <charconv>
-#include <strings.h>
 
 namespace megarouter::http {
-
-bool is_token_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
 
 namespace {
 
@@ -18,8 +13,12 @@ std::string_view trim(std::string_view s) {
     return s;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
+// Whether `text` contains `word` ignoring ASCII case (strcasestr over a view,
+// without copying the header value to terminate it).
+bool contains_token(std::string_view text, std::string_view word) {
+    for (std::size_t i = 0; i + word.size() <= text.size(); ++i)
+        if (iequals(text.substr(i, word.size()), word)) return true;
+    return false;
 }
 
 // A request-target byte: visible ASCII or obs-text; never a control, space or DEL.
@@ -28,7 +27,7 @@ bool is_target_char(char c) {
     return u > 0x20 && u != 0x7F;
 }
 
-bool parse_request_line(std::string_view line, httplib::Request& request) {
+bool parse_request_line(std::string_view line, Request& request) {
     auto first = line.find(' ');
     auto last = line.rfind(' ');
     if (first == std::string_view::npos || last == first) return false;
@@ -45,9 +44,10 @@ bool parse_request_line(std::string_view line, httplib::Request& request) {
     request.target = std::string(target);
     request.version = std::string(version);
     auto query = target.find('?');
-    std::string path(target.substr(0, query));
-    request.path = path.find('%') == std::string::npos ? std::move(path) : httplib::detail::decode_url(path, false);
-    if (query != std::string_view::npos) httplib::detail::parse_query_text(std::string(target.substr(query + 1)), request.params);
+    std::string_view path = target.substr(0, query);
+    if (path.find('%') == std::string_view::npos) request.path.assign(path);
+    else request.path = decode_url(path, Plus::keep);
+    if (query != std::string_view::npos) parse_query(target.substr(query + 1), request.params);
     return true;
 }
 
@@ -63,7 +63,7 @@ bool target_too_long(std::string_view line) {
 
 // The framing rules of RFC 9112 sections 3.2, 6.1 and 6.3 that a parsed head
 // must keep; see parse_request_head.
-bool framing_is_sound(const httplib::Request& request) {
+bool framing_is_sound(const Request& request) {
     bool http10 = request.version == "HTTP/1.0";
     std::size_t hosts = request.headers.count("Host");
     if (hosts > 1 || (!http10 && hosts == 0)) return false;
@@ -72,7 +72,7 @@ bool framing_is_sound(const httplib::Request& request) {
 
 } // namespace
 
-HeadParse parse_request_head(std::string_view bytes, std::size_t max_head_bytes, httplib::Request& request) {
+HeadParse parse_request_head(std::string_view bytes, std::size_t max_head_bytes, Request& request) {
     // Tolerate empty lines before the request line (RFC 9112 section 2.2).
     std::size_t start = 0;
     while (start + 1 < bytes.size() && bytes[start] == '\r' && bytes[start + 1] == '\n') start += 2;
@@ -91,14 +91,16 @@ HeadParse parse_request_head(std::string_view bytes, std::size_t max_head_bytes,
     auto line_end = head.find("\r\n");
     if (!parse_request_line(head.substr(0, line_end), request)) return {HeadStatus::bad, 0};
     std::string_view fields = line_end == std::string_view::npos ? std::string_view() : head.substr(line_end + 2);
+    // One allocation for the list: a field per CRLF-separated line.
+    request.headers.reserve(static_cast<std::size_t>(std::count(fields.begin(), fields.end(), '\n')) + 1);
     bool ok = for_each_header_field(fields, [&](std::string_view name, std::string_view value) {
-        request.headers.emplace(std::string(name), std::string(value));
+        request.headers.add(std::string(name), std::string(value));
     });
     if (!ok || !framing_is_sound(request)) return {HeadStatus::bad, 0};
     return {HeadStatus::complete, head_bytes};
 }
 
-BodyFraming body_framing(const httplib::Request& request) {
+BodyFraming body_framing(const Request& request) {
     std::size_t codings = request.headers.count("Transfer-Encoding");
     std::size_t lengths = request.headers.count("Content-Length");
     if (codings > 0) {
@@ -106,60 +108,22 @@ BodyFraming body_framing(const httplib::Request& request) {
         // beside it: any other mix is read differently by some server behind
         // us, and a request smuggled between the two readings.
         if (codings > 1 || lengths > 0 || request.version == "HTTP/1.0") return {BodyFraming::Kind::bad, 0};
-        if (!iequals(trim(request.headers.find("Transfer-Encoding")->second), "chunked")) return {BodyFraming::Kind::bad, 0};
+        if (!iequals(trim(request.headers.get("Transfer-Encoding")), "chunked")) return {BodyFraming::Kind::bad, 0};
         return {BodyFraming::Kind::chunked, 0};
     }
     if (lengths == 0) return {BodyFraming::Kind::none, 0};
     if (lengths > 1) return {BodyFraming::Kind::bad, 0}; // even when equal
-    std::string_view value = trim(request.headers.find("Content-Length")->second);
+    std::string_view value = trim(request.headers.get("Content-Length"));
     std::uint64_t length = 0;
     auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
     if (ec != std::errc() || ptr != value.data() + value.size() || value.empty()) return {BodyFraming::Kind::bad, 0};
     return {length == 0 ? BodyFraming::Kind::none : BodyFraming::Kind::length, length};
 }
 
-bool wants_keep_alive(const httplib::Request& request) {
-    std::string connection = request.get_header_value("Connection");
-    if (request.version == "HTTP/1.0") return strcasestr(connection.c_str(), "keep-alive") != nullptr;
-    return strcasestr(connection.c_str(), "close") == nullptr;
-}
-
-bool is_framing_header(std::string_view name) {
-    for (std::string_view framing : {"Content-Length", "Transfer-Encoding", "Connection", "Host", "Expect"})
-        if (iequals(name, framing)) return true;
-    return false;
-}
-
-const char* reason_phrase(int status) {
-    switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 301: return "Moved Permanently";
-    case 302: return "Found";
-    case 304: return "Not Modified";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 402: return "Payment Required";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 413: return "Payload Too Large";
-    case 414: return "URI Too Long";
-    case 422: return "Unprocessable Entity";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    case 529: return "Overloaded";
-    default: return status < 300 ? "OK" : status < 500 ? "Client Error" : "Server Error";
-    }
+bool wants_keep_alive(const Request& request) {
+    std::string_view connection = request.headers.get("Connection");
+    if (request.version == "HTTP/1.0") return contains_token(connection, "keep-alive");
+    return !contains_token(connection, "close");
 }
 
 } // namespace megarouter::http

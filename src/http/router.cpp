@@ -1,26 +1,8 @@
 #include "megarouter/http/router.hpp"
 
-#include <memory>
 #include <stdexcept>
 
 namespace megarouter::http {
-
-std::string_view Request::param(std::string_view name) const {
-    for (std::size_t i = 0; i < m_capture_count; ++i)
-        if (m_captures[i].name == name) return capture(i);
-    return {};
-}
-
-std::string_view Request::capture(std::size_t index) const {
-    if (index >= m_capture_count) return {};
-    const Capture& c = m_captures[index];
-    if (c.offset > path.size()) return {};
-    return std::string_view(path).substr(c.offset, c.length);
-}
-
-void Request::add_capture(std::string_view name, std::size_t offset, std::size_t length) {
-    if (m_capture_count < k_max_captures) m_captures[m_capture_count++] = Capture{name, offset, length};
-}
 
 namespace {
 
@@ -108,18 +90,6 @@ const Route* Router::find(Request& request) const {
 
 void Router::wrap_admits(const std::function<Admit(Admit)>& wrap) {
     for (Route& route : m_routes) route.admit = wrap(std::move(route.admit));
-}
-
-void Router::install(httplib::Server& server) const {
-    auto router = std::make_shared<Router>(*this);
-    server.set_pre_routing_handler([router](const httplib::Request& request, httplib::Response& response) {
-        Request routed;
-        static_cast<httplib::Request&>(routed) = request;
-        const Route* route = router->find(routed);
-        if (!route) return httplib::Server::HandlerResponse::Unhandled;
-        if (!route->admit || route->admit(routed, response)) route->handler(routed, response);
-        return httplib::Server::HandlerResponse::Handled;
-    });
 }
 
 } // namespace megarouter::http

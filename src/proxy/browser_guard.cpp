@@ -10,7 +10,7 @@ namespace megarouter::proxy {
 
 namespace {
 
-// Header names, built once: httplib's header map is looked up with a std::string.
+// Header names.
 const std::string k_host = "Host";
 const std::string k_origin = "Origin";
 const std::string k_sec_fetch_site = "Sec-Fetch-Site";
@@ -36,9 +36,8 @@ std::string_view trim(std::string_view s) {
 }
 
 // The value of `name`, or nullptr when absent.
-const std::string* header(const httplib::Request& request, const std::string& name) {
-    auto it = request.headers.find(name);
-    return it == request.headers.end() ? nullptr : &it->second;
+const std::string* header(const http::Request& request, const std::string& name) {
+    return request.headers.find(name);
 }
 
 bool all_digits(std::string_view text) {
@@ -124,7 +123,7 @@ std::string echoed(std::string_view value) {
     return std::string(value.substr(0, k_max_echoed));
 }
 
-bool refuse(const httplib::Request& request, httplib::Response& response, int status, ErrorCode code,
+bool refuse(const http::Request& request, http::Response& response, int status, ErrorCode code,
             std::string message) {
     write_error(response, format_for_path(request.path), make_error(code, std::move(message)), "");
     response.status = status;
@@ -132,14 +131,14 @@ bool refuse(const httplib::Request& request, httplib::Response& response, int st
     return false;
 }
 
-bool refuse_host(const httplib::Request& request, httplib::Response& response, const std::string& host) {
+bool refuse_host(const http::Request& request, http::Response& response, const std::string& host) {
     return refuse(request, response, 421, ErrorCode::permission_denied,
                   "megarouter does not answer to Host '" + echoed(host) +
                       "': on a loopback address it answers to localhost, 127.0.0.1 and [::1] only; add other names "
                       "to [server] allowed_hosts");
 }
 
-bool refuse_origin(const httplib::Request& request, httplib::Response& response, std::string_view origin) {
+bool refuse_origin(const http::Request& request, http::Response& response, std::string_view origin) {
     return refuse(request, response, 403, ErrorCode::permission_denied,
                   origin.empty() ? std::string("cross-site browser requests are refused; allow an origin in [server] "
                                                "cors_origins")
@@ -175,8 +174,8 @@ bool is_json_media_type(std::string_view content_type) {
            iequals(type.substr(type.size() - k_suffix.size()), k_suffix);
 }
 
-bool admit_request(const core::ServerSettings& settings, Exposure exposure, const httplib::Request& request,
-                   httplib::Response& response) {
+bool admit_request(const core::ServerSettings& settings, Exposure exposure, const http::Request& request,
+                   http::Response& response) {
     const std::string* host = header(request, k_host);
     if (!host_admitted(settings, exposure, host)) return refuse_host(request, response, *host);
 
@@ -204,11 +203,11 @@ bool admit_request(const core::ServerSettings& settings, Exposure exposure, cons
     return true;
 }
 
-bool answer_preflight(const core::ServerSettings& settings, Exposure exposure, const httplib::Request& request,
-                      httplib::Response& response) {
+bool answer_preflight(const core::ServerSettings& settings, Exposure exposure, const http::Request& request,
+                      http::Response& response) {
     const std::string* origin = header(request, k_origin);
     if (origin == nullptr) return false;
-    response = httplib::Response();
+    response = http::Response();
     const std::string* host = header(request, k_host);
     if (!host_admitted(settings, exposure, host)) return refuse_host(request, response, *host), true;
     if (!listed(settings.cors_origins, *origin)) return refuse_origin(request, response, *origin), true;

@@ -11,7 +11,8 @@
 // when a request passes, and are thread-safe.
 #pragma once
 
-#include <httplib.h>
+#include "megarouter/http/request.hpp"
+#include "megarouter/http/response.hpp"
 
 #include "megarouter/core/config.hpp"
 
@@ -45,15 +46,15 @@ bool is_json_media_type(std::string_view content_type);
 // then set Access-Control-Allow-Origin and the headers the caller may read.
 // Returns false with the refusal written to `response` (status and an error
 // body in the path's API format).
-bool admit_request(const core::ServerSettings& settings, Exposure exposure, const httplib::Request& request,
-                   httplib::Response& response);
+bool admit_request(const core::ServerSettings& settings, Exposure exposure, const http::Request& request,
+                   http::Response& response);
 
 // Answers an OPTIONS request: a CORS preflight from an allowed origin (and an
 // accepted Host) gets 204 with the methods and the request headers it asked
 // for; any other preflight gets the refusal admit_request would give. Returns
 // false, leaving `response` alone, for an OPTIONS request without Origin (not
 // a preflight).
-bool answer_preflight(const core::ServerSettings& settings, Exposure exposure, const httplib::Request& request,
-                      httplib::Response& response);
+bool answer_preflight(const core::ServerSettings& settings, Exposure exposure, const http::Request& request,
+                      http::Response& response);
 
 } // namespace megarouter::proxy

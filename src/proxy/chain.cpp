@@ -18,8 +18,8 @@ namespace {
 
 using nlohmann::json;
 
-std::string presented_key(const httplib::Request& request) {
-    return core::presented_key(request.get_header_value("Authorization"), request.get_header_value("x-api-key"));
+std::string presented_key(const http::Request& request) {
+    return core::presented_key(request.headers.get("Authorization"), request.headers.get("x-api-key"));
 }
 
 // Counts are held to k_max_tokens when read, costs to k_max_request_cost;
@@ -109,7 +109,7 @@ const routing::PassThrough* passthrough_of(const Exchange& exchange) {
 
 } // namespace
 
-Result<void> authenticate(Exchange& exchange, Shared& shared, const httplib::Request& request) {
+Result<void> authenticate(Exchange& exchange, Shared& shared, const http::Request& request) {
     auto caller = shared.governance->authenticate(presented_key(request));
     if (!caller) return std::unexpected(caller.error());
     exchange.caller = std::move(*caller);
@@ -126,7 +126,7 @@ Result<nlohmann::json> parse_client_body(std::string_view body, const Snapshot& 
     return parsed;
 }
 
-Result<void> decode_request(Exchange& exchange, const httplib::Request& request) {
+Result<void> decode_request(Exchange& exchange, const http::Request& request) {
     auto parsed = parse_client_body(request.body, *exchange.snapshot);
     if (!parsed) return std::unexpected(parsed.error());
     exchange.body = std::move(*parsed);
@@ -140,14 +140,13 @@ Result<void> decode_request(Exchange& exchange, const httplib::Request& request)
         exchange.usage_chunk_asked = options->value("include_usage", false) == true;
     // Refused here already, before anything is reserved; the upstream client
     // checks every header again where it writes the request.
-    // The stored value is read whole: get_header_value() would stop at a NUL.
     static const std::string k_forwarded[] = {"anthropic-version", "anthropic-beta"};
     for (const std::string& name : k_forwarded) {
-        auto it = request.headers.find(name);
-        if (it == request.headers.end()) continue;
-        if (!upstream::is_field_value(it->second))
+        const std::string* value = request.headers.find(name);
+        if (!value) continue;
+        if (!upstream::is_field_value(*value))
             return fail(ErrorCode::invalid_argument, "the " + name + " header contains a control character");
-        exchange.forward_headers.emplace_back(name, it->second);
+        exchange.forward_headers.emplace_back(name, *value);
     }
     return {};
 }
@@ -375,7 +374,7 @@ double overhead_ms(const Exchange& exchange) {
     return static_cast<double>(std::max<std::int64_t>(own, 0)) / 1000.0;
 }
 
-void set_outcome_headers(const Exchange& exchange, httplib::Response& response, bool include_cost) {
+void set_outcome_headers(const Exchange& exchange, http::Response& response, bool include_cost) {
     response.set_header("x-request-id", exchange.request_id);
     char overhead[32];
     std::snprintf(overhead, sizeof overhead, "%.3f", overhead_ms(exchange));
@@ -404,7 +403,7 @@ void set_outcome_headers(const Exchange& exchange, httplib::Response& response, 
     }
 }
 
-void write_error(httplib::Response& response, providers::WireFormat format, const Error& error,
+void write_error(http::Response& response, providers::WireFormat format, const Error& error,
                  const std::string& request_id) {
     providers::ClientError out = providers::client_adapter(format)->encode_client_error(error);
     response.status = out.status;

@@ -24,7 +24,7 @@ private:
     std::atomic<int>* m_counter;
 };
 
-Result<void> prepare(Exchange& exchange, Shared& shared, const httplib::Request& request) {
+Result<void> prepare(Exchange& exchange, Shared& shared, const http::Request& request) {
     exchange.trace.governance.begin_us = core::monotonic_us();
     auto authenticated = authenticate(exchange, shared, request);
     exchange.trace.governance.end_us = core::monotonic_us();
@@ -57,7 +57,7 @@ Result<void> call_upstream(Exchange& exchange, Shared& shared, StreamRelay* rela
     return fail(error);
 }
 
-void answer_failure(Exchange& exchange, Shared& shared, const Error& error, httplib::Response& response,
+void answer_failure(Exchange& exchange, Shared& shared, const Error& error, http::Response& response,
                     const std::string& method) {
     write_error(response, client_format(exchange.api), error, exchange.request_id);
     set_outcome_headers(exchange, response, false);
@@ -66,7 +66,7 @@ void answer_failure(Exchange& exchange, Shared& shared, const Error& error, http
     finish(exchange, shared, method);
 }
 
-void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, httplib::Response& response,
+void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, http::Response& response,
             const std::string& method) {
     auto relay = std::make_shared<StreamRelay>();
     auto job_token = std::make_shared<InFlight>(std::move(token));
@@ -106,7 +106,7 @@ void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, 
     int keepalive_ms = shared.keepalive_ms;
     response.set_chunked_content_provider(
         "text/event-stream",
-        [relay, exchange, &shared, keepalive_ms, relay_deadline, stream_token](std::size_t, httplib::DataSink& sink) {
+        [relay, exchange, &shared, keepalive_ms, relay_deadline, stream_token](std::size_t, http::DataSink& sink) {
             auto end = relay->pump(sink, keepalive_ms, shared.abort_streams, relay_deadline);
             if (end == StreamRelay::PumpEnd::client_gone) return false;
             if (end == StreamRelay::PumpEnd::lost) {
@@ -124,7 +124,7 @@ void stream(std::shared_ptr<Exchange> exchange, Shared& shared, InFlight token, 
 
 } // namespace
 
-void handle_chat(Shared& shared, ApiKind api, const httplib::Request& request, httplib::Response& response) {
+void handle_chat(Shared& shared, ApiKind api, const http::Request& request, http::Response& response) {
     auto exchange = std::make_shared<Exchange>();
     exchange->api = api;
     exchange->path = request.path;
@@ -135,7 +135,7 @@ void handle_chat(Shared& shared, ApiKind api, const httplib::Request& request, h
     exchange->deadline_us = exchange->started_us + std::int64_t{server.request_timeout_s} * 1'000'000;
     // A reload may switch the log off; switching it on takes a restart.
     exchange->log_prompt = server.log_prompts && shared.prompts != nullptr;
-    if (exchange->log_prompt) exchange->conversation_id = request.get_header_value("x-claude-code-session-id");
+    if (exchange->log_prompt) exchange->conversation_id = std::string(request.headers.get("x-claude-code-session-id"));
     begin_trace(exchange->trace, request, shared.tracer ? &shared.tracer->settings() : nullptr);
     exchange->keep_text = exchange->log_prompt ||
                           (exchange->trace.recording && shared.tracer->settings().capture_content);

@@ -70,7 +70,7 @@ std::int64_t token_bound(const json& input) {
 }
 
 // Governance and the upstream call; fills the exchange (and `target`) as it goes.
-Result<std::string> embed(Exchange& exchange, Shared& shared, const httplib::Request& request, Target& target) {
+Result<std::string> embed(Exchange& exchange, Shared& shared, const http::Request& request, Target& target) {
     exchange.trace.governance.begin_us = core::monotonic_us();
     auto authenticated = authenticate(exchange, shared, request);
     exchange.trace.governance.end_us = core::monotonic_us();
@@ -144,7 +144,7 @@ Result<std::string> embed(Exchange& exchange, Shared& shared, const httplib::Req
 
 } // namespace
 
-void handle_embeddings(Shared& shared, const httplib::Request& request, httplib::Response& response) {
+void handle_embeddings(Shared& shared, const http::Request& request, http::Response& response) {
     Exchange exchange;
     exchange.path = request.path;
     exchange.started_us = core::monotonic_us();

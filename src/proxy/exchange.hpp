@@ -10,7 +10,8 @@
 #include <string>
 #include <vector>
 
-#include <httplib.h>
+#include "megarouter/http/request.hpp"
+#include "megarouter/http/response.hpp"
 #include <nlohmann/json.hpp>
 
 #include "megarouter/providers/adapter.hpp"
@@ -109,8 +110,8 @@ Result<nlohmann::json> parse_client_body(std::string_view body, const Snapshot& 
 
 // The chain's stages, in order. Each fails with an Error that the handler
 // answers in the client's format.
-Result<void> authenticate(Exchange& exchange, Shared& shared, const httplib::Request& request);
-Result<void> decode_request(Exchange& exchange, const httplib::Request& request);
+Result<void> authenticate(Exchange& exchange, Shared& shared, const http::Request& request);
+Result<void> decode_request(Exchange& exchange, const http::Request& request);
 Result<void> route(Exchange& exchange, Shared& shared);
 // Tries the plan's deployments in order within the deadline.
 Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay* relay);
@@ -118,11 +119,11 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
 void finish(Exchange& exchange, Shared& shared, const std::string& method);
 
 // The x-megarouter-* headers (and x-request-id) describing the exchange.
-void set_outcome_headers(const Exchange& exchange, httplib::Response& response, bool include_cost);
+void set_outcome_headers(const Exchange& exchange, http::Response& response, bool include_cost);
 
 // Writes `error` in the client's format with its status (and Retry-After /
 // x-should-retry where they apply).
-void write_error(httplib::Response& response, providers::WireFormat format, const Error& error,
+void write_error(http::Response& response, providers::WireFormat format, const Error& error,
                  const std::string& request_id);
 
 } // namespace megarouter::proxy

@@ -18,7 +18,7 @@ using nlohmann::json;
 constexpr const char* k_auto_names[] = {"auto", "auto:cost", "auto:balanced", "auto:latency", "auto:availability"};
 const std::int64_t k_process_start_ms = core::system_clock().now_ms();
 
-void send_json(httplib::Response& response, const json& body, int status = 200) {
+void send_json(http::Response& response, const json& body, int status = 200) {
     response.status = status;
     response.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), "application/json");
 }
@@ -86,11 +86,11 @@ providers::WireFormat format_for_path(const std::string& path) {
     return path.starts_with("/v1/messages") ? providers::WireFormat::anthropic : providers::WireFormat::openai;
 }
 
-void handle_models(Shared& shared, const httplib::Request& request, httplib::Response& response) {
+void handle_models(Shared& shared, const http::Request& request, http::Response& response) {
     auto snapshot = shared.snapshot();
     auto models = listed_models(*snapshot);
     json data = json::array();
-    if (request.has_header("anthropic-version")) {
+    if (request.headers.has("anthropic-version")) {
         for (const auto& m : models) data.push_back(anthropic_model(m));
         json first = models.empty() ? json(nullptr) : json(models.front().id);
         json last = models.empty() ? json(nullptr) : json(models.back().id);
@@ -101,10 +101,10 @@ void handle_models(Shared& shared, const httplib::Request& request, httplib::Res
     send_json(response, {{"object", "list"}, {"data", data}});
 }
 
-void handle_model(Shared& shared, const http::Request& request, httplib::Response& response) {
+void handle_model(Shared& shared, const http::Request& request, http::Response& response) {
     auto snapshot = shared.snapshot();
     std::string id(request.param("id"));
-    bool anthropic = request.has_header("anthropic-version");
+    bool anthropic = request.headers.has("anthropic-version");
     auto format = anthropic ? providers::WireFormat::anthropic : providers::WireFormat::openai;
     if (auto named = providers::check_model_name(id); !named) return write_error(response, format, named.error(), "");
     if (auto m = find_listed(*snapshot, id)) {
@@ -121,7 +121,7 @@ void handle_model(Shared& shared, const http::Request& request, httplib::Respons
     write_error(response, format, make_error(ErrorCode::not_found, message), "");
 }
 
-void handle_count_tokens(Shared& shared, const httplib::Request& request, httplib::Response& response) {
+void handle_count_tokens(Shared& shared, const http::Request& request, http::Response& response) {
     auto format = providers::WireFormat::anthropic;
     auto parsed = parse_client_body(request.body, *shared.snapshot());
     if (!parsed) return write_error(response, format, parsed.error(), "");
@@ -139,7 +139,7 @@ void handle_count_tokens(Shared& shared, const httplib::Request& request, httpli
     send_json(response, {{"input_tokens", routing::estimate_input_tokens(*chat)}});
 }
 
-void handle_route(Shared& shared, const httplib::Request& request, httplib::Response& response) {
+void handle_route(Shared& shared, const http::Request& request, http::Response& response) {
     auto snapshot = shared.snapshot();
     auto parsed = parse_client_body(request.body, *snapshot);
     if (!parsed) return write_error(response, providers::WireFormat::openai, parsed.error(), "");
@@ -149,7 +149,7 @@ void handle_route(Shared& shared, const httplib::Request& request, httplib::Resp
                     make_error(ErrorCode::invalid_argument, "the request body is not a JSON object"), "");
         return;
     }
-    auto format = body.contains("system") || request.has_header("anthropic-version") ? providers::WireFormat::anthropic
+    auto format = body.contains("system") || request.headers.has("anthropic-version") ? providers::WireFormat::anthropic
                                                                                       : providers::WireFormat::openai;
     if (format == providers::WireFormat::anthropic && !body.contains("max_tokens")) body["max_tokens"] = 1024;
     auto chat = providers::client_adapter(format)->decode_client_request(body);
@@ -175,7 +175,7 @@ void handle_route(Shared& shared, const httplib::Request& request, httplib::Resp
     send_json(response, routing::plan_to_json(*plan, full ? routing::PlanDetail::full : routing::PlanDetail::summary));
 }
 
-void handle_health(Shared& shared, const httplib::Request&, httplib::Response& response) {
+void handle_health(Shared& shared, const http::Request&, http::Response& response) {
     auto now = core::system_clock().now_ms();
     send_json(response, {{"status", "ok"}, {"version", MEGAROUTER_VERSION},
                          {"uptime_s", (now - k_process_start_ms) / 1000}, {"in_flight", shared.in_flight.load()},
@@ -197,7 +197,7 @@ bool metrics_enabled(const core::Config& config) {
     return !telemetry.contains("metrics") || !telemetry["metrics"].is_boolean() || telemetry["metrics"].get<bool>();
 }
 
-void handle_metrics(Shared& shared, const httplib::Request&, httplib::Response& response) {
+void handle_metrics(Shared& shared, const http::Request&, http::Response& response) {
     ScrapeFacts facts;
     facts.in_flight = shared.in_flight.load();
     auto health = shared.health->snapshot();
@@ -232,7 +232,7 @@ void handle_metrics(Shared& shared, const httplib::Request&, httplib::Response& 
 // Ready: not draining, some provider configured, the ledger's last write
 // went through, and not every deployment that has seen traffic ejected (one
 // without traffic counts as healthy).
-void handle_ready(Shared& shared, const httplib::Request&, httplib::Response& response) {
+void handle_ready(Shared& shared, const http::Request&, http::Response& response) {
     std::vector<std::string> why;
     if (shared.draining.load()) why.push_back("draining: shutting down");
     auto snapshot = shared.snapshot();
@@ -247,7 +247,7 @@ void handle_ready(Shared& shared, const httplib::Request&, httplib::Response& re
     send_json(response, {{"status", why.empty() ? "ready" : "not_ready"}, {"reasons", why}}, why.empty() ? 200 : 503);
 }
 
-void handle_deployments(Shared& shared, const httplib::Request&, httplib::Response& response) {
+void handle_deployments(Shared& shared, const http::Request&, http::Response& response) {
     auto snapshot = shared.health->snapshot();
     json list = json::array();
     for (const auto& [key, h] : snapshot.deployments) {

@@ -35,15 +35,15 @@ struct ProxyServer::Impl {
 
     http::Router routes();
     http::Limits limits() const;
-    bool authorized(const httplib::Request& request, httplib::Response& response);
-    void server_error(const httplib::Request& request, httplib::Response& response);
+    bool authorized(const http::Request& request, http::Response& response);
+    void server_error(const http::Request& request, http::Response& response);
 };
 
 namespace {
 
 // The body of a response the HTTP server makes itself, in the API family of
 // the path (OpenAI or Anthropic error shape).
-void write_server_error(const httplib::Request& request, httplib::Response& response) {
+void write_server_error(const http::Request& request, http::Response& response) {
     int status = response.status;
     auto format = format_for_path(request.path);
     switch (status) {
@@ -149,7 +149,7 @@ Result<std::unique_ptr<ProxyServer>> ProxyServer::create(core::Config config, co
     Impl* raw = impl.get();
     impl->server = std::make_unique<http::Server>(
         impl->routes(), [raw] { return raw->limits(); },
-        [raw](const httplib::Request& request, httplib::Response& response) { raw->server_error(request, response); });
+        [raw](const http::Request& request, http::Response& response) { raw->server_error(request, response); });
     impl->shared.open_connections = [raw] { return raw->server->open_connections(); };
     return std::unique_ptr<ProxyServer>(new ProxyServer(std::move(impl)));
 }
@@ -176,16 +176,16 @@ http::Limits ProxyServer::Impl::limits() const {
 
 // OPTIONS has no route: a CORS preflight is answered here, where the server
 // would otherwise answer 404.
-void ProxyServer::Impl::server_error(const httplib::Request& request, httplib::Response& response) {
+void ProxyServer::Impl::server_error(const http::Request& request, http::Response& response) {
     if (response.status == 404 && request.method == "OPTIONS" &&
         answer_preflight(shared.snapshot()->config.server, exposure, request, response))
         return;
     write_server_error(request, response);
 }
 
-bool ProxyServer::Impl::authorized(const httplib::Request& request, httplib::Response& response) {
+bool ProxyServer::Impl::authorized(const http::Request& request, http::Response& response) {
     if (!shared.governance->enforcing()) return true;
-    std::string key = core::presented_key(request.get_header_value("Authorization"), request.get_header_value("x-api-key"));
+    std::string key = core::presented_key(request.headers.get("Authorization"), request.headers.get("x-api-key"));
     auto caller = shared.governance->authenticate(key);
     if (caller) return true;
     write_error(response, format_for_path(request.path), caller.error(), "");
@@ -195,12 +195,12 @@ bool ProxyServer::Impl::authorized(const httplib::Request& request, httplib::Res
 http::Router ProxyServer::Impl::routes() {
     http::Router server;
     auto guarded = [this](auto handler) {
-        return [this, handler](const http::Request& request, httplib::Response& response) {
+        return [this, handler](const http::Request& request, http::Response& response) {
             if (authorized(request, response)) handler(shared, request, response);
         };
     };
     auto chat = [this](ApiKind api) {
-        return [this, api](const httplib::Request& request, httplib::Response& response) {
+        return [this, api](const http::Request& request, http::Response& response) {
             handle_chat(shared, api, request, response);
         };
     };
@@ -209,7 +209,7 @@ http::Router ProxyServer::Impl::routes() {
         server.Post(prefix + "/chat/completions", chat(ApiKind::chat_completions));
         server.Post(prefix + "/responses", chat(ApiKind::responses));
         // Embeddings run the governance chain themselves (key, role, policy, budget, ledger).
-        server.Post(prefix + "/embeddings", [this](const httplib::Request& request, httplib::Response& response) {
+        server.Post(prefix + "/embeddings", [this](const http::Request& request, http::Response& response) {
             handle_embeddings(shared, request, response);
         });
         server.Get(prefix + "/models", guarded(handle_models));
@@ -218,22 +218,22 @@ http::Router ProxyServer::Impl::routes() {
     server.Post("/v1/messages", chat(ApiKind::messages));
     server.Post("/v1/messages/count_tokens", guarded(handle_count_tokens));
     server.Post("/v1/route", guarded(handle_route));
-    server.Get("/health", [this](const httplib::Request& rq, httplib::Response& rs) { handle_health(shared, rq, rs); });
-    server.Get("/health/live", [](const httplib::Request&, httplib::Response& rs) {
+    server.Get("/health", [this](const http::Request& rq, http::Response& rs) { handle_health(shared, rq, rs); });
+    server.Get("/health/live", [](const http::Request&, http::Response& rs) {
         rs.set_content(R"({"status":"live"})", "application/json");
     });
-    server.Get("/health/ready", [this](const httplib::Request& rq, httplib::Response& rs) { handle_ready(shared, rq, rs); });
+    server.Get("/health/ready", [this](const http::Request& rq, http::Response& rs) { handle_ready(shared, rq, rs); });
     server.Get("/health/deployments", guarded(handle_deployments));
     // Prometheus: open on the loopback default (no keys), a valid key when keys are on.
     if (metrics_enabled(shared.snapshot()->config)) server.Get("/metrics", guarded(handle_metrics));
     // Codex tries a WebSocket upgrade here first and falls back to POST.
-    server.Get("/v1/responses", [](const httplib::Request& request, httplib::Response& response) {
+    server.Get("/v1/responses", [](const http::Request& request, http::Response& response) {
         write_error(response, format_for_path(request.path),
                     make_error(ErrorCode::invalid_argument, "WebSocket is not supported; POST /v1/responses"), "");
         response.status = 405;
     });
     // Claude Code probes HEAD / before anything else.
-    server.Get("/", [](const httplib::Request&, httplib::Response& response) {
+    server.Get("/", [](const http::Request&, http::Response& response) {
         response.set_content("megarouter\n", "text/plain");
     });
     server.set_blocking(true); // SQLite reads and writes: off the event loop
@@ -242,7 +242,7 @@ http::Router ProxyServer::Impl::routes() {
     // of the moment: on the loop, before any other admission check (the admin
     // API's key check) and before a blocking route takes a worker.
     server.wrap_admits([this](http::Admit admit) -> http::Admit {
-        return [this, admit = std::move(admit)](const http::Request& request, httplib::Response& response) {
+        return [this, admit = std::move(admit)](const http::Request& request, http::Response& response) {
             if (!admit_request(shared.snapshot()->config.server, exposure, request, response)) return false;
             return !admit || admit(request, response);
         };

@@ -88,7 +88,7 @@ StreamRelay::Decision StreamRelay::wait_decision(std::int64_t deadline_us) {
     return m_committed ? Decision::committed : Decision::failed;
 }
 
-StreamRelay::PumpEnd StreamRelay::pump(httplib::DataSink& sink, int keepalive_ms, const std::atomic<bool>& abort,
+StreamRelay::PumpEnd StreamRelay::pump(http::DataSink& sink, int keepalive_ms, const std::atomic<bool>& abort,
                                        std::int64_t deadline_us) {
     m_at_boundary = true;
     m_silent_since = core::monotonic_us();

@@ -18,7 +18,7 @@
 #include <optional>
 #include <string>
 
-#include <httplib.h>
+#include "megarouter/http/response.hpp"
 
 #include "megarouter/core/error.hpp"
 #include "megarouter/io/loop.hpp"
@@ -64,7 +64,7 @@ public:
     // polled to cancel streams on shutdown. At `deadline_us` (0: none)
     // without close(), or when the upstream side is abandoned, it returns
     // lost after writing what was queued, and cancels the upstream.
-    PumpEnd pump(httplib::DataSink& sink, int keepalive_ms, const std::atomic<bool>& abort, std::int64_t deadline_us);
+    PumpEnd pump(http::DataSink& sink, int keepalive_ms, const std::atomic<bool>& abort, std::int64_t deadline_us);
 
     // Held by the upstream fiber for as long as it runs: leaving its scope
     // without close() (an exception, a fiber torn down) abandons the relay,
@@ -85,7 +85,7 @@ private:
 
     io::Event m_changed;
     std::string m_pending;
-    httplib::DataSink* m_sink = nullptr; // the writer's, while pump() runs
+    http::DataSink* m_sink = nullptr; // the writer's, while pump() runs
     bool m_writing = false;              // a write to the client is under way (it may park)
     std::int64_t m_silent_since = 0;     // when bytes last went to the client (keep-alives)
     bool m_at_boundary = true;           // the client has whole events (a keep-alive may go)

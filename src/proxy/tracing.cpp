@@ -55,16 +55,16 @@ std::string_view operation_name(const Exchange& exchange) {
     return exchange.path.ends_with("/embeddings") ? "embeddings" : "chat";
 }
 
-void begin_trace(RequestTrace& trace, const httplib::Request& request, const telemetry::ExportSettings* exporting) {
-    auto parent_header = request.headers.find("traceparent");
+void begin_trace(RequestTrace& trace, const http::Request& request, const telemetry::ExportSettings* exporting) {
+    const std::string* parent_header = request.headers.find("traceparent");
     std::optional<telemetry::TraceParent> parent;
-    if (parent_header != request.headers.end()) {
-        parent = telemetry::parse_traceparent(parent_header->second);
-        if (parent) trace.client_traceparent = parent_header->second;
+    if (parent_header) {
+        parent = telemetry::parse_traceparent(*parent_header);
+        if (parent) trace.client_traceparent = *parent_header;
     }
-    if (auto state = request.headers.find("tracestate");
-        parent && state != request.headers.end() && state->second.size() <= 512 && upstream::is_field_value(state->second))
-        trace.tracestate = state->second;
+    if (const std::string* state = request.headers.find("tracestate");
+        parent && state && state->size() <= 512 && upstream::is_field_value(*state))
+        trace.tracestate = *state;
     trace.start_unix_ns = core::system_clock().now_ms() * 1'000'000;
     if (parent) {
         trace.trace_id = parent->trace_id;

@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include <httplib.h>
+#include "megarouter/http/request.hpp"
 
 #include "megarouter/catalog/model.hpp"
 #include "megarouter/telemetry/otlp.hpp"
@@ -66,7 +66,7 @@ std::string_view operation_name(const Exchange& exchange);
 // request is recorded: never without `exporting` (null: no exporter);
 // otherwise a client's traceparent decides when the sampler is parent-based
 // (a flag of 00: not recorded), and the sample ratio decides for the rest.
-void begin_trace(RequestTrace& trace, const httplib::Request& request, const telemetry::ExportSettings* exporting);
+void begin_trace(RequestTrace& trace, const http::Request& request, const telemetry::ExportSettings* exporting);
 
 // Opens the span of the next attempt and sets upstream_headers for it.
 AttemptTrace* begin_attempt(RequestTrace& trace, std::string_view provider, std::string_view model,

@@ -2,7 +2,6 @@
 #include "megarouter/reports/spend_api.hpp"
 #include "megarouter/core/credentials.hpp"
 
-#include <httplib.h>
 
 #include "megarouter/governance/admin.hpp"
 #include "megarouter/governance/roles.hpp"
@@ -15,7 +14,7 @@ namespace megarouter::reports {
 
 namespace {
 
-void send_error(httplib::Response& response, const Error& error) {
+void send_error(http::Response& response, const Error& error) {
     // A bad ?tz= comes back from the zone reader as a config error (the CLI's
     // exit 78 for a bad [governance] timezone); here it is the request's fault.
     response.status = error.code == ErrorCode::config ? 400 : http_status_for(error);
@@ -23,8 +22,8 @@ void send_error(httplib::Response& response, const Error& error) {
     response.set_content(body.dump(), "application/json");
 }
 
-std::string presented_key(const httplib::Request& request) {
-    return core::presented_key(request.get_header_value("Authorization"), request.get_header_value("x-api-key"));
+std::string presented_key(const http::Request& request) {
+    return core::presented_key(request.headers.get("Authorization"), request.headers.get("x-api-key"));
 }
 
 bool overlaps(std::string_view a, std::string_view b) {
@@ -38,7 +37,7 @@ struct ApiContext {
     std::function<std::map<std::int64_t, std::int64_t>()> reserved; // empty: not known
 };
 
-void handle_spend(const ApiContext& context, const httplib::Request& request, httplib::Response& response) {
+void handle_spend(const ApiContext& context, const http::Request& request, http::Response& response) {
     auto principal = context.authenticate(presented_key(request));
     if (!principal) return send_error(response, principal.error());
     std::multimap<std::string, std::string> values(request.params.begin(), request.params.end());
@@ -71,7 +70,7 @@ void handle_spend(const ApiContext& context, const httplib::Request& request, ht
     response.set_content(to_json(*report, *budgets, resolved->zone).dump(), "application/json");
 }
 
-void serve_ui_file(std::string_view path, httplib::Response& response) {
+void serve_ui_file(std::string_view path, http::Response& response) {
     const UiFile* file = find_ui_file(path);
     if (!file) {
         response.status = 404;
@@ -86,12 +85,12 @@ void serve_ui_file(std::string_view path, httplib::Response& response) {
 
 void mount_routes(http::Router& server, ApiContext context_value) {
     auto context = std::make_shared<ApiContext>(std::move(context_value));
-    server.Get("/admin/spend", [context](const httplib::Request& request, httplib::Response& response) {
+    server.Get("/admin/spend", [context](const http::Request& request, http::Response& response) {
         handle_spend(*context, request, response);
     });
-    server.Get("/ui", [](const httplib::Request&, httplib::Response& response) { response.set_redirect("/ui/"); });
-    server.Get("/ui/", [](const httplib::Request&, httplib::Response& response) { serve_ui_file("index.html", response); });
-    server.Get("/ui/:file", [](const http::Request& request, httplib::Response& response) {
+    server.Get("/ui", [](const http::Request&, http::Response& response) { response.set_redirect("/ui/"); });
+    server.Get("/ui/", [](const http::Request&, http::Response& response) { serve_ui_file("index.html", response); });
+    server.Get("/ui/:file", [](const http::Request& request, http::Response& response) {
         serve_ui_file(request.param("file"), response);
     });
 }

@@ -1,7 +1,7 @@
 // The W3C Baggage-style "k1=v1,k2=v2" lists of the OTEL_* variables (see otlp.hpp).
 #include <cctype>
 
-#include <httplib.h>
+#include "megarouter/http/url.hpp"
 
 #include "megarouter/telemetry/otlp.hpp"
 #include "telemetry/text.hpp"
@@ -30,7 +30,7 @@ std::vector<std::pair<std::string, std::string>> parse_key_values(std::string_vi
         if (eq == std::string_view::npos) continue;
         std::string key = detail::trimmed(member.substr(0, eq));
         if (key.empty()) continue;
-        out.emplace_back(std::move(key), httplib::detail::decode_url(detail::trimmed(member.substr(eq + 1)), false));
+        out.emplace_back(std::move(key), http::decode_url(detail::trimmed(member.substr(eq + 1)), http::Plus::keep));
     }
     return out;
 }

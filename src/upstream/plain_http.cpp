@@ -19,7 +19,7 @@
 #include "megarouter/io/send_all.hpp"
 #include "upstream/deadlines.hpp"
 #include "megarouter/http/chunked_decoder.hpp"
-#include "megarouter/http/request_head.hpp"
+#include "megarouter/http/wire.hpp"
 
 namespace megarouter::upstream::plain {
 
@@ -204,13 +204,7 @@ std::string request_head(const HttpRequest& request, const Target& target) {
     head += " HTTP/1.1\r\nHost: ";
     head += target.authority;
     head += "\r\n";
-    for (const auto& [name, value] : request.headers) {
-        if (http::is_framing_header(name)) continue;
-        head += name;
-        head += ": ";
-        head += value;
-        head += "\r\n";
-    }
+    http::append_fields(head, request.headers);
     if (request.method != "GET" || !request.body.empty()) {
         head += "Content-Length: ";
         head += std::to_string(request.body.size());

@@ -36,6 +36,7 @@
 #include <httplib.h>
 
 #include "megarouter/core/clock.hpp"
+#include "megarouter/http/httplib_bridge.hpp"
 #include "megarouter/http/router.hpp"
 #include "megarouter/http/server.hpp"
 #include "megarouter/io/loop.hpp"
@@ -62,7 +63,7 @@ bool eventually(F condition, std::chrono::milliseconds limit = 5s) {
 }
 
 // The error bodies the server makes itself (400, 404, 413, 431, 500).
-inline void error_body(const httplib::Request& request, httplib::Response& response) {
+inline void error_body(const http::Request& request, http::Response& response) {
     response.set_content("error " + std::to_string(response.status) + " at [" + request.path + "]", "text/plain");
     response.set_header("X-Error-Body", "yes");
 }
@@ -358,30 +359,30 @@ struct Routes {
 
     http::Router make() {
         http::Router router;
-        router.Get("/hello", [](const httplib::Request&, httplib::Response& response) {
+        router.Get("/hello", [](const http::Request&, http::Response& response) {
             response.set_header("X-Custom", "custom value");
             response.set_content("hello", "text/plain");
         });
-        router.Post("/echo", [this](const httplib::Request& request, httplib::Response& response) {
+        router.Post("/echo", [this](const http::Request& request, http::Response& response) {
             ++echo_calls;
             response.set_content(request.body, "application/octet-stream");
         });
-        router.Get("/echo-target", [](const httplib::Request& request, httplib::Response& response) {
+        router.Get("/echo-target", [](const http::Request& request, http::Response& response) {
             std::string text = request.path;
             for (const auto& [name, value] : request.params) text += "|" + name + "=" + value;
             response.set_content(text, "text/plain");
         });
-        router.Get("/items/:id", [](const http::Request& request, httplib::Response& response) {
+        router.Get("/items/:id", [](const http::Request& request, http::Response& response) {
             response.set_content("item " + std::string(request.param("id")), "text/plain");
         });
-        router.Get("/throw", [this](const httplib::Request&, httplib::Response& response) {
+        router.Get("/throw", [this](const http::Request&, http::Response& response) {
             ++throw_calls;
             response.set_header("X-Partial", "should not leak");
             response.set_content("half-built", "text/plain");
             throw std::runtime_error("handler failed");
         });
         router.set_blocking(true);
-        router.Get("/throw-blocking", [](const httplib::Request&, httplib::Response&) { throw 42; });
+        router.Get("/throw-blocking", [](const http::Request&, http::Response&) { throw 42; });
         router.set_blocking(false);
         return router;
     }

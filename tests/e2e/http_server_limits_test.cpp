@@ -141,12 +141,12 @@ TEST_CASE("http server: connections over max_connections get a canned 503 and cl
 TEST_CASE("http server: blocking routes share a bounded pool; a full queue gets 503 at once") {
     Gate gate;
     http::Router router;
-    router.Get("/fast", [](const httplib::Request&, httplib::Response& response) { response.set_content("fast", "text/plain"); });
+    router.Get("/fast", [](const http::Request&, http::Response& response) { response.set_content("fast", "text/plain"); });
     router.set_blocking(true);
     std::atomic<int> ran{0};
     std::set<std::thread::id> threads;
     std::mutex threads_mutex;
-    router.Get("/slow", [&](const httplib::Request&, httplib::Response& response) {
+    router.Get("/slow", [&](const http::Request&, http::Response& response) {
         {
             std::lock_guard lock(threads_mutex);
             threads.insert(std::this_thread::get_id());
@@ -195,20 +195,20 @@ TEST_CASE("http server: an admission check runs on the loop before a blocking ro
     std::atomic<int> handled{0};
     http::Router router;
     router.set_blocking(true);
-    router.set_admit([](const http::Request& request, httplib::Response& response) {
-        if (request.get_header_value("Authorization") == "Bearer ok") return true;
+    router.set_admit([](const http::Request& request, http::Response& response) {
+        if (request.headers.get("Authorization") == "Bearer ok") return true;
         response.status = 401;
         response.set_content("who are you", "text/plain");
         return false;
     });
-    router.Get("/admin/:id", [&](const http::Request& request, httplib::Response& response) {
+    router.Get("/admin/:id", [&](const http::Request& request, http::Response& response) {
         ++handled;
         if (request.param("id") == "wait") gate.wait();
         response.set_content("admin " + std::string(request.param("id")), "text/plain");
     });
-    router.Get("/silent", [&](const httplib::Request&, httplib::Response&) { ++handled; });
-    router.set_admit([](const http::Request&, httplib::Response&) { return false; });
-    router.Get("/refused-quietly", [&](const httplib::Request&, httplib::Response&) { ++handled; });
+    router.Get("/silent", [&](const http::Request&, http::Response&) { ++handled; });
+    router.set_admit([](const http::Request&, http::Response&) { return false; });
+    router.Get("/refused-quietly", [&](const http::Request&, http::Response&) { ++handled; });
     http::Limits limits = test_limits();
     limits.blocking_workers = 1;
     limits.blocking_queue = 1;
@@ -243,15 +243,15 @@ TEST_CASE("http server: an admission check runs on the loop before a blocking ro
 
 TEST_CASE("http server: exceptions escaping route code fail that request with 500, or end its stream") {
     http::Router router;
-    router.Get("/hello", [](const httplib::Request&, httplib::Response& response) { response.set_content("hello", "text/plain"); });
-    router.Get("/stream-throws", [](const httplib::Request&, httplib::Response& response) {
-        response.set_chunked_content_provider("text/plain", [](std::size_t offset, httplib::DataSink& sink) {
+    router.Get("/hello", [](const http::Request&, http::Response& response) { response.set_content("hello", "text/plain"); });
+    router.Get("/stream-throws", [](const http::Request&, http::Response& response) {
+        response.set_chunked_content_provider("text/plain", [](std::size_t offset, http::DataSink& sink) {
             if (offset > 0) throw std::runtime_error("provider failed mid-stream");
             return sink.write("first", 5);
         });
     });
-    router.set_admit([](const http::Request&, httplib::Response&) -> bool { throw std::logic_error("admit failed"); });
-    router.Get("/admit-throws", [](const httplib::Request&, httplib::Response&) {});
+    router.set_admit([](const http::Request&, http::Response&) -> bool { throw std::logic_error("admit failed"); });
+    router.Get("/admit-throws", [](const http::Request&, http::Response&) {});
     TestServer server(std::move(router), 1);
 
     Raw stream(server.port());

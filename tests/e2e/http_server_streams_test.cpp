@@ -11,12 +11,12 @@ TEST_CASE("http server: chunked streaming responses arrive complete") {
     std::atomic<bool> released_ok{false};
     std::atomic<bool> slow_started{false}, slow_finished{false};
     http::Router router;
-    router.Get("/hello", [](const httplib::Request&, httplib::Response& response) { response.set_content("hello", "text/plain"); });
-    router.Get("/stream", [&](const httplib::Request&, httplib::Response& response) {
+    router.Get("/hello", [](const http::Request&, http::Response& response) { response.set_content("hello", "text/plain"); });
+    router.Get("/stream", [&](const http::Request&, http::Response& response) {
         response.set_header("X-Stream", "yes");
         response.set_chunked_content_provider(
             "text/plain",
-            [](std::size_t, httplib::DataSink& sink) {
+            [](std::size_t, http::DataSink& sink) {
                 for (int i = 0; i < 5; ++i) {
                     std::string part = "chunk" + std::to_string(i) + "\n";
                     if (!sink.write(part.data(), part.size())) return false;
@@ -30,9 +30,9 @@ TEST_CASE("http server: chunked streaming responses arrive complete") {
             });
     });
     // One chunk per call, parking between chunks: the loop serves others meanwhile.
-    router.Get("/stream-slow", [&](const httplib::Request&, httplib::Response& response) {
+    router.Get("/stream-slow", [&](const http::Request&, http::Response& response) {
         auto calls = std::make_shared<int>(0);
-        response.set_chunked_content_provider("text/plain", [&, calls](std::size_t, httplib::DataSink& sink) {
+        response.set_chunked_content_provider("text/plain", [&, calls](std::size_t, http::DataSink& sink) {
             slow_started = true;
             if (*calls == 6) {
                 slow_finished = true;
@@ -101,8 +101,8 @@ TEST_CASE("http server: a chunked content provider gets the offset written so fa
     const std::string text = "abcdefghijklmnopqrstuvwxyz";
     std::atomic<int> calls{0};
     http::Router router;
-    router.Get("/alphabet", [&](const httplib::Request&, httplib::Response& response) {
-        response.set_chunked_content_provider("text/plain", [&](std::size_t offset, httplib::DataSink& sink) {
+    router.Get("/alphabet", [&](const http::Request&, http::Response& response) {
+        response.set_chunked_content_provider("text/plain", [&](std::size_t offset, http::DataSink& sink) {
             if (++calls > 100 || offset >= text.size()) { // the guard keeps a broken offset from looping forever
                 sink.done();
                 return true;
@@ -115,7 +115,7 @@ TEST_CASE("http server: a chunked content provider gets the offset written so fa
     // The reference: the same routes on an httplib::Server.
     {
         httplib::Server reference;
-        router.install(reference);
+        http::install(router, reference);
         int port = reference.bind_to_any_port("127.0.0.1");
         REQUIRE(port > 0);
         std::thread serving([&] { reference.listen_after_bind(); });
@@ -145,10 +145,10 @@ TEST_CASE("http server: a client leaving mid-stream fails the stream and release
     std::atomic<bool> released_ok{true};
     std::atomic<bool> write_failed{false};
     http::Router router;
-    router.Get("/forever", [&](const httplib::Request&, httplib::Response& response) {
+    router.Get("/forever", [&](const http::Request&, http::Response& response) {
         response.set_chunked_content_provider(
             "text/plain",
-            [&](std::size_t, httplib::DataSink& sink) {
+            [&](std::size_t, http::DataSink& sink) {
                 auto give_up = core::monotonic_us() + 10'000'000;
                 while (core::monotonic_us() < give_up) {
                     std::string part(1024, 'f');
@@ -182,7 +182,7 @@ TEST_CASE("http server: a blocking route does not stall a fast route on a single
     std::thread::id loop_thread, slow_thread;
     std::mutex ids;
     http::Router router;
-    router.Get("/fast", [&](const httplib::Request&, httplib::Response& response) {
+    router.Get("/fast", [&](const http::Request&, http::Response& response) {
         {
             std::lock_guard lock(ids);
             loop_thread = std::this_thread::get_id();
@@ -190,7 +190,7 @@ TEST_CASE("http server: a blocking route does not stall a fast route on a single
         response.set_content("fast", "text/plain");
     });
     router.set_blocking(true);
-    router.Get("/slow", [&](const httplib::Request&, httplib::Response& response) {
+    router.Get("/slow", [&](const http::Request&, http::Response& response) {
         {
             std::lock_guard lock(ids);
             slow_thread = std::this_thread::get_id();
@@ -255,7 +255,7 @@ TEST_CASE("http server: stop() closes idle keep-alive connections and run() retu
 TEST_CASE("http server: stop() lets a request in flight finish, with Connection: close") {
     std::atomic<bool> started{false};
     http::Router router;
-    router.Get("/sleepy", [&](const httplib::Request&, httplib::Response& response) {
+    router.Get("/sleepy", [&](const http::Request&, http::Response& response) {
         started = true;
         io::sleep_until(core::monotonic_us() + 300'000);
         response.set_content("rested", "text/plain");
@@ -328,7 +328,7 @@ TEST_CASE("http server: idle and stalled connections time out") {
 
 TEST_CASE("http server: a client that stops reading is dropped after write_timeout_ms") {
     http::Router router;
-    router.Get("/big", [](const httplib::Request&, httplib::Response& response) {
+    router.Get("/big", [](const http::Request&, http::Response& response) {
         response.set_content(std::string(16 << 20, 'b'), "application/octet-stream");
     });
     http::Limits limits = test_limits();
@@ -347,7 +347,7 @@ TEST_CASE("http server: a client that stops reading is dropped after write_timeo
 TEST_CASE("http server: 200 concurrent connections each doing a request all succeed") {
     std::atomic<int> in_flight{0}, peak{0}, served{0};
     http::Router router;
-    router.Get("/wait/:n", [&](const http::Request& request, httplib::Response& response) {
+    router.Get("/wait/:n", [&](const http::Request& request, http::Response& response) {
         int now = ++in_flight;
         int seen = peak.load();
         while (now > seen && !peak.compare_exchange_weak(seen, now)) {
@@ -393,8 +393,8 @@ TEST_CASE("http server: 200 concurrent connections each doing a request all succ
 
 TEST_CASE("http server: a stream to an HTTP/1.0 client is not chunked and ends with the connection") {
     http::Router router;
-    router.Get("/stream", [](const httplib::Request&, httplib::Response& response) {
-        response.set_chunked_content_provider("text/plain", [](std::size_t, httplib::DataSink& sink) {
+    router.Get("/stream", [](const http::Request&, http::Response& response) {
+        response.set_chunked_content_provider("text/plain", [](std::size_t, http::DataSink& sink) {
             for (int i = 0; i < 3; ++i) {
                 std::string part = "part" + std::to_string(i) + ";";
                 if (!sink.write(part.data(), part.size())) return false;

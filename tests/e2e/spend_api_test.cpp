@@ -7,6 +7,7 @@
 
 #include "e2e/support.hpp"
 #include "megarouter/governance/admin.hpp"
+#include "megarouter/http/httplib_bridge.hpp"
 #include "megarouter/governance/gate.hpp"
 #include "megarouter/reports/spend_api.hpp"
 #include "megarouter/reports/synthetic.hpp"
@@ -75,7 +76,7 @@ TEST_CASE("spend api e2e: /admin/spend scopes figures by role and /ui serves the
     Served served;
     http::Router routes;
     reports::mount_spend_api(routes, **gate, file, "UTC");
-    routes.install(served.server);
+    http::install(routes, served.server);
     served.port = served.server.bind_to_any_port("127.0.0.1");
     REQUIRE(served.port > 0);
     served.thread = std::thread([&] { served.server.listen_after_bind(); });

@@ -1,21 +1,38 @@
-// The request a route handler receives: cpp-httplib's Request plus the path
-// segments a pattern route captured (Router fills them; see router.hpp).
-// Handlers that need no captures may take `const httplib::Request&`: an
-// http::Request converts to it.
+// The request a route handler receives: what parse_request_head read (method,
+// target, version, the decoded path, the query's parameters, the headers),
+// the body, and the path segments a pattern route captured (Router fills
+// them; see router.hpp).
+//
+// Not thread-safe; owned by the connection that read it, and valid for the
+// handler's call.
 #pragma once
 
 #include <array>
 #include <cstddef>
+#include <string>
 #include <string_view>
 
-#include <httplib.h>
+#include "megarouter/http/headers.hpp"
+#include "megarouter/http/url.hpp"
 
 namespace megarouter::http {
 
 // The most captures one pattern may have.
 inline constexpr std::size_t k_max_captures = 4;
 
-struct Request : httplib::Request {
+struct Request {
+    std::string method;  // "GET", "POST", ...
+    std::string target;  // as received: path and query, still percent-encoded
+    std::string version; // "HTTP/1.1" or "HTTP/1.0"
+    std::string path;    // the target before '?', percent-decoded ('+' kept)
+    QueryParams params;  // the query's pairs, decoded ('+' as space), in order
+    Headers headers;
+    std::string body;    // whole, de-chunked
+
+    // The first value of the query parameter `name`, or empty. A view into `params`.
+    std::string_view get_param_value(std::string_view name) const;
+    bool has_param(std::string_view name) const;
+
     // The value captured for `:name` or `*name` in the matched route's
     // pattern, a view into `path`; empty when the route has no such capture.
     // Valid while `path` is unchanged.

@@ -1,7 +1,6 @@
 // The routes of an HTTP server: method + path -> handler. Handlers take
-// http::Request (cpp-httplib's Request plus captures) and cpp-httplib's
-// Response, so the same routes serve on megarouter's own event-loop server
-// and, in tests, on an httplib::Server.
+// megarouter's own http::Request and http::Response; tests may serve the same
+// routes on an httplib::Server through httplib_bridge.hpp.
 //
 // A pattern is a path of '/'-separated segments. A segment is literal, or
 // `:name` (any one non-empty segment), or, last only, `*name` (the non-empty
@@ -23,18 +22,17 @@
 #include <unordered_map>
 #include <vector>
 
-#include <httplib.h>
-
 #include "megarouter/http/request.hpp"
+#include "megarouter/http/response.hpp"
 
 namespace megarouter::http {
 
-using Handler = std::function<void(const Request&, httplib::Response&)>;
+using Handler = std::function<void(const Request&, Response&)>;
 
 // Runs on the event loop before a route's handler (and before a blocking
 // route takes a worker): returns true to go on, or false after filling
 // `response` (e.g. 401/403), which is then sent as it is. Must not block.
-using Admit = std::function<bool(const Request&, httplib::Response&)>;
+using Admit = std::function<bool(const Request&, Response&)>;
 
 struct Route {
     std::string method;
@@ -69,10 +67,6 @@ public:
     // Replaces the admission check of every route added so far with
     // wrap(admit) (`admit` may be empty). Before serving only.
     void wrap_admits(const std::function<Admit(Admit)>& wrap);
-
-    // Serves every route on `server` (tests serving routes without a loop):
-    // one pre-routing handler that matches with find() on a copy of the request.
-    void install(httplib::Server& server) const;
 
     const std::vector<Route>& routes() const { return m_routes; }
 

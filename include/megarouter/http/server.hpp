@@ -59,7 +59,7 @@ struct Limits {
 // route), 408 (head or body too slow), 413, 414, 431, 500 (a handler threw),
 // 503 (the worker pool's queue is full). The status is already set. (The 503
 // for connections over max_connections is canned: no request was read.)
-using ErrorBody = std::function<void(const httplib::Request&, httplib::Response&)>;
+using ErrorBody = std::function<void(const Request&, Response&)>;
 
 class Server {
 public:

@@ -12,9 +12,9 @@ using proxy::Exposure;
 
 namespace {
 
-httplib::Request request_with(const std::string& method, const std::string& path, httplib::Headers headers,
+http::Request request_with(const std::string& method, const std::string& path, http::Headers headers,
                               const std::string& body = "") {
-    httplib::Request request;
+    http::Request request;
     request.method = method;
     request.path = path;
     request.headers = std::move(headers);
@@ -23,11 +23,11 @@ httplib::Request request_with(const std::string& method, const std::string& path
 }
 
 // The status admit_request answers with (0: admitted).
-int verdict(const core::ServerSettings& settings, Exposure exposure, const httplib::Request& request,
-            httplib::Response* out = nullptr) {
-    httplib::Response response;
+int verdict(const core::ServerSettings& settings, Exposure exposure, const http::Request& request,
+            http::Response* out = nullptr) {
+    http::Response response;
     bool admitted = proxy::admit_request(settings, exposure, request, response);
-    if (out) *out = response;
+    if (out) *out = std::move(response);
     return admitted ? 0 : response.status;
 }
 
@@ -59,7 +59,7 @@ TEST_CASE("browser guard: on loopback only loopback Host names and allowed_hosts
     settings.allowed_hosts = {"*"};
     CHECK(host_verdict(settings, Exposure::loopback, "evil.example") == 0);
 
-    httplib::Response refused;
+    http::Response refused;
     settings.allowed_hosts.clear();
     CHECK(verdict(settings, Exposure::loopback, request_with("POST", "/v1/messages", {{"Host", "evil.example"}}), &refused) == 421);
     auto body = nlohmann::json::parse(refused.body);
@@ -83,7 +83,7 @@ TEST_CASE("browser guard: cross-origin browser requests are refused unless the o
         return request_with("POST", "/v1/chat/completions",
                             {{"Host", host}, {"Origin", origin}, {"Content-Type", "application/json"}}, "{}");
     };
-    httplib::Response response;
+    http::Response response;
     CHECK(verdict(settings, Exposure::loopback, from("https://evil.example"), &response) == 403);
     CHECK(nlohmann::json::parse(response.body)["error"]["message"].get<std::string>().find("cors_origins") !=
           std::string::npos);
@@ -103,9 +103,9 @@ TEST_CASE("browser guard: cross-origin browser requests are refused unless the o
 
     settings.cors_origins = {"http://localhost:5173"};
     CHECK(verdict(settings, Exposure::loopback, from("http://localhost:5173"), &response) == 0);
-    CHECK(response.get_header_value("Access-Control-Allow-Origin") == "http://localhost:5173");
-    CHECK(response.get_header_value("Vary") == "Origin");
-    CHECK(response.get_header_value("Access-Control-Expose-Headers").find("x-request-id") != std::string::npos);
+    CHECK(response.headers.get("Access-Control-Allow-Origin") == "http://localhost:5173");
+    CHECK(response.headers.get("Vary") == "Origin");
+    CHECK(response.headers.get("Access-Control-Expose-Headers").find("x-request-id") != std::string::npos);
     CHECK(verdict(settings, Exposure::loopback, from("https://evil.example")) == 403);
     settings.cors_origins = {"*"};
     CHECK(verdict(settings, Exposure::loopback, from("https://evil.example")) == 0);
@@ -129,11 +129,11 @@ TEST_CASE("browser guard: bodies must be JSON") {
     CHECK_FALSE(proxy::is_json_media_type(""));
 
     core::ServerSettings settings;
-    auto post = [](httplib::Headers headers, const std::string& body = R"({"model":"m"})") {
-        headers.emplace("Host", "127.0.0.1:4000");
+    auto post = [](http::Headers headers, const std::string& body = R"({"model":"m"})") {
+        headers.add("Host", "127.0.0.1:4000");
         return request_with("POST", "/v1/chat/completions", std::move(headers), body);
     };
-    httplib::Response response;
+    http::Response response;
     CHECK(verdict(settings, Exposure::loopback, post({{"Content-Type", "text/plain"}}), &response) == 415);
     CHECK(nlohmann::json::parse(response.body)["error"]["message"].get<std::string>().find("application/json") !=
           std::string::npos);
@@ -161,18 +161,18 @@ TEST_CASE("browser guard: CORS preflight for configured origins only") {
                             {{"Host", host}, {"Origin", origin}, {"Access-Control-Request-Method", "POST"},
                              {"Access-Control-Request-Headers", "authorization, content-type, x-stainless-os"}});
     };
-    httplib::Response response;
+    http::Response response;
     REQUIRE(proxy::answer_preflight(settings, Exposure::loopback, preflight("https://evil.example"), response));
     CHECK(response.status == 403);
-    CHECK(response.get_header_value("Access-Control-Allow-Origin").empty());
+    CHECK(response.headers.get("Access-Control-Allow-Origin").empty());
 
     settings.cors_origins = {"http://localhost:5173"};
     response = {};
     REQUIRE(proxy::answer_preflight(settings, Exposure::loopback, preflight("http://localhost:5173"), response));
     CHECK(response.status == 204);
-    CHECK(response.get_header_value("Access-Control-Allow-Origin") == "http://localhost:5173");
-    CHECK(response.get_header_value("Access-Control-Allow-Methods").find("POST") != std::string::npos);
-    CHECK(response.get_header_value("Access-Control-Allow-Headers") == "authorization, content-type, x-stainless-os");
+    CHECK(response.headers.get("Access-Control-Allow-Origin") == "http://localhost:5173");
+    CHECK(response.headers.get("Access-Control-Allow-Methods").find("POST") != std::string::npos);
+    CHECK(response.headers.get("Access-Control-Allow-Headers") == "authorization, content-type, x-stainless-os");
     response = {};
     REQUIRE(proxy::answer_preflight(settings, Exposure::loopback, preflight("http://localhost:5173", "evil.example"), response));
     CHECK(response.status == 421);
@@ -180,11 +180,11 @@ TEST_CASE("browser guard: CORS preflight for configured origins only") {
     // Requested header names that are not tokens are not echoed back.
     auto odd = preflight("http://localhost:5173");
     odd.headers.erase("Access-Control-Request-Headers");
-    odd.headers.emplace("Access-Control-Request-Headers", "a\x01:b");
+    odd.headers.add("Access-Control-Request-Headers", "a\x01:b");
     response = {};
     REQUIRE(proxy::answer_preflight(settings, Exposure::loopback, odd, response));
     CHECK(response.status == 204);
-    CHECK_FALSE(response.has_header("Access-Control-Allow-Headers"));
+    CHECK_FALSE(response.headers.has("Access-Control-Allow-Headers"));
 
     // OPTIONS without Origin is not a preflight: left alone.
     response = {};

@@ -16,6 +16,7 @@
 #include "megarouter/core/clock.hpp"
 #include "megarouter/core/config.hpp"
 #include "megarouter/http/request.hpp"
+#include "megarouter/http/response.hpp"
 #include "megarouter/upstream/transport.hpp"
 #include "proxy/handlers.hpp"
 #include "proxy/state.hpp"
@@ -135,7 +136,7 @@ struct ChainFixture {
     }
 
     // Runs one non-streamed request through handle_chat.
-    httplib::Response post(proxy::ApiKind api, const nlohmann::json& body, httplib::Headers headers = {}) {
+    http::Response post(proxy::ApiKind api, const nlohmann::json& body, http::Headers headers = {}) {
         http::Request request;
         request.method = "POST";
         request.path = api == proxy::ApiKind::messages ? "/v1/messages" : api == proxy::ApiKind::responses
@@ -143,7 +144,7 @@ struct ChainFixture {
                                                                               : "/v1/chat/completions";
         request.headers = std::move(headers);
         request.body = body.dump();
-        httplib::Response response;
+        http::Response response;
         proxy::handle_chat(shared, api, request, response);
         if (response.status == -1) response.status = 200; // as the server does for a handler that set none
         return response;

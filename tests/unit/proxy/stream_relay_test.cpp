@@ -63,19 +63,19 @@ std::size_t run_fibers(const std::vector<std::function<void()>>& bodies, std::ch
     return threw;
 }
 
-// A sink that records what the writer wrote.
-struct RecordingSink {
-    httplib::DataSink sink;
+// A sink that records what the writer wrote (or hands each write to
+// `on_write` when a test sets it).
+struct RecordingSink final : http::DataSink {
     std::string written;
     bool accept = true;
-    RecordingSink() {
-        sink.write = [this](const char* data, std::size_t size) {
-            written.append(data, size);
-            return accept;
-        };
-        sink.done = [] {};
-        sink.is_writable = [this] { return accept; };
+    std::function<bool(std::string_view)> on_write;
+    using http::DataSink::write;
+    bool write(std::string_view bytes) override {
+        if (on_write) return on_write(bytes);
+        written.append(bytes);
+        return accept;
     }
+    void done() override {}
 };
 
 // The upstream side learning that the client left: cancel_flag() set (3 s at most).
@@ -86,7 +86,7 @@ void wait_for_cancel(const StreamRelay& relay) {
 
 // The connection's side of a stream: waits for the decision, then pumps
 // into `sink` until the end (recorded in `end`).
-std::function<void()> writer(StreamRelay& relay, httplib::DataSink& sink, std::optional<StreamRelay::PumpEnd>& end) {
+std::function<void()> writer(StreamRelay& relay, http::DataSink& sink, std::optional<StreamRelay::PumpEnd>& end) {
     return [&relay, &sink, &end] {
         if (relay.wait_decision(ms_from_now(5000)) != StreamRelay::Decision::committed) return;
         static const std::atomic<bool> no_abort{false};
@@ -166,7 +166,7 @@ TEST_CASE("stream relay: an upstream fiber that dies after commit ends the strea
                     if (relay.wait_decision(ms_from_now(5000)) != StreamRelay::Decision::committed) return;
                     static const std::atomic<bool> no_abort{false};
                     auto start = now_us();
-                    end = relay.pump(out.sink, 60'000, no_abort, ms_from_now(5000));
+                    end = relay.pump(out, 60'000, no_abort, ms_from_now(5000));
                     pumped_ms = (now_us() - start) / 1000;
                 }},
                std::chrono::seconds(10));
@@ -195,7 +195,7 @@ TEST_CASE("stream relay: a committed stream whose upstream goes silent ends at t
                     if (relay.wait_decision(ms_from_now(5000)) != StreamRelay::Decision::committed) return;
                     static const std::atomic<bool> no_abort{false};
                     auto start = now_us();
-                    end = relay.pump(out.sink, 60'000, no_abort, ms_from_now(300));
+                    end = relay.pump(out, 60'000, no_abort, ms_from_now(300));
                     pumped_ms = (now_us() - start) / 1000;
                 }},
                std::chrono::seconds(10));
@@ -235,7 +235,7 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
                         relay.write("data: [DONE]\n\n");
                         relay.close();
                     },
-                    writer(relay, out.sink, end)},
+                    writer(relay, out, end)},
                    std::chrono::seconds(10));
         REQUIRE(end);
         CHECK(*end == StreamRelay::PumpEnd::closed);
@@ -254,7 +254,7 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
                         wait_for_cancel(relay);
                         relay.close();
                     },
-                    writer(relay, out.sink, end)},
+                    writer(relay, out, end)},
                    std::chrono::seconds(10));
         REQUIRE(end);
         CHECK(*end == StreamRelay::PumpEnd::client_gone);
@@ -266,8 +266,8 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
         RecordingSink out;
         std::vector<bool> from_upstream; // whether each write to the client ran on the upstream fiber
         bool upstream_running = false;
-        out.sink.write = [&](const char* data, std::size_t size) {
-            out.written.append(data, size);
+        out.on_write = [&](std::string_view bytes) {
+            out.written.append(bytes);
             from_upstream.push_back(upstream_running);
             return true;
         };
@@ -285,7 +285,7 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
                         }
                         relay.close();
                     },
-                    writer(relay, out.sink, end)},
+                    writer(relay, out, end)},
                    std::chrono::seconds(10));
         REQUIRE(end);
         CHECK(*end == StreamRelay::PumpEnd::closed);
@@ -307,7 +307,7 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
                         wait_for_cancel(relay);
                         relay.close();
                     },
-                    writer(relay, out.sink, end)},
+                    writer(relay, out, end)},
                    std::chrono::seconds(10));
         REQUIRE(end);
         CHECK(*end == StreamRelay::PumpEnd::client_gone);
@@ -318,12 +318,12 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
         StreamRelay relay;
         RecordingSink out;
         bool slow = true;
-        out.sink.write = [&](const char* data, std::size_t size) {
+        out.on_write = [&](std::string_view bytes) {
             if (slow) {
                 slow = false;
                 io::sleep_until(ms_from_now(50)); // the client takes its time: this write parks
             }
-            out.written.append(data, size);
+            out.written.append(bytes);
             return true;
         };
         std::optional<StreamRelay::PumpEnd> end;
@@ -339,7 +339,7 @@ TEST_CASE("stream relay: the normal ends are unchanged (fail, close, a gone clie
                         io::sleep_until(ms_from_now(40));
                         relay.write("data: 2\n\n");
                     },
-                    writer(relay, out.sink, end)},
+                    writer(relay, out, end)},
                    std::chrono::seconds(10));
         REQUIRE(end);
         CHECK(*end == StreamRelay::PumpEnd::closed);

@@ -264,12 +264,12 @@ TEST_CASE("telemetry: a request is recorded by its client's traceparent first, t
     ExportSettings none_sampled;
     none_sampled.enabled = true;
     none_sampled.sample_ratio = 0;
-    httplib::Request bare;
+    http::Request bare;
     proxy::RequestTrace t1;
     proxy::begin_trace(t1, bare, &none_sampled);
     CHECK_FALSE(t1.recording); // a new trace at ratio 0
-    httplib::Request sampled_parent;
-    sampled_parent.headers.emplace("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+    http::Request sampled_parent;
+    sampled_parent.headers.add("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
     proxy::RequestTrace t2;
     proxy::begin_trace(t2, sampled_parent, &none_sampled);
     CHECK(t2.recording); // parent-based: the client sampled it
