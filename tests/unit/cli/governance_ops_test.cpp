@@ -200,3 +200,46 @@ TEST_CASE("governance operations: the same bad input gets the same error from th
     CHECK(error.message == "scope is required");
     CHECK(err.find(error.message) != std::string::npos);
 }
+
+TEST_CASE("governance operations: request arguments come from captures, then the query, then the body, typed") {
+    const Operation* show = governance::find_operation("budget show");
+    REQUIRE(show != nullptr);
+    auto none = [](std::string_view) { return std::optional<std::string>(); };
+    auto capture = [](std::string_view text) {
+        return [text = std::string(text)](std::string_view) { return std::optional<std::string>(text); };
+    };
+    auto id = governance::request_arguments(*show, nlohmann::json::object(), capture("42"), none);
+    REQUIRE(id.has_value());
+    CHECK((*id)["id"] == 42);
+    auto bad_id = governance::request_arguments(*show, nlohmann::json::object(), capture("x1"), none);
+    REQUIRE_FALSE(bad_id.has_value());
+    CHECK(bad_id.error().code == ErrorCode::not_found); // as if no route matched
+
+    const Operation* remove = governance::find_operation("node delete");
+    REQUIRE(remove != nullptr);
+    auto query = [](std::string_view name) -> std::optional<std::string> {
+        if (name == "path") return "acme/eng";
+        if (name == "recursive") return "1";
+        return std::nullopt;
+    };
+    auto args = governance::request_arguments(*remove, {{"path", "ignored"}}, none, query);
+    REQUIRE(args.has_value());
+    CHECK((*args)["path"] == "acme/eng");
+    CHECK((*args)["recursive"] == true);
+
+    const Operation* alerts = governance::find_operation("alerts list");
+    REQUIRE(alerts != nullptr);
+    auto limit = governance::request_arguments(*alerts, nlohmann::json::object(), none,
+                                               [](std::string_view) { return std::optional<std::string>("ten"); });
+    REQUIRE_FALSE(limit.has_value());
+    CHECK(limit.error().code == ErrorCode::invalid_argument);
+
+    // CLI-only arguments are not read from a request, whatever the body says.
+    const Operation* create = governance::find_operation("keys create");
+    REQUIRE(create != nullptr);
+    auto key = governance::request_arguments(*create, {{"owner", "acme/eng"}, {"rpm", 5}, {"model", {"x"}}}, none, none);
+    REQUIRE(key.has_value());
+    CHECK(key->contains("owner"));
+    CHECK_FALSE(key->contains("rpm"));
+    CHECK_FALSE(key->contains("model"));
+}
