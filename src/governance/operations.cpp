@@ -110,6 +110,7 @@ constexpr auto k_budget_set = join(std::array<Argument, 3>{{
                                        api("scope_kind", k_text),
                                    }},
                                    k_amount);
+constexpr Argument k_budget_list[] = {{"under", k_text, "under", "Only budgets at or below this path"}};
 constexpr Argument k_budget_id[] = {{"id", k_int, "id", "Budget id", k_required}};
 constexpr auto k_pool_create = join(std::array<Argument, 2>{{
                                         {"name", k_text, "name", "Pool name", k_required},
@@ -162,7 +163,8 @@ constexpr Operation k_operations[] = {
 
     {"budget set", "Set (or replace) the budget of a node or key for a period", "POST", "/admin/budgets",
      P::manage_budgets, k_budget_set, ops::budget_set},
-    {"budget list", "List budgets with their current spend", "GET", "/admin/budgets", P::view_spend, {}, ops::budget_list},
+    {"budget list", "List budgets with their current spend", "GET", "/admin/budgets", P::view_spend, k_budget_list,
+     ops::budget_list},
     {"budget show", "Show one budget", "GET", "/admin/budgets/:id", P::view_spend, k_budget_id, ops::budget_show},
     {"budget delete", "Delete a budget", "DELETE", "/admin/budgets/:id", P::manage_budgets, k_budget_id,
      ops::budget_delete},
