@@ -63,15 +63,24 @@ void to_httplib(Response&& in, httplib::Response& out) {
 
 void install(const Router& router, httplib::Server& server) {
     auto routes = std::make_shared<Router>(router);
-    server.set_pre_routing_handler([routes](const httplib::Request& request, httplib::Response& response) {
+    // Catch-all handlers rather than a pre-routing handler: cpp-httplib reads
+    // the body only before a matched handler, and routes read bodies.
+    auto serve = [routes](const httplib::Request& request, httplib::Response& response) {
         Request routed = from_httplib(request);
         const Route* route = routes->find(routed);
-        if (!route) return httplib::Server::HandlerResponse::Unhandled;
+        if (!route) {
+            response.status = 404;
+            return;
+        }
         Response answer;
         if (!route->admit || route->admit(routed, answer)) route->handler(routed, answer);
         to_httplib(std::move(answer), response);
-        return httplib::Server::HandlerResponse::Handled;
-    });
+    };
+    server.Get(".*", serve);
+    server.Post(".*", serve);
+    server.Put(".*", serve);
+    server.Patch(".*", serve);
+    server.Delete(".*", serve);
 }
 
 } // namespace megarouter::http

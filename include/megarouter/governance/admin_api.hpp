@@ -1,5 +1,6 @@
-// The admin HTTP API the proxy mounts under /admin/...: the same operations
-// as the governance CLI, as JSON, authenticated by an API key (Authorization:
+// The admin HTTP API the proxy mounts under /admin/...: one route per
+// operation of the governance table (operations.hpp), the same operations as
+// the governance CLI, as JSON, authenticated by an API key (Authorization:
 // Bearer, or x-api-key) or the master key, with the key's role scope checked
 // on every call by Admin.
 #pragma once
@@ -18,9 +19,11 @@ class Gate;
 // connection to `database`. `gate` must outlive the server; periods and
 // dates are in `timezone`.
 // Request bodies are parsed within `json_limits` (400 naming the limit).
-// Routes (JSON bodies and answers; errors as {"error":{"code","message"}}):
-//   GET/POST /admin/nodes, GET /admin/nodes/show?path=, POST /admin/nodes/move,
-//   DELETE /admin/nodes?path=&recursive=1
+// Routes (each operation's `route` and `method`; arguments from the route's
+// captures, else the query string, else the JSON body; answers as JSON,
+// errors as {"error":{"code","message"}} with http_status_for's status):
+//   GET/POST/DELETE /admin/nodes, GET /admin/nodes/show?path=,
+//   POST /admin/nodes/set, POST /admin/nodes/move
 //   GET/POST/DELETE /admin/roles   (subject, role, scope)
 //   GET/POST /admin/keys, GET /admin/keys/{id}, POST /admin/keys/{id}/revoke|rotate
 //   GET/POST /admin/budgets, GET/DELETE /admin/budgets/{id}

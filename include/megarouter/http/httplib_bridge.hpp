@@ -12,10 +12,12 @@ namespace megarouter::http {
 
 class Router;
 
-// Serves every route of a copy of `router` on `server`: one pre-routing
-// handler that converts the request, matches it with Router::find, runs the
-// admission check and the handler, and converts the response back (a
-// streamed one through cpp-httplib's chunked content provider).
+// Serves every route of a copy of `router` on `server`: one catch-all
+// handler per method (so bodies are read) that converts the request, matches
+// it with Router::find (404 when nothing matches), runs the admission check
+// and the handler, and converts the response back (a streamed one through
+// cpp-httplib's chunked content provider). Handlers added to `server` later
+// are never reached.
 void install(const Router& router, httplib::Server& server);
 
 } // namespace megarouter::http

@@ -15,17 +15,14 @@
 #include "megarouter/mock/mock_server.hpp"
 #include "unit/catalog/fixture.hpp"
 #include "unit/catalog/temp_home.hpp"
+#include "unit/cli/run_cli.hpp"
 
 using namespace megarouter;
 using nlohmann::json;
 
 namespace {
 
-struct Outcome {
-    int code;
-    std::string out;
-    std::string err;
-};
+using Outcome = test::CliOutcome;
 
 // Runs the CLI with MEGAROUTER_HOME = home, capturing stdout and stderr.
 struct CliHarness {
@@ -43,18 +40,7 @@ struct CliHarness {
         else ::unsetenv("MEGAROUTER_HOME");
     }
 
-    Outcome run(std::vector<std::string> args) const {
-        args.insert(args.begin(), "megarouter");
-        std::vector<char*> argv;
-        for (std::string& arg : args) argv.push_back(arg.data());
-        std::ostringstream out, err;
-        auto* old_out = std::cout.rdbuf(out.rdbuf());
-        auto* old_err = std::cerr.rdbuf(err.rdbuf());
-        int code = cli::run(static_cast<int>(argv.size()), argv.data());
-        std::cout.rdbuf(old_out);
-        std::cerr.rdbuf(old_err);
-        return {code, out.str(), err.str()};
-    }
+    Outcome run(std::vector<std::string> args) const { return test::run_cli(std::move(args)); }
 };
 
 std::vector<std::string> ids_of(const std::string& json_text) {
