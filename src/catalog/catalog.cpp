@@ -107,7 +107,10 @@ const Catalog& Catalog::builtin() {
 Result<Catalog> Catalog::load_base(const core::Paths& paths) {
     std::filesystem::path cached = paths.cache_dir / "catalog.json";
     std::error_code ec;
-    if (paths.cache_dir.empty() || !std::filesystem::exists(cached, ec)) return builtin();
+    // Parsed afresh rather than copied from builtin(): a copy costs more than
+    // half a parse, and a one-shot command (route, prompt) needs one catalog.
+    if (paths.cache_dir.empty() || !std::filesystem::exists(cached, ec))
+        return from_json(embedded_catalog_json(), "built-in catalog");
     std::ifstream in(cached, std::ios::binary);
     if (!in) return fail(ErrorCode::io, "cannot read " + cached.string());
     std::ostringstream text;
