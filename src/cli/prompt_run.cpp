@@ -1,10 +1,9 @@
 // Runs one `megarouter prompt`: route, call the chosen deployment, fail over
 // on retryable errors, and fill the log entry.
 #include <chrono>
-#include <cstdio>
 #include <ctime>
-#include <random>
 
+#include "megarouter/core/ids.hpp"
 #include "megarouter/providers/call.hpp"
 #include "megarouter/providers/registry.hpp"
 #include "megarouter/routing/failover.hpp"
@@ -108,13 +107,6 @@ Error unreachable_hint(Error error, const providers::Endpoint& endpoint) {
     return error;
 }
 
-std::string new_id(std::string_view prefix) {
-    static thread_local std::mt19937_64 random{std::random_device{}()};
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(random()));
-    return std::string(prefix) + hex;
-}
-
 } // namespace
 
 PromptOutcome run_prompt(Context& context, const core::Config& config, const catalog::Catalog& catalog,
@@ -122,7 +114,7 @@ PromptOutcome run_prompt(Context& context, const core::Config& config, const cat
                          const std::function<void(std::string_view)>* on_text, const std::atomic<bool>& cancel) {
     PromptOutcome outcome;
     PromptLogEntry& entry = outcome.entry;
-    entry.request_id = new_id("req_");
+    entry.request_id = core::random_id("req_");
     entry.started_at = store::iso_timestamp_now();
     entry.model = options.model.empty() ? config.default_model : options.model;
     auto start = Clock::now();
@@ -178,7 +170,7 @@ PromptOutcome run_prompt(Context& context, const core::Config& config, const cat
         if (cancel.load()) outcome.error = make_error(ErrorCode::cancelled, "interrupted");
         // Once text reached the terminal, another model cannot continue it.
         if (outcome.streamed_to_stdout || cancel.load()) break;
-        if (!walk.failed(result.error(), (*route)->context(catalog))) break;
+        if (!walk.failed(result.error(), [&] { return (*route)->context(catalog); })) break;
     }
     entry.latency_ms = ms_since(start);
     entry.finished_at = store::iso_timestamp_now();

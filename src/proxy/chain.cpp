@@ -274,8 +274,9 @@ Result<void> call_with_failover(Exchange& exchange, Shared& shared, StreamRelay*
         if (sent) shared.health->record_failure(target.key(), routing::FailureInfo::from(last));
         if (relay && relay->committed()) break; // bytes went out: no silent switch
         if (relay) relay->discard_uncommitted();
-        auto health = shared.health->snapshot();
-        if (!walk.failed(last, context_for(exchange, health))) break;
+        std::optional<routing::HealthSnapshot> health;
+        auto now = [&] { return context_for(exchange, health.emplace(shared.health->snapshot())); };
+        if (!walk.failed(last, now)) break;
     }
     return std::unexpected(last);
 }

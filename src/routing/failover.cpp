@@ -15,11 +15,11 @@ const Candidate* Failover::next() {
     return &m_queue[m_next++];
 }
 
-bool Failover::failed(const Error& error, const RoutingContext& context) {
+bool Failover::failed(const Error& error, const std::function<RoutingContext()>& context) {
     if (m_next == 0) return true; // nothing handed out yet
     if (error.code == ErrorCode::context_length_exceeded) {
         Candidate failed = m_queue[m_next - 1];
-        auto larger = larger_context_fallbacks(*m_plan, failed, context);
+        auto larger = larger_context_fallbacks(*m_plan, failed, context());
         m_queue.erase(m_queue.begin() + static_cast<std::ptrdiff_t>(m_next), m_queue.end());
         m_queue.insert(m_queue.end(), larger.begin(), larger.end());
         return true;
@@ -28,7 +28,7 @@ bool Failover::failed(const Error& error, const RoutingContext& context) {
     // The named model's own deployments are used up: now comparable models.
     if (m_next == m_queue.size() && !m_comparable_added) {
         m_comparable_added = true;
-        auto comparable = comparable_fallbacks(*m_plan, context);
+        auto comparable = comparable_fallbacks(*m_plan, context());
         m_queue.insert(m_queue.end(), comparable.begin(), comparable.end());
     }
     return true;
@@ -40,7 +40,7 @@ std::vector<Candidate> failover_chain(const Plan& plan, const RoutingContext& co
     const Error down = make_error(ErrorCode::upstream_unavailable, "dry run", true);
     while (const Candidate* next = walk.next()) {
         chain.push_back(*next);
-        walk.failed(down, context);
+        walk.failed(down, [&] { return context; });
     }
     return chain;
 }

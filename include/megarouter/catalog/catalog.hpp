@@ -25,7 +25,8 @@ public:
     // Fails with invalid_argument naming the model and field at fault.
     static Result<Catalog> from_json(std::string_view text, std::string_view origin);
 
-    // The catalog compiled into the binary, parsed once. Thread-safe.
+    // The catalog compiled into the binary, parsed once and kept (tests and
+    // tools that share one copy; load_base parses its own). Thread-safe.
     static const Catalog& builtin();
     // The JSON text compiled into the binary (data/catalog.json at build time).
     static std::string_view builtin_document();

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -33,9 +34,9 @@ public:
     std::size_t handed_out() const { return m_next; }
 
     // What the failure of the deployment last handed out means for the rest;
-    // false when the walk ends here. `context` (the health now) is read only
-    // when the chain grows.
-    bool failed(const Error& error, const RoutingContext& context);
+    // false when the walk ends here. `context` is called (for the health
+    // now) only when the chain grows: most failures cost no health snapshot.
+    bool failed(const Error& error, const std::function<RoutingContext()>& context);
 
 private:
     const Plan* m_plan;

@@ -18,6 +18,11 @@ Result<routing::Plan> deferred_plan(const Setup& setup, const std::string& model
 
 const Error k_down = make_error(ErrorCode::upstream_unavailable, "refused", true);
 
+// The health now, as the walk asks for it.
+std::function<routing::RoutingContext()> now(const Setup& setup) {
+    return [&setup] { return setup.context(); };
+}
+
 std::vector<std::string> keys_of(const std::vector<routing::Candidate>& chain) {
     std::vector<std::string> keys;
     for (const auto& c : chain) keys.push_back(c.key());
@@ -38,7 +43,7 @@ TEST_CASE("failover: the walk is the chosen deployment, its fallbacks, then comp
     while (const routing::Candidate* next = walk.next()) {
         walked.push_back(next->key());
         CHECK(walk.handed_out() == walked.size());
-        CHECK(walk.failed(k_down, setup.context()));
+        CHECK(walk.failed(k_down, now(setup)));
     }
     std::vector<std::string> expected{full->chosen.key()};
     for (const auto& c : full->fallbacks) expected.push_back(c.key());
@@ -56,15 +61,36 @@ TEST_CASE("failover: the client's own error and a cancel end the walk; a 429 goe
     for (ErrorCode code : {ErrorCode::invalid_argument, ErrorCode::cancelled, ErrorCode::permission_denied}) {
         Failover walk(*plan);
         REQUIRE(walk.next());
-        CHECK_FALSE(walk.failed(make_error(code, "no"), setup.context()));
+        CHECK_FALSE(walk.failed(make_error(code, "no"), now(setup)));
     }
     Failover walk(*plan);
     REQUIRE(walk.next());
     Error limited = make_error(ErrorCode::rate_limited, "slow down"); // even when marked final
-    CHECK(walk.failed(limited, setup.context()));
+    CHECK(walk.failed(limited, now(setup)));
     const routing::Candidate* second = walk.next();
     REQUIRE(second);
     CHECK(second->key() == plan->fallbacks[0].key());
+}
+
+TEST_CASE("failover: only a failure that grows the chain asks for the health") {
+    Setup setup;
+    auto plan = deferred_plan(setup, "strong-1");
+    REQUIRE(plan);
+    int asked = 0;
+    auto counted = [&] {
+        ++asked;
+        return setup.context();
+    };
+    Failover walk(*plan);
+    REQUIRE(walk.next());
+    CHECK(walk.failed(k_down, counted)); // strong-1's other deployment remains
+    CHECK(asked == 0);
+    REQUIRE(walk.next());
+    CHECK(walk.failed(k_down, counted)); // the last one: comparable models are added
+    CHECK(asked == 1);
+    REQUIRE(walk.next());
+    CHECK(walk.failed(make_error(ErrorCode::context_length_exceeded, "too long"), counted));
+    CHECK(asked == 2);
 }
 
 TEST_CASE("failover: comparable models are not added while the model's own deployments remain") {
@@ -73,7 +99,7 @@ TEST_CASE("failover: comparable models are not added while the model's own deplo
     REQUIRE(plan);
     Failover walk(*plan);
     REQUIRE(walk.next());
-    REQUIRE(walk.failed(k_down, setup.context()));
+    REQUIRE(walk.failed(k_down, now(setup)));
     const routing::Candidate* own = walk.next();
     REQUIRE(own);
     CHECK(own->model->id == "strong-1");
@@ -89,12 +115,12 @@ TEST_CASE("failover: a context-length error replaces the rest with larger window
     const routing::Candidate* first = walk.next();
     REQUIRE(first);
     CHECK(first->model->id == "tiny");
-    CHECK(walk.failed(make_error(ErrorCode::context_length_exceeded, "too long"), setup.context()));
+    CHECK(walk.failed(make_error(ErrorCode::context_length_exceeded, "too long"), now(setup)));
     int after = 0;
     while (const routing::Candidate* next = walk.next()) {
         ++after;
         CHECK(next->model->context_window > 16'000); // tiny at openrouter (same window) is gone
-        walk.failed(k_down, setup.context());
+        walk.failed(k_down, now(setup));
     }
     CHECK(after > 0);
 }
