@@ -8,6 +8,8 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Opened with dlopen on first use (src/upstream/curl_loader.cpp), so
 # dpkg-shlibdeps cannot see it.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libcurl4")
+# Opened only for a PostgreSQL store (src/store/libpq.cpp).
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libpq5")
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # The build keeps debug information (RelWithDebInfo: 168 MB for megarouter);
 # the package ships the binaries stripped (about 4 MB). Debug with the

@@ -2,6 +2,8 @@
 #include <csignal>
 #include <condition_variable>
 #include <iostream>
+
+#include "megarouter/core/database_location.hpp"
 #include <mutex>
 #include <thread>
 #include <unistd.h>
@@ -171,7 +173,7 @@ int run(Context& context, const PromptOptions& options) {
                           .mode = options.mode.empty() ? (*config)->default_mode : options.mode,
                           .error_code = outcome.error ? std::string(to_string(outcome.error->code)) : std::string(),
                           .pricing = outcome.pricing};
-        if (!db) std::cerr << "megarouter: could not open " << (*config)->database.string() << " to record the spend\n";
+        if (!db) std::cerr << "megarouter: could not open " << core::printable_location((*config)->database.native()) << " to record the spend\n";
         else if (auto spent = record_prompt_spend(*db, entry, spend, **config, *catalog); !spent)
             std::cerr << "megarouter: could not record the spend: " << spent.error().message << "\n";
     }

@@ -1,6 +1,7 @@
 #include "megarouter/core/config.hpp"
 
 #include "config_schema.hpp"
+#include "megarouter/core/database_location.hpp"
 
 #include <cstdio>
 #include <fstream>
@@ -160,6 +161,11 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
     std::string database;
     if (auto r = read(config, "/database/path", database); !r) return std::unexpected(r.error());
     if (!database.empty()) config.database = database;
+    // [store] url: a PostgreSQL server shared by gateways (or a file path);
+    // it takes precedence over [database] path.
+    std::string url;
+    if (auto r = read(config, "/store/url", url); !r) return std::unexpected(r.error());
+    if (!url.empty()) config.database = url;
     return config;
 }
 
@@ -181,6 +187,7 @@ Result<Config> load_config(const Paths& paths, const EnvLookup& env) {
     if (auto model = env("MEGAROUTER_MODEL")) config.default_model = *model;
     if (auto mode = env("MEGAROUTER_MODE")) config.default_mode = *mode;
     if (auto db = env("MEGAROUTER_DB")) config.database = *db;
+    if (auto url = env("MEGAROUTER_DATABASE_URL"); url && !url->empty()) config.database = *url;
     return config;
 }
 
@@ -192,7 +199,7 @@ std::string mask_secret(std::string_view secret) {
 std::string describe_config(const Config& c) {
     std::ostringstream out;
     out << "# file: " << c.file.string() << (c.file_exists ? "" : " (not present; built-in defaults)") << "\n";
-    out << "# database: " << c.database.string() << "\n\n";
+    out << "# database: " << printable_location(c.database.native()) << "\n\n";
     out << "[defaults]\nmodel = \"" << c.default_model << "\"\nmode = \"" << c.default_mode << "\"\n"
         << "log_prompts = " << (c.log_prompts ? "true" : "false") << "\n\n";
     const ServerSettings& s = c.server;
@@ -342,6 +349,9 @@ std::string starter_config() {
 
 # [database]
 # path = "/var/lib/megarouter/megarouter.db"
+
+# [store]                            # a PostgreSQL server instead (wins over [database])
+# url = "postgresql://megarouter@db.internal:5432/megarouter"
 )";
 }
 

@@ -12,7 +12,7 @@ namespace {
 using Names = std::span<const std::string_view>;
 
 constexpr std::string_view k_sections[] = {"defaults", "server", "providers", "routing", "groups",   "aliases",
-                                           "models",   "prices", "catalog",   "governance", "database", "telemetry"};
+                                           "models",   "prices", "catalog",   "governance", "database", "store", "telemetry"};
 constexpr std::string_view k_defaults[] = {"model", "mode", "log_prompts", "identity"};
 constexpr std::string_view k_server[] = {
     "host",           "port",           "max_body_bytes",   "max_header_bytes", "request_timeout_s",
@@ -25,6 +25,7 @@ constexpr std::string_view k_governance[] = {"timezone", "downgrade_price_ceilin
                                              "allow_private_webhooks", "ledger_flush_ms", "fit_to_budget"};
 constexpr std::string_view k_catalog[] = {"hidden"};
 constexpr std::string_view k_database[] = {"path"};
+constexpr std::string_view k_store[] = {"url"};
 constexpr std::string_view k_telemetry[] = {"metrics", "per_key_metrics", "otlp_endpoint", "service_name",
                                               "capture_content", "sample_ratio"};
 
@@ -89,7 +90,7 @@ Result<void> check_config_names(const Config& config) {
         Names keys;
     };
     const Fixed fixed[] = {{"defaults", k_defaults}, {"server", k_server},   {"governance", k_governance},
-                           {"catalog", k_catalog},   {"database", k_database}, {"telemetry", k_telemetry}};
+                           {"catalog", k_catalog},   {"database", k_database}, {"store", k_store}, {"telemetry", k_telemetry}};
     for (const Fixed& section : fixed)
         if (auto it = doc.find(section.name); it != doc.end())
             if (auto ok = check_keys(config, *it, std::string("/") + section.name, "[" + std::string(section.name) + "]",

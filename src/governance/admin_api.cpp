@@ -58,7 +58,9 @@ Result<nlohmann::json> answer(const Context& ctx, const Operation& operation, co
     if (!zone) return fail(zone.error());
     Admin admin(*db, core::system_clock(), *zone, Actor{&*principal},
                 AdminSettings{.allow_private_webhooks = ctx.gate->options().allow_private_webhooks});
-    return perform(operation, admin, *arguments);
+    auto done = perform(operation, admin, *arguments);
+    if (done && operation.method != "GET") ctx.gate->refresh_settings_now(); // holds from the next request here
+    return done;
 }
 
 std::string presented_key(const http::Request& req) {

@@ -111,20 +111,23 @@ struct InFlight {
     // be due at once).
     bool dispatch(store::Database& db, WebhookSender& sender, core::Millis now, bool allow_private) {
         if (rows.size() >= k_max_in_flight) return false;
-        nlohmann::json busy(webhooks);
+        // The busy webhooks' ids are spelled into the SQL: integers this
+        // process holds, and a list both engines read (SQLite's json_each is its own).
+        std::string busy;
+        for (std::int64_t id : webhooks) busy += (busy.empty() ? "" : ",") + std::to_string(id);
         std::vector<Due> due;
         auto read = sql::each(db,
                               "SELECT d.event_id, d.webhook_id, d.url, d.attempts, e.payload, e.ts, w.secret, "
                               "w.id IS NULL FROM gov_deliveries d JOIN gov_events e ON e.id = d.event_id "
                               "LEFT JOIN gov_webhooks w ON w.id = d.webhook_id "
-                              "WHERE d.status = 'pending' AND d.next_attempt_ms <= ? "
-                              "AND d.webhook_id NOT IN (SELECT value FROM json_each(?)) "
-                              "ORDER BY d.next_attempt_ms LIMIT ?",
+                              "WHERE d.status = 'pending' AND d.next_attempt_ms <= ? " +
+                                  (busy.empty() ? std::string() : "AND d.webhook_id NOT IN (" + busy + ") ") +
+                                  "ORDER BY d.next_attempt_ms LIMIT ?",
                               [&](const store::Statement& s) {
                                   due.push_back({s.text(0), s.text(2), s.text(6), s.text(4), s.int64(1), s.int64(3),
                                                  s.int64(5), s.int64(7) != 0});
                               },
-                              now, busy.dump(), static_cast<std::int64_t>(k_due_window));
+                              now, static_cast<std::int64_t>(k_due_window));
         if (!read) return false;
         bool progressed = false;
         for (Due& d : due) {

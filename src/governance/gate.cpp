@@ -23,7 +23,10 @@ Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& database, 
     impl->check_db.emplace(std::move(*db));
     // Requests check the store on the event loop: never wait long on a lock there
     // (WAL readers do not wait for writers; this bounds the rare recovery case).
-    if (auto bounded = impl->check_db->exec("PRAGMA busy_timeout = 100"); !bounded) return std::unexpected(bounded.error());
+    impl->settings_polled = impl->check_db->backend() == store::Backend::postgresql;
+    if (!impl->settings_polled)
+        if (auto bounded = impl->check_db->exec("PRAGMA busy_timeout = 100"); !bounded)
+            return std::unexpected(bounded.error());
     {
         // Reservations live only in memory, so a crashed process left none
         // behind: start-up begins with every reservation released.
@@ -50,6 +53,10 @@ Gate::~Gate() {
     }
     m_impl->delivery_cv.notify_all();
     if (m_impl->delivery.joinable()) m_impl->delivery.join();
+}
+
+void Gate::refresh_settings_now() {
+    if (m_impl->settings_polled) m_impl->poll_settings();
 }
 
 void Gate::post_event(std::string id, std::string type, std::string node, core::Millis ts, std::string summary,

@@ -6,6 +6,11 @@
 // settings write. A moved counter reloads the whole snapshot, so a key
 // created or revoked by the CLI holds from the next request on. A change
 // that cannot be loaded fails the request (closed), never serves the old view.
+//
+// On PostgreSQL a read per request would be a round trip on the event loop,
+// so the writer thread polls gov_version every k_settings_poll (250 ms)
+// instead: a change made anywhere reaches this gateway within that plus one
+// snapshot load. While the server is unreachable the last snapshot serves.
 #include "gate_impl.hpp"
 #include "sql.hpp"
 
@@ -106,9 +111,12 @@ Result<std::int64_t> Gate::Impl::read_counter(std::optional<store::Statement>& q
 }
 
 Result<void> Gate::Impl::refresh_settings() {
-    auto current_version = read_counter(data_version_query, "PRAGMA data_version");
-    if (!current_version) return std::unexpected(current_version.error());
-    if (*current_version == data_version && snapshot) return {};
+    Result<std::int64_t> current_version = 0;
+    if (!settings_polled) {
+        current_version = read_counter(data_version_query, "PRAGMA data_version");
+        if (!current_version) return std::unexpected(current_version.error());
+        if (*current_version == data_version && snapshot) return {};
+    }
     auto settings_version = read_counter(settings_version_query, "SELECT version FROM gov_version WHERE id = 1");
     if (!settings_version) return std::unexpected(settings_version.error());
     if (snapshot && *settings_version == snapshot->version) {
@@ -116,7 +124,7 @@ Result<void> Gate::Impl::refresh_settings() {
         return {};
     }
     // One read transaction: the snapshot is one consistent state of the store.
-    if (auto begun = check_db->exec("BEGIN"); !begun) return begun;
+    if (auto begun = check_db->begin_read(); !begun) return begun;
     auto loaded = load_snapshot(*check_db);
     (void)check_db->exec("COMMIT");
     if (!loaded) return std::unexpected(loaded.error()); // data_version kept: the next request retries
@@ -128,7 +136,13 @@ Result<void> Gate::Impl::refresh_settings() {
     return {};
 }
 
+void Gate::Impl::poll_settings() {
+    std::lock_guard lock(check_mutex);
+    (void)refresh_settings(); // kept: the last snapshot; the next poll retries
+}
+
 Result<std::shared_ptr<const Snapshot>> Gate::Impl::current() {
+    if (settings_polled) return published.load();
     std::lock_guard lock(check_mutex);
     // Fail closed: a change that cannot be loaded must not be served from
     // the old view (a revoked key would still pass).

@@ -3,6 +3,8 @@
 // counters, and the queue the ledger writer drains. Private to governance.
 #pragma once
 
+#include <chrono>
+
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -72,6 +74,9 @@ struct WriterItem {
     std::vector<QueuedEvent> events;
 };
 
+// How often a gateway on PostgreSQL looks for settings changes (gate_cache.cpp).
+inline constexpr std::chrono::milliseconds k_settings_poll{250};
+
 struct Gate::Impl {
     std::filesystem::path path;
     const core::Clock* clock = nullptr;
@@ -86,6 +91,10 @@ struct Gate::Impl {
     std::optional<store::Statement> data_version_query;
     std::optional<store::Statement> settings_version_query;
     std::int64_t data_version = -1;
+    // PostgreSQL: requests never wait on the server. The writer thread polls
+    // gov_version every k_settings_poll and publishes new snapshots; requests
+    // read `published`.
+    bool settings_polled = false;
     std::shared_ptr<const Snapshot> snapshot;
     // The last loaded snapshot for readers that must not wait for check_mutex
     // (authenticate_cached, precheck, reserve).
@@ -118,6 +127,7 @@ struct Gate::Impl {
     std::thread delivery;
 
     Result<void> refresh_settings();             // caller holds check_mutex
+    void poll_settings();                        // PostgreSQL: the writer thread, every k_settings_poll
     Result<std::int64_t> read_counter(std::optional<store::Statement>& query, const char* sql);
     Result<std::shared_ptr<const Snapshot>> current(); // refreshed first; fails closed
     std::shared_ptr<const Snapshot> last() const { return published.load(); }

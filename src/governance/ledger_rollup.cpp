@@ -88,11 +88,11 @@ Result<void> RollupBatch::write(store::Database& db, ComboIds& ids) const {
     auto upsert = db.prepare(
         "INSERT INTO ledger_rollup(level, start, combo, requests, input_tokens, cached_tokens, output_tokens,"
         " cost_nanos, baseline_nanos, errors, fallbacks) VALUES (?,?,?,?,?,?,?,?,?,?,?)"
-        " ON CONFLICT (level, start, combo) DO UPDATE SET requests = requests + excluded.requests,"
-        " input_tokens = input_tokens + excluded.input_tokens, cached_tokens = cached_tokens + excluded.cached_tokens,"
-        " output_tokens = output_tokens + excluded.output_tokens, cost_nanos = cost_nanos + excluded.cost_nanos,"
-        " baseline_nanos = baseline_nanos + excluded.baseline_nanos, errors = errors + excluded.errors,"
-        " fallbacks = fallbacks + excluded.fallbacks");
+        " ON CONFLICT (level, start, combo) DO UPDATE SET requests = ledger_rollup.requests + excluded.requests,"
+        " input_tokens = ledger_rollup.input_tokens + excluded.input_tokens, cached_tokens = ledger_rollup.cached_tokens + excluded.cached_tokens,"
+        " output_tokens = ledger_rollup.output_tokens + excluded.output_tokens, cost_nanos = ledger_rollup.cost_nanos + excluded.cost_nanos,"
+        " baseline_nanos = ledger_rollup.baseline_nanos + excluded.baseline_nanos, errors = ledger_rollup.errors + excluded.errors,"
+        " fallbacks = ledger_rollup.fallbacks + excluded.fallbacks");
     if (!upsert) return std::unexpected(upsert.error());
     const std::string* last_key = nullptr;
     std::int64_t combo = 0;

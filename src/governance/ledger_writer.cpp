@@ -31,7 +31,7 @@ Result<void> Gate::Impl::commit(store::Database& db, WriterState& state, std::de
         auto insert = db.prepare(k_insert_ledger_row_rolled_up);
         if (!insert) return std::unexpected(insert.error());
         auto usage = db.prepare("INSERT INTO gov_usage(budget_id, period_start, spent) VALUES (?, ?, ?) "
-                                "ON CONFLICT(budget_id, period_start) DO UPDATE SET spent = spent + excluded.spent");
+                                "ON CONFLICT(budget_id, period_start) DO UPDATE SET spent = gov_usage.spent + excluded.spent");
         if (!usage) return std::unexpected(usage.error());
         state.insert.emplace(std::move(*insert));
         state.usage.emplace(std::move(*usage));
@@ -78,8 +78,18 @@ void Gate::Impl::writer_loop() {
     // Instead it hands the core back between statements (commit()).
     auto db = store::Database::open(path);
     std::int64_t seen_version = -1;
+    // PostgreSQL: settings are polled here (gate_cache.cpp), and other
+    // writers' spend re-read at the same pace.
+    auto last_poll = std::chrono::steady_clock::now();
     auto external_changes = [&]() {
         if (!db) return false;
+        if (settings_polled) {
+            auto now = std::chrono::steady_clock::now();
+            if (now - last_poll < k_settings_poll) return false;
+            last_poll = now;
+            poll_settings();
+            return true;
+        }
         auto pragma = db->prepare("PRAGMA data_version");
         if (!pragma || !pragma->step()) return false;
         std::int64_t v = pragma->int64(0);

@@ -146,7 +146,9 @@ Result<void> add_filters(const SpendQuery& query, Sql& sql) {
 
 std::string group_expression(const std::vector<Dimension>& by) {
     std::string group;
-    for (Dimension d : by) group += (group.empty() ? "" : " || char(31) || ") + std::string(column_of(d));
+    // The separator is a literal unit separator (0x1f) in a quoted string:
+    // SQLite's char(31) and PostgreSQL's chr(31) differ.
+    for (Dimension d : by) group += (group.empty() ? "" : " || '\x1f' || ") + std::string(column_of(d));
     return group.empty() ? "''" : group;
 }
 
@@ -255,7 +257,7 @@ Result<SpendReport> prepare_report(const SpendQuery& query, const governance::Ti
 // sees one snapshot even while the ledger writer commits.
 class ReadSnapshot {
 public:
-    explicit ReadSnapshot(store::Database& db) : m_db(db), m_open(db.exec("BEGIN").has_value()) {}
+    explicit ReadSnapshot(store::Database& db) : m_db(db), m_open(db.begin_read().has_value()) {}
     ~ReadSnapshot() {
         if (m_open) (void)m_db.exec("COMMIT");
     }

@@ -147,12 +147,7 @@ struct Reader {
 };
 
 Result<bool> has_rollup(store::Database& db) {
-    auto statement = db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN "
-                                "('ledger_rollup', 'ledger_combos')");
-    if (!statement) return std::unexpected(statement.error());
-    auto row = statement->step();
-    if (!row) return std::unexpected(row.error());
-    return *row && statement->int64(0) == 2;
+    return db.has_table("ledger_rollup") && db.has_table("ledger_combos");
 }
 
 } // namespace

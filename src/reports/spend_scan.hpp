@@ -25,7 +25,7 @@ Result<void> add_filters(const SpendQuery& query, Sql& sql);
 Result<store::Statement> prepare_bound(store::Database& db, const Sql& sql);
 
 // An SQL expression giving a row's group key: the grouped columns joined by
-// char(31), or '' without grouping.
+// the unit separator (0x1f), or '' without grouping.
 std::string group_expression(const std::vector<Dimension>& by);
 
 // Collects figures per group key while rows are read, then turns them into

@@ -121,9 +121,17 @@ Result<std::vector<PromptLogEntry>> search_prompts(Database& db, const std::stri
         columns += (columns.empty() ? "p." : ", p.") + std::string(column);
         rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
     }
-    auto statement = db.prepare("SELECT " + columns +
-                                " FROM prompt_log_fts JOIN prompt_log p ON p.id = prompt_log_fts.rowid"
-                                " WHERE prompt_log_fts MATCH ? ORDER BY rank LIMIT ?");
+    // SQLite: the FTS5 table's query syntax and rank. PostgreSQL: the GIN
+    // index of migration 10, web-search syntax ("a b", -word, or), rank by ts_rank.
+    constexpr const char* k_vector = "to_tsvector('simple', p.prompt || ' ' || p.response)";
+    auto statement = db.prepare(
+        db.backend() == Backend::postgresql
+            ? "SELECT " + columns + " FROM prompt_log p WHERE " + k_vector +
+                  " @@ websearch_to_tsquery('simple', ?1) ORDER BY ts_rank(" + k_vector +
+                  ", websearch_to_tsquery('simple', ?1)) DESC, p.id DESC LIMIT ?2"
+            : "SELECT " + columns +
+                  " FROM prompt_log_fts JOIN prompt_log p ON p.id = prompt_log_fts.rowid"
+                  " WHERE prompt_log_fts MATCH ? ORDER BY rank LIMIT ?");
     if (!statement) return fail(statement.error());
     statement->bind(1, query).bind(2, limit);
     auto rows = collect(std::move(*statement));

@@ -17,6 +17,9 @@
 
 #include "e2e/proxy_harness.hpp"
 #include "e2e/support.hpp"
+#include "megarouter/core/database_location.hpp"
+#include "megarouter/store/database.hpp"
+#include "support/pg.hpp"
 
 namespace gov_e2e {
 
@@ -33,15 +36,18 @@ struct GovFixture {
     megarouter::mock::MockServer mock;
     std::unique_ptr<Child> proxy;
     int port = 0;
+    fs::path store; // a file, or in the [pg] runs a fresh PostgreSQL database
 
     explicit GovFixture(const std::string& extra_toml = "") {
         char pattern[] = "/tmp/megarouter-gov-e2e-XXXXXX";
         home = ::mkdtemp(pattern);
+        store = pg_test::store_location(home / "gov.db");
+        const bool shared = megarouter::core::is_postgres_url(store.native());
         auto mock_port = mock.start("127.0.0.1", 0);
         if (!mock_port) throw std::runtime_error("mock: " + mock_port.error());
         std::string base = mock.base_url();
         std::ofstream(home / "config.toml") << "[server]\nrequest_timeout_s = 20\nconnect_timeout_s = 2\n\n"
-                                            << "[database]\npath = \"" << db().string() << "\"\n\n"
+                                            << (shared ? "[store]\nurl = \"" : "[database]\npath = \"") << db().string() << "\"\n\n"
                                             << "[providers.openai]\nbase_url = \"" << base << "/v1\"\napi_key = \"mock-openai\"\n\n"
                                             << "[providers.anthropic]\nbase_url = \"" << base << "\"\napi_key = \"mock-anthropic\"\n\n"
                                             << extra_toml << "\n";
@@ -53,7 +59,7 @@ struct GovFixture {
         fs::remove_all(home, ec);
     }
 
-    fs::path db() const { return home / "gov.db"; }
+    fs::path db() const { return store; }
     std::map<std::string, std::string> env() const { return {{"MEGAROUTER_HOME", home.string()}, {"HOME", home.string()}}; }
 
     megarouter::e2e::Outcome cli(const std::vector<std::string>& args) const {
@@ -104,6 +110,13 @@ struct GovFixture {
         }
         FAIL("megarouter serve did not start: " << read_text(home / "serve.log"));
     }
+    // After the CLI changed settings under a running gateway. On SQLite the
+    // gateway looks on every request; on PostgreSQL it polls, and a change
+    // holds within a second (docs/scale-out.md): wait that bound.
+    void await_settings() const {
+        if (megarouter::core::is_postgres_url(store.native())) std::this_thread::sleep_for(1s);
+    }
+
     // SIGTERM and wait: the gate flushes its ledger on the way out.
     void stop() {
         proxy->signal(SIGTERM);
@@ -142,6 +155,16 @@ inline std::string usd(std::int64_t nanos) {
 
 // One integer from the database (the proxy may be running).
 inline std::int64_t scalar(const fs::path& db, const std::string& sql) {
+    if (megarouter::core::is_postgres_url(db.native())) {
+        auto opened = megarouter::store::Database::open(db);
+        REQUIRE(opened);
+        auto statement = opened->prepare(sql);
+        INFO(sql);
+        REQUIRE(statement);
+        auto row = statement->step();
+        REQUIRE_MESSAGE(row, (row ? "" : row.error().message));
+        return *row ? statement->int64(0) : -1;
+    }
     sqlite3* handle = nullptr;
     // Read-write: after a kill -9 only a writable connection recovers the WAL index.
     REQUIRE(sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);

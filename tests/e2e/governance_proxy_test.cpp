@@ -32,6 +32,7 @@ TEST_CASE("governance e2e: unknown and revoked keys get 401, revocation by the C
 
     // Revoked by another process while the proxy runs: the very next request fails.
     fx.cli_json({"keys", "revoke", id});
+    fx.await_settings();
     auto revoked = fx.chat(secret, "gpt-4o-mini");
     REQUIRE(revoked);
     CHECK_MESSAGE(revoked->status == 401, revoked->body);
@@ -83,6 +84,7 @@ TEST_CASE("governance e2e: a key restricted to some models gets 403 naming the p
 
     // A policy naming a dated alias allows the canonical id, and the other way round.
     auto [dated_id, dated] = fx.key("acme/eng/platform/alice", {"--model", "gpt-4o-mini-2024-07-18"});
+    fx.await_settings();
     auto by_id = fx.chat(dated, "gpt-4o-mini");
     REQUIRE(by_id);
     CHECK_MESSAGE(by_id->status == 200, by_id->body);

@@ -69,6 +69,7 @@ TEST_CASE("security e2e: keys created and revoked by the CLI hold from the very 
     REQUIRE_MESSAGE(open, body_of(open));
     CHECK(open->status == 200);
     auto [id, secret] = fx.key("acme/eng/platform/alice"); // `megarouter keys create`, another process
+    fx.await_settings(); // PostgreSQL: within a second, not the very next request
     auto anonymous = fx.chat("", "gpt-4o-mini");
     REQUIRE_MESSAGE(anonymous, body_of(anonymous));
     CHECK_MESSAGE(anonymous->status == 401, anonymous->body);
@@ -77,6 +78,7 @@ TEST_CASE("security e2e: keys created and revoked by the CLI hold from the very 
     REQUIRE_MESSAGE(keyed, body_of(keyed));
     CHECK(keyed->status == 200);
     fx.cli_json({"keys", "revoke", id});
+    fx.await_settings();
     auto revoked = fx.chat(secret, "gpt-4o-mini");
     REQUIRE_MESSAGE(revoked, body_of(revoked));
     CHECK_MESSAGE(revoked->status == 401, revoked->body);

@@ -237,6 +237,12 @@ public:
     // Writes every queued ledger row and outbox event, then returns.
     void flush();
 
+    // Loads settings changed since the last look, now (blocking: the admin
+    // API calls it on its worker after a write, so what it changed holds
+    // for this gateway's next request). On SQLite every request looks
+    // anyway; on PostgreSQL the writer thread otherwise looks every 250 ms.
+    void refresh_settings_now();
+
     // Rows queued but not yet committed (what a kill -9 now would lose).
     std::size_t pending_rows() const;
 

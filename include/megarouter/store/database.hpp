@@ -1,7 +1,14 @@
-// The SQLite store: one connection with WAL, a busy timeout, foreign keys and
-// versioned migrations, behind a small statement/transaction wrapper so that
-// no other module calls sqlite3_* directly. A Database is not thread-safe:
-// use one per thread (WAL lets them read and write side by side).
+// The store: one connection to SQLite (the embedded default: WAL, a busy
+// timeout, foreign keys) or to PostgreSQL (through libpq, opened on first
+// use), with versioned migrations, behind a small statement/transaction
+// wrapper so that no other module calls sqlite3_* or PQ* directly. A
+// Database is not thread-safe: use one per thread.
+//
+// Where the store lives is one string, carried as a path: a file path means
+// SQLite, a postgresql:// or postgres:// URL means PostgreSQL
+// (`[store] url`, MEGAROUTER_DATABASE_URL). SQL is written once, with `?`
+// (or `?N`) placeholders, in the dialect both engines share; the PostgreSQL
+// backend numbers the placeholders ($N) itself.
 #pragma once
 
 #include <cstdint>
@@ -15,17 +22,22 @@
 
 #include "megarouter/core/error.hpp"
 
-struct sqlite3;
-struct sqlite3_stmt;
-
 namespace megarouter::store {
 
 // A value to bind: NULL, integer, real or text.
 using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
 
+namespace detail {
+class Cursor;
+class Connection;
+} // namespace detail
+
+enum class Backend { sqlite, postgresql };
+
 class Statement {
 public:
-    Statement() = default;
+    Statement();
+    explicit Statement(std::unique_ptr<detail::Cursor> cursor);
     Statement(Statement&&) noexcept;
     Statement& operator=(Statement&&) noexcept;
     Statement(const Statement&) = delete;
@@ -59,6 +71,7 @@ public:
     // Makes the statement reusable (bindings are kept until rebound).
     void reset();
 
+    // Columns of the current row. A boolean column reads as 0 or 1.
     std::int64_t int64(int column) const;
     double real(int column) const;
     std::string text(int column) const;
@@ -66,9 +79,7 @@ public:
     int column_count() const;
 
 private:
-    friend class Database;
-    sqlite3_stmt* m_stmt = nullptr;
-    sqlite3* m_db = nullptr;
+    std::unique_ptr<detail::Cursor> m_cursor;
 };
 
 enum class OpenMode { read_write_create, read_only };
@@ -80,21 +91,28 @@ public:
     Database(const Database&) = delete;
     ~Database();
 
-    // Opens (creating when allowed) the file: its folder 0700, the file 0600,
-    // WAL, busy timeout 5 s, foreign keys on, and runs pending migrations.
-    // Fails with storage, including for a database written by a newer
-    // megarouter (it names both schema versions).
-    static Result<Database> open(const std::filesystem::path& file, OpenMode mode = OpenMode::read_write_create);
-    // A private in-memory database with all migrations applied (tests).
+    // Opens the store at `location` and runs pending migrations.
+    // A file: created when allowed, its folder 0700, the file 0600, WAL,
+    // busy timeout 5 s, foreign keys on. A PostgreSQL URL: connects (5 s
+    // timeout unless the URL says otherwise); an unreachable server fails
+    // with `unavailable`, naming the server without its password. Fails with
+    // storage, including for a store written by a newer megarouter (it
+    // names both schema versions).
+    static Result<Database> open(const std::filesystem::path& location,
+                                 OpenMode mode = OpenMode::read_write_create);
+    // A private in-memory SQLite database with all migrations applied (tests).
     static Result<Database> open_memory();
 
     Result<void> exec(std::string_view sql);
     Result<Statement> prepare(std::string_view sql);
 
-    // Runs `body` inside BEGIN IMMEDIATE ... COMMIT; rolls back when it fails.
+    // Runs `body` inside a write transaction and commits; rolls back when it
+    // fails. Write transactions are serialised as SQLite serialises them
+    // (BEGIN IMMEDIATE; on PostgreSQL a transaction-scoped advisory lock),
+    // so read-then-write bodies behave alike on both engines.
     template <typename F>
     Result<void> transaction(F&& body) {
-        if (auto begun = exec("BEGIN IMMEDIATE"); !begun) return begun;
+        if (auto begun = begin_write(); !begun) return begun;
         Result<void> outcome = body();
         if (!outcome) {
             (void)exec("ROLLBACK");
@@ -106,26 +124,33 @@ public:
         }
         return {};
     }
+    // Starts a read transaction that sees one consistent state until COMMIT.
+    Result<void> begin_read();
 
     std::int64_t last_insert_id() const;
+    // Rows changed by the last statement run.
     int changes() const;
+    bool has_table(std::string_view name);
+    Backend backend() const;
     // The highest migration version applied to this database.
     int schema_version() const { return m_schema_version; }
+    // Where the store is: a file path or a PostgreSQL URL.
     const std::filesystem::path& file() const { return m_file; }
 
 private:
-    Database() = default;
-    Result<void> configure();
+    Database();
+    Result<void> begin_write();
     Result<void> migrate();
-    Error storage_error(std::string_view what) const;
 
-    sqlite3* m_db = nullptr;
+    std::unique_ptr<detail::Connection> m_connection;
     std::filesystem::path m_file;
     int m_schema_version = 0;
 };
 
 // A schema step. Versions need not be contiguous; each is applied once, in
-// ascending order, inside a transaction.
+// ascending order, inside a transaction. Each backend has its own list with
+// the same versions and names, producing the same tables, columns, keys and
+// indexes (tests/unit/store/schema_parity_test.cpp compares them).
 struct Migration {
     int version;
     const char* name;
@@ -134,5 +159,6 @@ struct Migration {
 
 // Every migration the binary knows, ascending by version.
 std::span<const Migration> migrations();
+std::span<const Migration> postgres_migrations();
 
 } // namespace megarouter::store

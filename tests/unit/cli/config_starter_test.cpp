@@ -40,13 +40,13 @@ TEST_CASE("config: every example in the starter file works when uncommented") {
     CHECK(uncommented > 60);
     for (const char* section : {"[defaults]", "[server]", "[providers.openai]", "[routing]", "[routing.weights]",
                                 "[routing.thresholds]", "[routing.health]", "[groups.fast]", "[aliases]", "[[models]]",
-                                "[prices.\"gpt-4o-mini\"]", "[catalog]", "[governance]", "[database]"})
+                                "[prices.\"gpt-4o-mini\"]", "[catalog]", "[governance]", "[database]", "[store]"})
         CHECK_MESSAGE(live.find(std::string("\n") + section) != std::string::npos, section);
 
     auto config = core::parse_config(live, "starter.toml");
     REQUIRE_MESSAGE(config, config.error().message);
     CHECK(config->identity == "acme/eng/platform/alice");
-    CHECK(config->database == "/var/lib/megarouter/megarouter.db");
+    CHECK(config->database == "postgresql://megarouter@db.internal:5432/megarouter"); // [store] url wins over [database] path
 
     auto routing = routing::parse_routing_config(*config);
     REQUIRE_MESSAGE(routing, routing.error().message);

@@ -28,7 +28,7 @@ struct Team : Store {
     }
     Principal who(const std::string& key) {
         auto p = g->authenticate(key);
-        REQUIRE(p.has_value());
+        REQUIRE_MESSAGE(p.has_value(), (p ? "" : p.error().message));
         return *p;
     }
     Admin as(const Principal& p) { return Admin(*db, clock, TimeZone::fixed(0, "UTC"), Actor{&p}); }

@@ -11,6 +11,7 @@
 
 #include "megarouter/governance/admin.hpp"
 #include "megarouter/governance/gate.hpp"
+#include "support/pg.hpp"
 
 namespace gov_test {
 
@@ -38,7 +39,7 @@ struct Store {
     Store() {
         dir = std::filesystem::temp_directory_path() / ("mr-gov-" + std::to_string(std::random_device{}()));
         std::filesystem::create_directories(dir);
-        file = dir / "test.db";
+        file = pg_test::store_location(dir / "test.db"); // a fresh database in the [pg] runs
         auto opened = store::Database::open(file);
         REQUIRE(opened.has_value());
         db.emplace(std::move(*opened));

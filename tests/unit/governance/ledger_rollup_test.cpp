@@ -99,5 +99,5 @@ TEST_CASE("governance: the writer's batched rollup stays exact with four threads
                      " AND l.routed_model = c.routed_model AND l.provider = c.provider AND l.vendor = c.vendor"
                      " AND l.mode = c.mode AND l.tier = c.tier AND l.endpoint = c.endpoint"
                      " AND l.ts >= r.start AND l.ts < r.start + 86400000) AS scanned"
-                     " FROM ledger_rollup r WHERE r.level = 1) WHERE requests <> scanned") == 0);
+                     " FROM ledger_rollup r WHERE r.level = 1) AS checked WHERE requests <> scanned") == 0);
 }

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "support/pg.hpp"
+
 #include <map>
 
 #include "megarouter/reports/spend.hpp"
@@ -37,7 +39,7 @@ LedgerEntry entry(std::string id, core::Millis ts, std::string team, std::string
 }
 
 store::Database ledger_with(const std::vector<LedgerEntry>& rows) {
-    auto db = store::Database::open_memory();
+    auto db = pg_test::open_empty_store();
     REQUIRE(db);
     REQUIRE(insert_ledger_rows(*db, rows));
     return std::move(*db);
@@ -68,7 +70,7 @@ TEST_CASE("reports: grouped figures equal hand-computed sums over a generated le
     q.by = {Dimension::team, Dimension::model};
     auto zone = TimeZone::fixed(0, "UTC");
     auto report = run_spend_report(db, q, zone);
-    REQUIRE(report);
+    REQUIRE_MESSAGE(report, (report ? "" : report.error().message));
 
     std::map<std::pair<std::string, std::string>, Figures> expected;
     Figures total;

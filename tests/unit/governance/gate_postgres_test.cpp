@@ -1,0 +1,75 @@
+// A gate on a PostgreSQL store: requests never wait on the server, so
+// settings changed anywhere (the CLI, the admin API, another gateway) reach
+// the gate through its writer thread's poll (every 250 ms) instead of a
+// per-request check. Runs in the [pg] pass only.
+#include <chrono>
+#include <thread>
+
+#include "gate_fixture.hpp"
+#include "governance/sql.hpp"
+
+using namespace gov_test;
+using namespace std::chrono_literals;
+
+namespace {
+
+// How long until `ready()` holds, polling every 5 ms for at most 3 s.
+template <typename F>
+std::chrono::milliseconds time_until(F&& ready) {
+    auto start = std::chrono::steady_clock::now();
+    while (!ready() && std::chrono::steady_clock::now() - start < 3s) std::this_thread::sleep_for(5ms);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start);
+}
+
+} // namespace
+
+TEST_CASE("governance: on PostgreSQL a new key, a revocation and a budget reach the gate within a second" *
+          doctest::skip(!pg_test::enabled())) {
+    Store s;
+    std::string old_key = s.key_for("acme/eng/platform/bob");
+    auto gate = s.gate();
+    REQUIRE(gate->authenticate(old_key).has_value());
+
+    std::string key = s.key_for("acme/eng/platform/alice"); // written on another connection
+    CHECK(gate->authenticate(key).error().code == ErrorCode::unauthenticated); // not yet: no round trip per request
+    auto learned = time_until([&] { return gate->authenticate(key).has_value(); });
+    MESSAGE("a new key was accepted after " << learned.count() << " ms");
+    REQUIRE(gate->authenticate(key).has_value());
+    CHECK(learned < 1000ms);
+
+    auto who = *gate->authenticate(key);
+    REQUIRE(s.admin().revoke_key(who.key_id).has_value());
+    auto revoked = time_until([&] { return !gate->authenticate(key).has_value(); });
+    MESSAGE("a revoked key was refused after " << revoked.count() << " ms");
+    CHECK(gate->authenticate(key).error().code == ErrorCode::unauthenticated);
+    CHECK(revoked < 1000ms);
+
+    auto bob = *gate->authenticate(old_key);
+    CHECK(gate->reserve(bob, 2 * k_usd, 0).has_value()); // no budget yet: a $2 worst case is admitted
+    s.budget(ScopeKind::node, "acme/eng/platform", 1 * k_usd);
+    auto limited = time_until([&] { return !gate->reserve(bob, 2 * k_usd, 0).has_value(); });
+    MESSAGE("a new budget held after " << limited.count() << " ms");
+    CHECK(limited < 1000ms);
+    auto refused = gate->reserve(bob, 2 * k_usd, 0);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == ErrorCode::budget_exceeded);
+}
+
+TEST_CASE("governance: on PostgreSQL the ledger, the budget usage and the rollup are written together" *
+          doctest::skip(!pg_test::enabled())) {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice");
+    std::int64_t team = s.budget(ScopeKind::node, "acme/eng/platform", 100 * k_usd);
+    {
+        auto gate = s.gate();
+        auto who = *gate->authenticate(key);
+        for (int i = 0; i < 50; ++i) gate->settle(*gate->reserve(who, 0, 0), entry("r" + std::to_string(i), k_usd / 10));
+        gate->settle(*gate->reserve(who, 0, 0), entry("r7", k_usd / 10)); // a re-sent id books nothing
+        gate->flush();
+    }
+    CHECK(scalar(*s.db, "SELECT COUNT(*) FROM ledger") == 50);
+    CHECK(scalar(*s.db, "SELECT SUM(cost_nanos) FROM ledger") == 5 * k_usd);
+    CHECK(scalar(*s.db, "SELECT spent FROM gov_usage WHERE budget_id = " + std::to_string(team)) == 5 * k_usd);
+    CHECK(scalar(*s.db, "SELECT SUM(cost_nanos) FROM ledger_rollup WHERE level = 1") == 5 * k_usd);
+    CHECK(scalar(*s.db, "SELECT SUM(requests) FROM ledger_rollup WHERE level = 0") == 50);
+}
