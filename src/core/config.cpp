@@ -346,6 +346,7 @@ std::string starter_config() {
 # allow_private_webhooks = false     # webhooks to loopback and private networks
 # ledger_flush_ms = 50               # how long ledger rows wait to be written together
 # fit_to_budget = false              # near a budget's end, lower max_tokens to fit instead of a 429
+# lease_ttl_ms = 10000               # PostgreSQL: a stopped gateway's budget leases return after this
 
 # [database]
 # path = "/var/lib/megarouter/megarouter.db"

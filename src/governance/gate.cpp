@@ -4,6 +4,7 @@
 
 #include "crypto.hpp"
 #include "gate_impl.hpp"
+#include "megarouter/core/ids.hpp"
 
 namespace megarouter::governance {
 
@@ -24,6 +25,7 @@ Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& database, 
     // Requests check the store on the event loop: never wait long on a lock there
     // (WAL readers do not wait for writers; this bounds the rare recovery case).
     impl->settings_polled = impl->check_db->backend() == store::Backend::postgresql;
+    if (impl->settings_polled) impl->replica_id = core::random_id("gw_");
     if (!impl->settings_polled)
         if (auto bounded = impl->check_db->exec("PRAGMA busy_timeout = 100"); !bounded)
             return std::unexpected(bounded.error());
@@ -33,6 +35,7 @@ Result<std::unique_ptr<Gate>> Gate::open(const std::filesystem::path& database, 
         std::lock_guard lock(impl->check_mutex);
         if (auto loaded = impl->refresh_settings(); !loaded) return std::unexpected(loaded.error());
     }
+    impl->maintain_leases(*impl->check_db); // PostgreSQL: leases before the first request (leases.cpp)
     Impl* raw = impl.get();
     impl->writer = std::thread([raw] { raw->writer_loop(); });
     if (options.deliver_alerts) impl->delivery = std::thread([raw] { raw->delivery_loop(); });

@@ -6,6 +6,21 @@
 namespace megarouter::governance {
 
 namespace {
+constexpr std::string_view k_lease_busy = "budget busy: ";
+} // namespace
+
+bool Gate::waits_for_lease(const Error& error) {
+    return error.code == ErrorCode::budget_exceeded && error.retryable && error.message.starts_with(k_lease_busy);
+}
+
+std::int64_t Gate::Impl::room_of(const LimitState& state, core::Millis now) const {
+    std::int64_t room = room_left(state.spent() + state.reserved, state.spec);
+    if (!state.leased) return room;
+    std::int64_t leased = now < state.lease_until ? state.lease - state.pending - state.reserved : 0;
+    return std::max<std::int64_t>(0, std::min(room, leased));
+}
+
+namespace {
 
 std::int64_t charge_of(const LimitState& state, Nanos cost, std::int64_t tokens) {
     return state.spec.tokens ? tokens : cost;
@@ -91,6 +106,16 @@ Error short_error(const LimitState& state, std::int64_t charge, const TimeZone& 
     std::int64_t room = room_left(state.spent() + state.reserved, state.spec);
     if (room == 0) return blocked_error(state, zone);
     bool tokens = state.spec.tokens;
+    if (state.leased && charge <= room) {
+        // The budget has room, but this gateway's lease of it is used or renewing.
+        Error error = make_error(ErrorCode::budget_exceeded,
+                                 std::string(k_lease_busy) + budget_label(state.spec) + " has room left, but the share this "
+                                 "gateway holds of it is in use or being renewed (gateways sharing a store lease "
+                                 "budget room); retry shortly");
+        error.retryable = true;
+        error.retry_after_seconds = 1;
+        return error;
+    }
     Error error = make_error(ErrorCode::budget_exceeded,
                              "budget exceeded: " + budget_label(state.spec) + " has " + format_amount(room, tokens) +
                                  " left before its block level and this request could cost up to " +
@@ -123,8 +148,13 @@ LimitState* Gate::Impl::first_short(const std::vector<std::int64_t>& ids, Nanos 
         LimitState& state = it->second;
         std::int64_t c = charge_of(state, amount, tokens);
         std::int64_t usage = state.spent() + state.reserved;
-        if (level_of(usage, state.spec) == Level::blocked || c > room_left(usage, state.spec)) {
+        if (level_of(usage, state.spec) == Level::blocked || c > room_of(state, core::system_clock().now_ms())) {
             if (charge) *charge = c;
+            if (state.leased && c <= room_left(usage, state.spec)) { // short of lease only: claim more now
+                state.lease_wanted = std::max(state.lease_wanted, c);
+                lease_urgent.store(true, std::memory_order_relaxed);
+                queue_cv.notify_one();
+            }
             return &state;
         }
     }
@@ -133,12 +163,13 @@ LimitState* Gate::Impl::first_short(const std::vector<std::int64_t>& ids, Nanos 
 
 namespace {
 
-Rooms rooms_of(const std::unordered_map<std::int64_t, LimitState>& limits, const std::vector<std::int64_t>& ids) {
+Rooms rooms_of(const Gate::Impl& impl, const std::vector<std::int64_t>& ids) {
     Rooms rooms;
+    core::Millis now = core::system_clock().now_ms(); // leases run on the real clock (leases.cpp)
     for (std::int64_t id : ids) {
-        auto it = limits.find(id);
-        if (it == limits.end()) continue;
-        std::int64_t room = room_left(it->second.spent() + it->second.reserved, it->second.spec);
+        auto it = impl.limits.find(id);
+        if (it == impl.limits.end()) continue;
+        std::int64_t room = impl.room_of(it->second, now);
         auto& slot = it->second.spec.tokens ? rooms.tokens : rooms.money;
         slot = std::min(slot, room);
     }
@@ -176,7 +207,7 @@ Result<Reservation> Gate::reserve(const Principal& principal, Nanos estimated_ma
         std::int64_t charge = 0;
         LimitState* short_of = m_impl->first_short(ids, want.amount, want.tokens, &charge);
         if (short_of && fit) {
-            Rooms rooms = rooms_of(m_impl->limits, ids);
+            Rooms rooms = rooms_of(*m_impl, ids);
             if (auto smaller = fit(rooms.money, rooms.tokens);
                 smaller && !m_impl->first_short(ids, smaller->amount, smaller->tokens, nullptr)) {
                 want = *smaller;
@@ -193,6 +224,7 @@ Result<Reservation> Gate::reserve(const Principal& principal, Nanos estimated_ma
                 auto it = m_impl->limits.find(id);
                 if (it == m_impl->limits.end()) continue;
                 it->second.reserved += charge_of(it->second, reservation.amount, reservation.tokens);
+                it->second.last_used = core::system_clock().now_ms();
                 reservation.limit_ids.push_back(id);
             }
         }
@@ -226,7 +258,7 @@ Result<void> Gate::extend(Reservation& reservation, Nanos amount, std::int64_t t
         LimitState* short_of = m_impl->first_short(ids, more.amount, more.tokens, &charge);
         if (short_of && fit) {
             // The room a fitted request may hold in all: what it holds plus what is left.
-            Rooms rooms = rooms_of(m_impl->limits, ids);
+            Rooms rooms = rooms_of(*m_impl, ids);
             if (auto smaller = fit(plus(reservation.amount, rooms.money), plus(reservation.tokens, rooms.tokens))) {
                 Hold delta{std::max<Nanos>(0, smaller->amount - reservation.amount),
                            std::max<std::int64_t>(0, smaller->tokens - reservation.tokens)};

@@ -167,6 +167,7 @@ void Gate::Impl::sync_limits(const Snapshot& snap, store::Database& db) {
             }
             LimitState state;
             state.spec = spec;
+            state.leased = settings_polled; // PostgreSQL: admitted against a lease (leases.cpp)
             state.bounds = period_bounds(spec.period, now, zone);
             limits[id] = state;
             fresh.emplace_back(id, state.bounds);
@@ -219,6 +220,9 @@ void Gate::Impl::roll_period(std::int64_t id, LimitState& state, core::Millis no
     state.db_spent = 0;
     state.pending = 0;
     state.fired = Level::ok;
+    state.lease = 0; // a new period: a new lease (the old one's row expires)
+    state.lease_until = 0;
+    state.lease_wanted = 0;
 }
 
 std::vector<std::int64_t> Gate::Impl::limits_for(const Snapshot& snap, const Principal& principal,

@@ -53,6 +53,15 @@ struct LimitState {
     std::int64_t pending = 0;
     std::int64_t reserved = 0;
     Level fired = Level::ok; // highest crossing already queued this period
+    // Leases (PostgreSQL, governance/leases.cpp): this gateway admits only
+    // within `lease`, its room held in gov_leases (spend it has not yet
+    // committed counts against it), and only until `lease_until`.
+    bool leased = false;
+    std::int64_t lease = 0;
+    core::Millis lease_until = 0;
+    std::int64_t lease_wanted = 0;   // the largest charge refused for want of lease since the last claim
+    std::int64_t lease_grant = 0;    // room beyond what was in use at the last claim
+    core::Millis last_used = 0;      // the last reservation against it
     std::int64_t spent() const { return db_spent + pending; }
 };
 
@@ -95,6 +104,13 @@ struct Gate::Impl {
     // gov_version every k_settings_poll and publishes new snapshots; requests
     // read `published`.
     bool settings_polled = false;
+    // PostgreSQL: this gateway's id in gov_replicas and gov_leases, and a
+    // request refused for want of lease asks the writer to claim at once.
+    std::string replica_id;
+    std::atomic<bool> lease_urgent{false};
+    core::Millis last_heartbeat = 0;
+    core::Millis last_want_check = 0;
+    int active_replicas = 1;
     std::shared_ptr<const Snapshot> snapshot;
     // The last loaded snapshot for readers that must not wait for check_mutex
     // (authenticate_cached, precheck, reserve).
@@ -128,6 +144,13 @@ struct Gate::Impl {
 
     Result<void> refresh_settings();             // caller holds check_mutex
     void poll_settings();                        // PostgreSQL: the writer thread, every k_settings_poll
+    // Leases (leases.cpp), on the writer thread: renew, grow and return
+    // this gateway's room; on the way out, give it all back.
+    void maintain_leases(store::Database& db);
+    void release_leases(store::Database& db);
+    // The room a reservation may take from `state` now: what its block level
+    // leaves, and with a lease at most what the lease leaves. Under limits_mutex.
+    std::int64_t room_of(const LimitState& state, core::Millis now) const;
     Result<std::int64_t> read_counter(std::optional<store::Statement>& query, const char* sql);
     Result<std::shared_ptr<const Snapshot>> current(); // refreshed first; fails closed
     std::shared_ptr<const Snapshot> last() const { return published.load(); }
@@ -144,7 +167,7 @@ struct Gate::Impl {
     // What the writer thread keeps between batches: its prepared statements
     // and the rollup's combination ids.
     struct WriterState {
-        std::optional<store::Statement> insert, usage;
+        std::optional<store::Statement> insert, usage, lease;
         ComboIds combos;
     };
     Result<void> commit(store::Database& db, WriterState& state, std::deque<WriterItem>& batch);

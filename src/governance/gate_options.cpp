@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 
 #include "megarouter/core/config.hpp"
@@ -21,6 +22,8 @@ GateOptions gate_options_from(const core::Config& config,
         options.allow_private_webhooks = gov["allow_private_webhooks"].get<bool>();
     if (gov.contains("fit_to_budget") && gov["fit_to_budget"].is_boolean())
         options.fit_to_budget = gov["fit_to_budget"].get<bool>();
+    if (gov.contains("lease_ttl_ms") && gov["lease_ttl_ms"].is_number_integer())
+        options.lease_ttl_ms = std::clamp(gov["lease_ttl_ms"].get<int>(), 1000, 600'000);
     if (gov.contains("ledger_flush_ms") && gov["ledger_flush_ms"].is_number_integer())
         options.ledger_flush_ms = std::max(1, gov["ledger_flush_ms"].get<int>());
     return options;

@@ -36,8 +36,15 @@ Result<void> Gate::Impl::commit(store::Database& db, WriterState& state, std::de
         state.insert.emplace(std::move(*insert));
         state.usage.emplace(std::move(*usage));
     }
+    if (settings_polled && !state.lease) {
+        auto prepared = db.prepare("UPDATE gov_leases SET amount = amount - ? WHERE budget_id = ? AND period_start = ?"
+                                   " AND replica = ?");
+        if (!prepared) return std::unexpected(prepared.error());
+        state.lease.emplace(std::move(*prepared));
+    }
     store::Statement* insert = &*state.insert;
     store::Statement* usage = &*state.usage;
+    store::Statement* lease = state.lease ? &*state.lease : nullptr;
     auto done = db.transaction([&]() -> Result<void> {
         // The batch's rows are summed per rollup cell here and written once
         // per cell at the end, in this transaction.
@@ -59,6 +66,11 @@ Result<void> Gate::Impl::commit(store::Database& db, WriterState& state, std::de
                 usage->reset();
                 usage->bind_all(c.budget_id, c.period_start, c.amount);
                 if (auto r = usage->run(); !r) return r;
+                if (lease) { // the spend moves out of this gateway's lease (leases.cpp)
+                    lease->reset();
+                    lease->bind_all(c.amount, c.budget_id, c.period_start, replica_id);
+                    if (auto r = lease->run(); !r) return r;
+                }
             }
             for (const QueuedEvent& ev : item.events)
                 if (auto r = enqueue_event(db, ev.id, ev.type, ev.node, ev.ts, ev.summary, ev.figures); !r)
@@ -98,6 +110,7 @@ void Gate::Impl::writer_loop() {
         return changed;
     };
     external_changes();
+    if (db) maintain_leases(*db); // PostgreSQL: the first leases before the first request
     WriterState state; // after db: its statements go first
     // The next batch is due ledger_flush_ms after the previous commit began,
     // so a row waits at most that long plus one commit (docs/governance.md).
@@ -108,7 +121,8 @@ void Gate::Impl::writer_loop() {
         {
             std::unique_lock lock(queue_mutex);
             queue_cv.wait_until(lock, last_start + std::chrono::milliseconds(options.ledger_flush_ms), [&] {
-                return stopping || queue.size() >= static_cast<std::size_t>(options.ledger_batch_rows);
+                return stopping || queue.size() >= static_cast<std::size_t>(options.ledger_batch_rows) ||
+                       lease_urgent.load(std::memory_order_relaxed); // a request waits for its lease
             });
             last_start = std::chrono::steady_clock::now();
             std::size_t take = std::min(queue.size(), static_cast<std::size_t>(options.ledger_batch_rows));
@@ -148,6 +162,7 @@ void Gate::Impl::writer_loop() {
                             it != limits.end() && it->second.bounds.start == c.period_start) {
                             it->second.pending -= c.amount;
                             it->second.db_spent += c.amount;
+                            if (it->second.leased) it->second.lease -= c.amount;
                         }
             } else {
                 std::lock_guard lock(queue_mutex); // keep the rows; try again on the next round
@@ -161,13 +176,17 @@ void Gate::Impl::writer_loop() {
             }
         }
         if (external_changes()) reload_usage(*db);
+        if (db) maintain_leases(*db);
         {
             std::lock_guard lock(queue_mutex);
             committed += batch.size();
             in_flight = 0;
         }
         flushed_cv.notify_all();
-        if (stop) return;
+        if (stop) {
+            if (db) release_leases(*db); // everything is committed: the room goes back
+            return;
+        }
     }
 }
 

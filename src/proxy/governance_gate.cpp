@@ -3,12 +3,19 @@
 // past authentication is settled into the spend ledger.
 #include "proxy/governance_seam.hpp"
 
+#include "megarouter/core/clock.hpp"
 #include "megarouter/governance/admin_api.hpp"
+#include "megarouter/io/loop.hpp"
 #include "megarouter/reports/spend_api.hpp"
 #include "proxy/deployment_alerts.hpp"
 
 namespace megarouter::proxy {
 namespace {
+
+// A request short of its gateway's budget lease waits for the claim this
+// long at most (8 x 25 ms), parked, before it is refused.
+constexpr int k_lease_waits = 8;
+constexpr std::int64_t k_lease_wait_us = 25'000;
 
 class GateGovernance final : public Governance {
 public:
@@ -51,13 +58,27 @@ public:
     Result<governance::Reservation> reserve(const Caller& caller, governance::Nanos max_cost, std::int64_t tokens,
                                             const governance::FitHold& fit) override {
         if (!caller.principal) return governance::Reservation{};
-        return m_gate->reserve(*caller.principal, max_cost, tokens, fitting(fit));
+        auto hold = m_gate->reserve(*caller.principal, max_cost, tokens, fitting(fit));
+        // Short of this gateway's lease while the budget has room (a shared
+        // PostgreSQL store): the writer claims more at once; wait for it a
+        // little, parked (the loop goes on), before answering 429.
+        for (int attempt = 0; !hold && governance::Gate::waits_for_lease(hold.error()) && attempt < k_lease_waits; ++attempt) {
+            io::sleep_until(core::monotonic_us() + k_lease_wait_us);
+            hold = m_gate->reserve(*caller.principal, max_cost, tokens, fitting(fit));
+        }
+        return hold;
     }
 
     Result<void> extend(const Caller& caller, governance::Reservation& hold, governance::Nanos max_cost,
                         std::int64_t tokens, const governance::FitHold& fit) override {
         if (!caller.principal) return {};
-        return m_gate->extend(hold, max_cost, tokens, fitting(fit));
+        auto extended = m_gate->extend(hold, max_cost, tokens, fitting(fit));
+        for (int attempt = 0; !extended && governance::Gate::waits_for_lease(extended.error()) && attempt < k_lease_waits;
+             ++attempt) {
+            io::sleep_until(core::monotonic_us() + k_lease_wait_us);
+            extended = m_gate->extend(hold, max_cost, tokens, fitting(fit));
+        }
+        return extended;
     }
 
     const governance::FitHold& fitting(const governance::FitHold& fit) const {

@@ -13,26 +13,9 @@
 
 namespace megarouter::proxy {
 
-ServeLock::ServeLock(store::Database holder) : m_holder(std::make_unique<store::Database>(std::move(holder))) {}
-
-Result<ServeLock> ServeLock::acquire_postgres(const std::filesystem::path& url) {
-    auto db = store::Database::open(url);
-    if (!db) return std::unexpected(db.error());
-    auto locked = db->prepare("SELECT pg_try_advisory_lock(7164746210935402100)");
-    if (!locked) return std::unexpected(locked.error());
-    auto row = locked->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row || locked->int64(0) != 1)
-        return fail(ErrorCode::unavailable,
-                    "another megarouter serve is using " + core::printable_location(url.native()) +
-                        ": run one gateway per store for now (budget reservations and rate limits are held in its "
-                        "memory; replicas sharing budgets need leases, which are not built yet)");
-    locked = store::Statement{}; // done with it; the lock stays with the session
-    return ServeLock(std::move(*db));
-}
-
 Result<ServeLock> ServeLock::acquire(const std::filesystem::path& database) {
-    if (core::is_postgres_url(database.native())) return acquire_postgres(database);
+    // PostgreSQL: gateways share the store; budget leases keep them exact (governance/leases.cpp).
+    if (core::is_postgres_url(database.native())) return ServeLock(-1);
     std::filesystem::path file = database;
     file += ".serve.lock";
     int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -58,13 +41,12 @@ Result<ServeLock> ServeLock::acquire(const std::filesystem::path& database) {
 }
 
 ServeLock::ServeLock(ServeLock&& other) noexcept
-    : m_fd(std::exchange(other.m_fd, -1)), m_holder(std::move(other.m_holder)) {}
+    : m_fd(std::exchange(other.m_fd, -1)) {}
 
 ServeLock& ServeLock::operator=(ServeLock&& other) noexcept {
     if (this != &other) {
         if (m_fd >= 0) ::close(m_fd);
         m_fd = std::exchange(other.m_fd, -1);
-        m_holder = std::move(other.m_holder);
     }
     return *this;
 }

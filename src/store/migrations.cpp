@@ -133,6 +133,19 @@ constexpr Migration k_migrations[] = {
      "CREATE TRIGGER gov_key_ceilings_i AFTER INSERT ON gov_key_ceilings BEGIN UPDATE gov_version SET version = version + 1; END;"
      "CREATE TRIGGER gov_key_ceilings_u AFTER UPDATE ON gov_key_ceilings BEGIN UPDATE gov_version SET version = version + 1; END;"
      "CREATE TRIGGER gov_key_ceilings_d AFTER DELETE ON gov_key_ceilings BEGIN UPDATE gov_version SET version = version + 1; END;"},
+    {27, "gov_leases",
+     // Gateways sharing one store (PostgreSQL) each hold a lease per budget and period: room
+     // they may admit requests against without asking the store (governance/leases.cpp).
+     // amount: room held and not yet committed as spend; expires_ms: when other gateways may
+     // take it back (a gateway renews well before); wanted: room it asked for and could not
+     // get, which the others give back from their unused leases. gov_replicas: who is
+     // running, for fair shares. SQLite stores (one gateway per file) keep both empty.
+     "CREATE TABLE gov_leases ("
+     " budget_id INTEGER NOT NULL, period_start INTEGER NOT NULL, replica TEXT NOT NULL,"
+     " amount INTEGER NOT NULL, expires_ms INTEGER NOT NULL, wanted INTEGER NOT NULL DEFAULT 0,"
+     " PRIMARY KEY (budget_id, period_start, replica));"
+     "CREATE TABLE gov_replicas ("
+     " id TEXT PRIMARY KEY, host TEXT NOT NULL DEFAULT '', started_ms INTEGER NOT NULL, seen_ms INTEGER NOT NULL);"},
     // ---- ledger (40-49): one row per request, written in batches by the gate ----
     // ts: ms since the epoch when the request finished. Text columns are '' when they do
     // not apply (no key, no team, ...); paths are full paths (team = 'acme/eng/platform',

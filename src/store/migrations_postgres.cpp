@@ -105,6 +105,13 @@ constexpr Migration k_migrations[] = {
      "CREATE TABLE gov_key_ceilings ("
      " key_id TEXT NOT NULL, role TEXT NOT NULL, scope TEXT NOT NULL, PRIMARY KEY (key_id, role, scope));"
      MEGAROUTER_PG_BUMP("gov_key_ceilings")},
+    {27, "gov_leases",
+     "CREATE TABLE gov_leases ("
+     " budget_id BIGINT NOT NULL, period_start BIGINT NOT NULL, replica TEXT NOT NULL,"
+     " amount BIGINT NOT NULL, expires_ms BIGINT NOT NULL, wanted BIGINT NOT NULL DEFAULT 0,"
+     " PRIMARY KEY (budget_id, period_start, replica));"
+     "CREATE TABLE gov_replicas ("
+     " id TEXT PRIMARY KEY, host TEXT NOT NULL DEFAULT '', started_ms BIGINT NOT NULL, seen_ms BIGINT NOT NULL);"},
     {40, "ledger",
      "CREATE TABLE ledger ("
      " id BIGSERIAL PRIMARY KEY, ts BIGINT NOT NULL, request_id TEXT NOT NULL,"

@@ -123,6 +123,11 @@ struct GateOptions {
     // [governance] fit_to_budget: a request whose worst case does not fit in
     // what a budget has left gets a lower max_tokens instead of a 429.
     bool fit_to_budget = false;
+    // [governance] lease_ttl_ms: gateways sharing a PostgreSQL store admit
+    // requests against leased room (governance/leases.cpp); a gateway that
+    // stops renewing (killed, cut off) loses its lease after this long, and
+    // others may take the room back.
+    int lease_ttl_ms = 10'000;
 };
 
 class Gate {
@@ -205,6 +210,11 @@ public:
     // flight hold the room. Thread-safe.
     Result<Reservation> reserve(const Principal& principal, Nanos max_cost, std::int64_t tokens,
                                 const FitHold& fit = {});
+    // Whether a refusal of reserve() or extend() is for want of this
+    // gateway's lease while the budget has room (PostgreSQL,
+    // governance/leases.cpp): the writer is claiming more at once, so a
+    // caller that can wait without blocking may try again in a few ms.
+    static bool waits_for_lease(const Error& error);
 
     // Raises a reservation's hold to `max_cost` and `tokens` in all (a
     // failover to a dearer deployment), on the budgets it already holds on,

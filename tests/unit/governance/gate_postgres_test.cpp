@@ -2,6 +2,7 @@
 // settings changed anywhere (the CLI, the admin API, another gateway) reach
 // the gate through its writer thread's poll (every 250 ms) instead of a
 // per-request check. Runs in the [pg] pass only.
+#include <atomic>
 #include <chrono>
 #include <thread>
 
@@ -72,4 +73,58 @@ TEST_CASE("governance: on PostgreSQL the ledger, the budget usage and the rollup
     CHECK(scalar(*s.db, "SELECT spent FROM gov_usage WHERE budget_id = " + std::to_string(team)) == 5 * k_usd);
     CHECK(scalar(*s.db, "SELECT SUM(cost_nanos) FROM ledger_rollup WHERE level = 1") == 5 * k_usd);
     CHECK(scalar(*s.db, "SELECT SUM(requests) FROM ledger_rollup WHERE level = 0") == 50);
+}
+
+TEST_CASE("governance: three gates on one PostgreSQL store never pass a budget, and use all of it" *
+          doctest::skip(!pg_test::enabled())) {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice");
+    std::int64_t team = s.budget(ScopeKind::node, "acme/eng/platform", 20 * k_usd);
+    std::vector<std::unique_ptr<Gate>> gates;
+    for (int i = 0; i < 3; ++i) gates.push_back(s.gate());
+    auto who = *gates[0]->authenticate(key);
+    // 300 requests at once, each holding and then spending $1, spread over the three gates;
+    // a refused one retries while the refusal says so (a lease being claimed), then gives up.
+    std::atomic<int> admitted{0}, busy{0}, blocked{0}, in_flight{0}, peak{0};
+    std::atomic<int> next{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 12; ++t)
+        threads.emplace_back([&] {
+            for (int n = next++; n < 300; n = next++) {
+                Gate& gate = *gates[static_cast<std::size_t>(n % 3)];
+                auto deadline = std::chrono::steady_clock::now() + 10s;
+                while (true) {
+                    auto hold = gate.reserve(who, 1 * k_usd, 0);
+                    if (hold) {
+                        int now_in = ++in_flight;
+                        for (int p = peak; now_in > p && !peak.compare_exchange_weak(p, now_in);) {}
+                        std::this_thread::sleep_for(1ms);
+                        --in_flight;
+                        gate.settle(*hold, entry("r" + std::to_string(n), 1 * k_usd));
+                        ++admitted;
+                        break;
+                    }
+                    if (!hold.error().retryable || std::chrono::steady_clock::now() > deadline) {
+                        ++blocked;
+                        CHECK(hold.error().code == ErrorCode::budget_exceeded);
+                        break;
+                    }
+                    ++busy;
+                    std::this_thread::sleep_for(5ms);
+                }
+            }
+        });
+    for (auto& t : threads) t.join();
+    for (auto& gate : gates) gate->flush();
+    MESSAGE("admitted " << admitted.load() << ", refused " << blocked.load() << ", busy retries " << busy.load()
+                        << ", most held at once " << peak.load());
+    CHECK(admitted == 20);
+    CHECK(blocked == 280);
+    CHECK(scalar(*s.db, "SELECT COUNT(*) FROM ledger") == 20);
+    CHECK(scalar(*s.db, "SELECT spent FROM gov_usage WHERE budget_id = " + std::to_string(team)) == 20 * k_usd);
+    // Leases hold what is not spent: nothing, now; together never more than the room.
+    CHECK(scalar(*s.db, "SELECT COALESCE(SUM(amount), 0) FROM gov_leases WHERE budget_id = " + std::to_string(team)) == 0);
+    gates.clear(); // each gate gives its leases back on the way out
+    CHECK(scalar(*s.db, "SELECT COUNT(*) FROM gov_leases") == 0);
+    CHECK(scalar(*s.db, "SELECT COUNT(*) FROM gov_replicas") == 0);
 }
