@@ -84,6 +84,8 @@ _megarouter() {
             'alerts show') path="${path:+$path }$word" ;;
             'alerts retry') path="${path:+$path }$word" ;;
             'alerts test') path="${path:+$path }$word" ;;
+            'store') path="${path:+$path }$word" ;;
+            'store migrate') path="${path:+$path }$word" ;;
         esac
     done
     local values=""
@@ -97,7 +99,7 @@ _megarouter() {
     fi
     local words
     case "$path" in
-        '') words='config models prompt logs route spend serve org dept team user keys budget role pool webhook alerts --help -h --version -V --config ' ;;
+        '') words='config models prompt logs route spend serve org dept team user keys budget role pool webhook alerts store --help -h --version -V --config ' ;;
         'config') words='path show init --help -h ' ;;
         'config path') words='--help -h ' ;;
         'config show') words='--help -h --json ' ;;
@@ -175,6 +177,8 @@ _megarouter() {
         'alerts show') words='--help -h --json ' ;;
         'alerts retry') words='--help -h --json ' ;;
         'alerts test') words='--help -h --secret --json ' ;;
+        'store') words='migrate --help -h ' ;;
+        'store migrate') words='--help -h --to --from --json ' ;;
     esac
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
 }

@@ -22,6 +22,7 @@ void add_spend_command(CLI::App& app, Context& context);
 void add_prompt_command(CLI::App& app, Context& context);
 void add_logs_command(CLI::App& app, Context& context);
 void add_route_command(CLI::App& app, Context& context);
+void add_store_command(CLI::App& app, Context& context);
 
 namespace {
 
@@ -44,6 +45,7 @@ constexpr CommandSpec k_commands[] = {
     {"pool", "Shared quota pools", add_pool_command},
     {"webhook", "Add, list and remove alert webhooks", add_webhook_command},
     {"alerts", "List, inspect, retry and test alert deliveries", add_alerts_command},
+    {"store", "Move the store: copy SQLite into PostgreSQL", add_store_command},
 };
 
 } // namespace

@@ -3,7 +3,8 @@
 // at once (WebhookSender), and records each outcome as it comes.
 // At-least-once: a delivery is marked delivered only after a 2xx, so a crash
 // between the POST and the update sends it again (receivers dedupe by
-// X-Megarouter-Event-Id). It also queues key.expiring once per key, 7 days
+// X-Megarouter-Event-Id). Gateways sharing a PostgreSQL outbox claim each
+// due delivery first (InFlight::claim), so one of them sends it. It also queues key.expiring once per key, 7 days
 // ahead.
 #include <curl/curl.h>
 
@@ -75,6 +76,10 @@ namespace {
 
 constexpr std::size_t k_max_in_flight = 32; // POSTs at once, at most one per webhook
 constexpr int k_due_window = 100;            // due rows read per scan
+// How long a gateway's claim on a due delivery keeps it from the others
+// (PostgreSQL): past the POST's timeout, so only a gateway that died with a
+// POST in flight lets another send it again (at least once, as on SQLite).
+constexpr core::Millis k_claim_ms = 2 * k_webhook_timeout_ms + 10'000;
 
 // Records the outcome of one attempt: delivered, pending again after the
 // backoff, or failed once the day is over (or the webhook was removed).
@@ -116,6 +121,10 @@ struct InFlight {
         std::string busy;
         for (std::int64_t id : webhooks) busy += (busy.empty() ? "" : ",") + std::to_string(id);
         std::vector<Due> due;
+        if (db.backend() == store::Backend::postgresql) {
+            if (!claim(db, now, busy, due)) return false;
+            return start(db, sender, due, now, allow_private);
+        }
         auto read = sql::each(db,
                               "SELECT d.event_id, d.webhook_id, d.url, d.attempts, e.payload, e.ts, w.secret, "
                               "w.id IS NULL FROM gov_deliveries d JOIN gov_events e ON e.id = d.event_id "
@@ -129,6 +138,45 @@ struct InFlight {
                               },
                               now, static_cast<std::int64_t>(k_due_window));
         if (!read) return false;
+        return start(db, sender, due, now, allow_private);
+    }
+
+    // PostgreSQL, where several gateways run this worker on one outbox: the
+    // due rows are claimed first, each by exactly one gateway (FOR UPDATE SKIP
+    // LOCKED, and the claim moves next_attempt_ms past the POST's timeout, so
+    // no other gateway sees them due meanwhile), then read.
+    static bool claim(store::Database& db, core::Millis now, const std::string& busy, std::vector<Due>& due) {
+        std::vector<std::pair<std::string, std::int64_t>> claimed;
+        auto done = db.transaction([&]() -> Result<void> {
+            claimed.clear();
+            auto rows = sql::each(
+                db,
+                "UPDATE gov_deliveries SET next_attempt_ms = ? WHERE (event_id, webhook_id) IN ("
+                "SELECT event_id, webhook_id FROM gov_deliveries WHERE status = 'pending' AND next_attempt_ms <= ? " +
+                    (busy.empty() ? std::string() : "AND webhook_id NOT IN (" + busy + ") ") +
+                    "ORDER BY next_attempt_ms LIMIT ? FOR UPDATE SKIP LOCKED) RETURNING event_id, webhook_id",
+                [&](const store::Statement& s) { claimed.emplace_back(s.text(0), s.int64(1)); },
+                now + k_claim_ms, now, static_cast<std::int64_t>(k_due_window));
+            return rows ? Result<void>{} : std::unexpected(rows.error());
+        });
+        if (!done) return false;
+        for (const auto& [event_id, webhook_id] : claimed) {
+            auto read = sql::each(db,
+                                  "SELECT d.event_id, d.webhook_id, d.url, d.attempts, e.payload, e.ts, w.secret, "
+                                  "w.id IS NULL FROM gov_deliveries d JOIN gov_events e ON e.id = d.event_id "
+                                  "LEFT JOIN gov_webhooks w ON w.id = d.webhook_id "
+                                  "WHERE d.event_id = ? AND d.webhook_id = ?",
+                                  [&](const store::Statement& s) {
+                                      due.push_back({s.text(0), s.text(2), s.text(6), s.text(4), s.int64(1),
+                                                     s.int64(3), s.int64(5), s.int64(7) != 0});
+                                  },
+                                  event_id, webhook_id);
+            if (!read) return false;
+        }
+        return true;
+    }
+
+    bool start(store::Database& db, WebhookSender& sender, std::vector<Due>& due, core::Millis now, bool allow_private) {
         bool progressed = false;
         for (Due& d : due) {
             if (d.webhook_gone) {
@@ -141,6 +189,10 @@ struct InFlight {
                                .allow_private = allow_private});
                 rows.emplace(std::make_pair(d.event_id, d.webhook_id), std::move(d));
                 progressed = true;
+            } else if (db.backend() == store::Backend::postgresql) {
+                // Claimed but not started (its webhook has a POST in flight): due again at once.
+                (void)sql::run(db, "UPDATE gov_deliveries SET next_attempt_ms = ? WHERE event_id = ? AND webhook_id = ?",
+                               now, d.event_id, d.webhook_id);
             }
         }
         return progressed && static_cast<int>(due.size()) == k_due_window && rows.size() < k_max_in_flight;

@@ -250,14 +250,25 @@ std::vector<std::int64_t> Gate::Impl::limits_for(const Snapshot& snap, const Pri
     return ids;
 }
 
+// Gateways sharing a store (PostgreSQL) each enforce an even share of every
+// rpm/tpm limit: the limit divided by the gateways running (gov_replicas,
+// refreshed every lease_ttl_ms / 4), rounded up. Behind a load balancer that
+// spreads requests evenly the limit holds across them within one request
+// (or token) per gateway and window; docs/postgresql.md.
 std::vector<RateRule> Gate::Impl::rate_rules(const Snapshot& snap, const Principal& principal) const {
     std::vector<RateRule> rules;
+    std::int64_t gateways = settings_polled ? std::max(1, active_replicas.load(std::memory_order_relaxed)) : 1;
+    auto share = [&](std::optional<std::int64_t> limit) -> std::optional<std::int64_t> {
+        if (!limit || gateways == 1) return limit;
+        return (*limit + gateways - 1) / gateways;
+    };
     if (principal.policy.rpm || principal.policy.tpm)
-        rules.push_back({"key " + principal.key_prefix, principal.policy.rpm, principal.policy.tpm});
+        rules.push_back({"key " + principal.key_prefix, share(principal.policy.rpm), share(principal.policy.tpm)});
     for (const std::string* path : {&principal.user, &principal.team}) {
         if (path->empty()) continue;
         if (auto it = snap.node_limits.find(*path); it != snap.node_limits.end())
-            rules.push_back({(path == &principal.user ? "user " : "team ") + *path, it->second.rpm, it->second.tpm});
+            rules.push_back({(path == &principal.user ? "user " : "team ") + *path, share(it->second.rpm),
+                             share(it->second.tpm)});
     }
     return rules;
 }

@@ -110,7 +110,7 @@ struct Gate::Impl {
     std::atomic<bool> lease_urgent{false};
     core::Millis last_heartbeat = 0;
     core::Millis last_want_check = 0;
-    int active_replicas = 1;
+    std::atomic<int> active_replicas{1}; // gateways running on this store (PostgreSQL)
     std::shared_ptr<const Snapshot> snapshot;
     // The last loaded snapshot for readers that must not wait for check_mutex
     // (authenticate_cached, precheck, reserve).

@@ -79,7 +79,9 @@ void Gate::Impl::maintain_leases(store::Database& db) {
                 return r;
             if (auto r = sql::run(db, "DELETE FROM gov_replicas WHERE seen_ms < ?", now - 10 * ttl); !r) return r;
             auto counted = sql::each(db, "SELECT COUNT(*) FROM gov_replicas WHERE seen_ms >= ?",
-                                     [&](const store::Statement& s) { active_replicas = std::max<int>(1, static_cast<int>(s.int64(0))); },
+                                     [&](const store::Statement& s) {
+                                         active_replicas.store(std::max<int>(1, static_cast<int>(s.int64(0))));
+                                     },
                                      now - ttl);
             return counted ? Result<void>{} : std::unexpected(counted.error());
         });
@@ -133,7 +135,7 @@ void Gate::Impl::maintain_leases(store::Database& db) {
                 if (it == limits.end() || it->second.bounds.start != d.start) continue;
                 LimitState& state = it->second;
                 std::int64_t in_use = state.pending + state.reserved;
-                std::int64_t share = std::max<std::int64_t>(0, cap - in_use) / (active_replicas + 1);
+                std::int64_t share = std::max<std::int64_t>(0, cap - in_use) / (active_replicas.load() + 1);
                 amount = d.give_back ? in_use : std::min(cap, in_use + std::max(d.wanted, share));
                 still_wanted = amount - in_use < d.wanted ? d.wanted : 0;
                 if (amount < state.lease) {

@@ -38,10 +38,11 @@ struct GovFixture {
     int port = 0;
     fs::path store; // a file, or in the [pg] runs a fresh PostgreSQL database
 
-    explicit GovFixture(const std::string& extra_toml = "") {
+    // `on_sqlite`: an SQLite file even in the [pg] runs (what `store migrate` copies from).
+    explicit GovFixture(const std::string& extra_toml = "", bool on_sqlite = false) {
         char pattern[] = "/tmp/megarouter-gov-e2e-XXXXXX";
         home = ::mkdtemp(pattern);
-        store = pg_test::store_location(home / "gov.db");
+        store = on_sqlite ? home / "gov.db" : pg_test::store_location(home / "gov.db");
         const bool shared = megarouter::core::is_postgres_url(store.native());
         auto mock_port = mock.start("127.0.0.1", 0);
         if (!mock_port) throw std::runtime_error("mock: " + mock_port.error());

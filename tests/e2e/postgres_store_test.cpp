@@ -214,3 +214,42 @@ TEST_CASE("postgres: kill -9 of one gateway under load: the others go on, its le
     CHECK(scalar(fx.db(), "SELECT spent FROM gov_usage WHERE budget_id = " + budget_id) ==
           scalar(fx.db(), "SELECT SUM(cost_nanos) FROM ledger WHERE " + team));
 }
+
+TEST_CASE("postgres: store migrate copies an SQLite store into PostgreSQL, and the gateway carries on there" *
+          doctest::skip(!pg_test::enabled())) {
+    GovFixture fx("", true);
+    fx.hierarchy("acme/eng/platform/alice");
+    auto [key_id, secret] = fx.key("acme/eng/platform/alice");
+    json budget = fx.cli_json({"budget", "set", "acme/eng/platform", "--usd", "5", "--period", "monthly"});
+    fx.start();
+    for (int i = 0; i < 3; ++i) REQUIRE(fx.chat(secret, "gpt-4o-mini")->status == 200);
+    fx.stop();
+    std::int64_t spent = scalar(fx.db(), "SELECT SUM(cost_nanos) FROM ledger");
+    REQUIRE(spent > 0);
+
+    std::string url = pg_test::fresh_database();
+    json copied = fx.cli_json({"store", "migrate", "--to", url});
+    CHECK(copied["tables"]["gov_nodes"] == 4);
+    CHECK(copied["tables"]["ledger"] == 3);
+    CHECK(copied["tables"]["gov_keys"] == 1);
+    auto again = fx.cli({"store", "migrate", "--to", url});
+    CHECK(again.exit_code == 65);
+    CHECK(again.err.find("already holds data") != std::string::npos);
+
+    // From here on, the same home on PostgreSQL.
+    std::ofstream(fx.home / "config.toml", std::ios::app) << "\n[store]\nurl = \"" << url << "\"\n";
+    fx.store = url;
+    CHECK(scalar(fx.db(), "SELECT SUM(cost_nanos) FROM ledger") == spent);
+    CHECK(scalar(fx.db(), "SELECT SUM(cost_nanos) FROM ledger_rollup WHERE level = 1") == spent);
+    json budgets = fx.cli_json({"budget", "list"});
+    REQUIRE(budgets.size() == 1);
+    CHECK(budgets[0]["spent"].get<std::int64_t>() == spent);
+    fx.start();
+    auto answered = fx.chat(secret, "gpt-4o-mini"); // the key's hash came along
+    REQUIRE(answered);
+    CHECK_MESSAGE(answered->status == 200, answered->body);
+    fx.stop();
+    CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM ledger") == 4);
+    CHECK(scalar(fx.db(), "SELECT COUNT(DISTINCT id) FROM ledger") == 4); // ids continue after the copied ones
+    CHECK(scalar(fx.db(), "SELECT SUM(requests) FROM ledger_rollup WHERE level = 0") == 4);
+}

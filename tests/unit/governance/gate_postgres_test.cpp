@@ -2,7 +2,11 @@
 // settings changed anywhere (the CLI, the admin API, another gateway) reach
 // the gate through its writer thread's poll (every 250 ms) instead of a
 // per-request check. Runs in the [pg] pass only.
+#include <httplib.h>
+
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <chrono>
 #include <thread>
 
@@ -127,4 +131,67 @@ TEST_CASE("governance: three gates on one PostgreSQL store never pass a budget, 
     gates.clear(); // each gate gives its leases back on the way out
     CHECK(scalar(*s.db, "SELECT COUNT(*) FROM gov_leases") == 0);
     CHECK(scalar(*s.db, "SELECT COUNT(*) FROM gov_replicas") == 0);
+}
+
+TEST_CASE("governance: two gates on one PostgreSQL outbox send each alert once" * doctest::skip(!pg_test::enabled())) {
+    Store s;
+    httplib::Server receiver;
+    std::atomic<int> posts{0};
+    std::mutex seen_mutex;
+    std::set<std::string> seen;
+    std::atomic<int> repeats{0};
+    receiver.Post("/hook", [&](const httplib::Request& req, httplib::Response& res) {
+        ++posts;
+        std::lock_guard lock(seen_mutex);
+        if (!seen.insert(req.get_header_value("X-Megarouter-Event-Id")).second) ++repeats;
+        res.set_content("{}", "application/json");
+    });
+    int port = receiver.bind_to_any_port("127.0.0.1");
+    REQUIRE(port > 0);
+    std::thread serving([&] { receiver.listen_after_bind(); });
+    Admin admin(*s.db, s.clock, TimeZone::fixed(0, "UTC"), {}, AdminSettings{.allow_private_webhooks = true});
+    REQUIRE(admin.add_webhook("", "http://127.0.0.1:" + std::to_string(port) + "/hook", "s1", "").has_value());
+    GateOptions options{.deliver_alerts = true, .allow_private_webhooks = true};
+    auto a = Gate::open(s.file, s.clock, options);
+    auto b = Gate::open(s.file, s.clock, options);
+    REQUIRE(a.has_value());
+    REQUIRE(b.has_value());
+    for (int i = 0; i < 40; ++i)
+        (i % 2 ? *a : *b)->post_event("evt_once_" + std::to_string(i), "deployment.ejected", "", s.clock.now_ms(),
+                                       "test event", {{"n", i}});
+    auto delivered = [&] {
+        return scalar(*s.db, "SELECT COUNT(*) FROM gov_deliveries WHERE status = 'delivered'");
+    };
+    auto took = time_until([&] { return delivered() == 40; });
+    std::this_thread::sleep_for(1500ms); // both workers scan again: nothing is sent twice
+    MESSAGE("40 events delivered in " << took.count() << " ms by two gateways");
+    CHECK(delivered() == 40);
+    CHECK(posts == 40);
+    CHECK(repeats == 0);
+    a->reset();
+    b->reset();
+    receiver.stop();
+    serving.join();
+}
+
+TEST_CASE("governance: gateways sharing a PostgreSQL store split a key's rpm evenly" * doctest::skip(!pg_test::enabled())) {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice", {.rpm = 10});
+    auto a = s.gate();
+    auto b = s.gate(); // registers as the second running gateway
+    auto c = s.gate(); // and the third: each now counts three (heartbeats every lease_ttl_ms / 4)
+    auto counted = time_until([&] {
+        return scalar(*s.db, "SELECT COUNT(*) FROM gov_replicas") == 3;
+    });
+    CHECK(counted < 1000ms);
+    std::this_thread::sleep_for(2600ms); // a's and b's next heartbeat sees c (every 2.5 s at the default TTL)
+    auto who = *a->authenticate(key);
+    int admitted = 0;
+    for (int i = 0; i < 10; ++i) admitted += a->precheck(who).has_value() ? 1 : 0;
+    CHECK(admitted == 4); // ceil(10 / 3)
+    int others = 0;
+    for (Gate* g : {b.get(), c.get()})
+        for (int i = 0; i < 10; ++i) others += g->precheck(who).has_value() ? 1 : 0;
+    CHECK(others == 8);
+    CHECK(admitted + others <= 10 + 2); // the limit, within one request per gateway
 }
