@@ -17,7 +17,11 @@
 # --no-governance the gateway runs keyless, with no budgets and no ledger:
 # report both lines (bench/RESULTS.md does).
 #
-# Usage: bench/proxy_bench.sh [--no-governance] [--gateway URL --gateway-pid PID] [--runs N] [--duration S]
+# With --store URL the gateway keeps its store in that PostgreSQL database
+# (an empty one: the script creates the hierarchy there) instead of SQLite.
+# --streams 0 skips the stream soak.
+#
+# Usage: bench/proxy_bench.sh [--no-governance] [--store URL] [--gateway URL --gateway-pid PID] [--runs N] [--duration S] [--streams N]
 #   Without --gateway, it starts `megarouter serve` itself (BUILD_DIR, default
 #   build). With --gateway, that gateway must route model gpt-4o-mini /
 #   gpt-4o to the mock at --mock URL (start megarouter-mock yourself), and for
@@ -36,6 +40,7 @@ MOCK=""
 SOAK_STREAMS=1000
 SOAK_SECONDS=20
 GOVERNED=1
+STORE_URL=""
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --governed) GOVERNED=1; shift ;; # the default; kept for old command lines
@@ -46,7 +51,8 @@ while [[ $# -gt 0 ]]; do
     --runs) RUNS="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;
     --streams) SOAK_STREAMS="$2"; shift 2 ;;
-    -h|--help) sed -n 2,28p "$0"; exit 0 ;;
+    --store) STORE_URL="$2"; shift 2 ;;
+    -h|--help) sed -n 2,33p "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 64 ;;
   esac
 done
@@ -99,6 +105,7 @@ max_concurrent = 4096
 base_url = "$MOCK/v1"
 api_key = "mock-key"
 TOML
+  [[ -n "$STORE_URL" ]] && printf '[store]\nurl = "%s"\n' "$STORE_URL" >>"$WORK/main.toml"
   mkdir -p "$WORK/home-main"
   [[ "$GOVERNED" == 1 ]] && govern "$WORK/main.toml"
   GATEWAY_PID="$(start_gateway "$WORK/main.toml" "$WORK/main.port")"
@@ -131,6 +138,7 @@ wrk_run() { # base, concurrency
 
 CONFIGURATION="keyless, --no-governance"
 [[ "$GOVERNED" == 1 ]] && CONFIGURATION="governed: a member key, an org budget, the ledger on"
+[[ -n "$STORE_URL" ]] && CONFIGURATION="$CONFIGURATION, store: PostgreSQL (budget leases)"
 [[ -n "${GATEWAY_GIVEN:-}" ]] && CONFIGURATION="a gateway given on the command line"
 echo "# megarouter proxy benchmark ($CONFIGURATION): gateway $GATEWAY (CPU 0), mock $MOCK + wrk (CPU 1), ${DURATION}s per run, median of $RUNS"
 # Warm both paths (connections, caches).
@@ -180,6 +188,8 @@ if [[ -n "$GATEWAY_PID" ]]; then
   sleep 7
   echo "RSS 7 s after the load: $(( $(rss_kib "$GATEWAY_PID") / 1024 )) MB"
 fi
+
+[[ "$SOAK_STREAMS" == 0 ]] && exit 0
 
 # SOAK_STREAMS (default 1,000) concurrent streams of 20 s against an asyncio
 # upstream that can hold them; the soak gateway's limits are raised to fit.

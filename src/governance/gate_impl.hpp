@@ -10,6 +10,7 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "ledger_rollup.hpp"
 #include "limits.hpp"
@@ -167,10 +168,12 @@ struct Gate::Impl {
     // What the writer thread keeps between batches: its prepared statements
     // and the rollup's combination ids.
     struct WriterState {
-        std::optional<store::Statement> insert, usage, lease;
+        std::optional<store::Statement> insert, usage, lease, rows;
         ComboIds combos;
     };
     Result<void> commit(store::Database& db, WriterState& state, std::deque<WriterItem>& batch);
+    Result<void> insert_rows(store::Database& db, WriterState& state, const std::deque<WriterItem>& batch,
+                             std::unordered_set<std::string>& inserted);
     void delivery_loop();
 };
 

@@ -8,6 +8,8 @@
 // transaction; pending_rows() reports it. The rollup cells of a batch's rows
 // are summed here and written once per cell (ledger_rollup.hpp).
 #include <chrono>
+#include <map>
+#include <unordered_set>
 
 #include "gate_impl.hpp"
 #include <sched.h>
@@ -45,10 +47,18 @@ Result<void> Gate::Impl::commit(store::Database& db, WriterState& state, std::de
     store::Statement* insert = &*state.insert;
     store::Statement* usage = &*state.usage;
     store::Statement* lease = state.lease ? &*state.lease : nullptr;
+    const bool remote = db.backend() == store::Backend::postgresql;
     auto done = db.transaction([&]() -> Result<void> {
-        // The batch's rows are summed per rollup cell here and written once
-        // per cell at the end, in this transaction.
+        // PostgreSQL: the batch's rows go in multi-row inserts first (a round
+        // trip per k_rows_per_insert rows, not per row); the request ids they
+        // return are the rows that are new.
+        std::unordered_set<std::string> inserted;
+        if (remote)
+            if (auto r = insert_rows(db, state, batch, inserted); !r) return r;
+        // The batch's rows are summed per rollup cell, and its charges per
+        // budget and period, and written once each at the end.
         RollupBatch rollup;
+        std::map<std::pair<std::int64_t, core::Millis>, std::int64_t> charged;
         std::size_t items = 0;
         for (const WriterItem& item : batch) {
             // Every 64 rows the core goes back to a loop thread that is
@@ -56,31 +66,75 @@ Result<void> Gate::Impl::commit(store::Database& db, WriterState& state, std::de
             if (++items % 64 == 0) ::sched_yield();
             if (item.row) {
                 const LedgerEntry& e = *item.row;
-                bind_ledger_row(*insert, e);
-                if (auto r = insert->run(); !r) return r;
+                bool fresh = false;
+                if (remote) {
+                    fresh = inserted.erase(e.request_id) > 0; // a repeat in the same batch is not
+                } else {
+                    bind_ledger_row(*insert, e);
+                    if (auto r = insert->run(); !r) return r;
+                    fresh = db.changes() != 0;
+                }
                 // A re-sent request id changes nothing: its charges were booked with the first row.
-                if (db.changes() == 0) continue;
+                if (!fresh) continue;
                 rollup.add(e);
             }
-            for (const Charge& c : item.charges) {
-                usage->reset();
-                usage->bind_all(c.budget_id, c.period_start, c.amount);
-                if (auto r = usage->run(); !r) return r;
-                if (lease) { // the spend moves out of this gateway's lease (leases.cpp)
-                    lease->reset();
-                    lease->bind_all(c.amount, c.budget_id, c.period_start, replica_id);
-                    if (auto r = lease->run(); !r) return r;
-                }
-            }
+            for (const Charge& c : item.charges) charged[{c.budget_id, c.period_start}] += c.amount;
             for (const QueuedEvent& ev : item.events)
                 if (auto r = enqueue_event(db, ev.id, ev.type, ev.node, ev.ts, ev.summary, ev.figures); !r)
                     return std::unexpected(r.error());
+        }
+        for (const auto& [where, amount] : charged) {
+            usage->reset();
+            usage->bind_all(where.first, where.second, amount);
+            if (auto r = usage->run(); !r) return r;
+            if (lease) { // the spend moves out of this gateway's lease (leases.cpp)
+                lease->reset();
+                lease->bind_all(amount, where.first, where.second, replica_id);
+                if (auto r = lease->run(); !r) return r;
+            }
         }
         return rollup.write(db, state.combos);
     });
     if (done) state.combos.committed();
     else state.combos.rolled_back();
     return done;
+}
+
+// Inserts the batch's rows in multi-row INSERTs; `inserted` gets the request
+// ids that were new.
+Result<void> Gate::Impl::insert_rows(store::Database& db, WriterState& state, const std::deque<WriterItem>& batch,
+                                     std::unordered_set<std::string>& inserted) {
+    constexpr std::size_t k_rows_per_insert = 100;
+    std::vector<const LedgerEntry*> rows;
+    for (const WriterItem& item : batch)
+        if (item.row) rows.push_back(&*item.row);
+    for (std::size_t first = 0; first < rows.size(); first += k_rows_per_insert) {
+        std::size_t n = std::min(k_rows_per_insert, rows.size() - first);
+        std::optional<store::Statement> partial;
+        store::Statement* statement = nullptr;
+        if (n == k_rows_per_insert) {
+            if (!state.rows) {
+                auto prepared = db.prepare(insert_ledger_rows_returning(n));
+                if (!prepared) return std::unexpected(prepared.error());
+                state.rows.emplace(std::move(*prepared));
+            }
+            statement = &*state.rows;
+        } else {
+            auto prepared = db.prepare(insert_ledger_rows_returning(n));
+            if (!prepared) return std::unexpected(prepared.error());
+            partial.emplace(std::move(*prepared));
+            statement = &*partial;
+        }
+        statement->reset();
+        for (std::size_t i = 0; i < n; ++i) bind_ledger_row_at(*statement, i, *rows[first + i]);
+        while (true) {
+            auto row = statement->step();
+            if (!row) return std::unexpected(row.error());
+            if (!*row) break;
+            inserted.insert(statement->text(0));
+        }
+    }
+    return {};
 }
 
 void Gate::Impl::writer_loop() {

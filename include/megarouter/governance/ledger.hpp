@@ -60,5 +60,10 @@ extern const char* const k_insert_ledger_row;
 // the same transaction (rolled_up = 1: the rollup trigger skips it).
 extern const char* const k_insert_ledger_row_rolled_up;
 void bind_ledger_row(store::Statement& insert, const LedgerEntry& e);
+// `rows` rolled-up rows in one INSERT that returns the request ids it
+// inserted (a store across the network: one round trip for many rows), and
+// binding row `n` (0-based) of it.
+std::string insert_ledger_rows_returning(std::size_t rows);
+void bind_ledger_row_at(store::Statement& insert, std::size_t n, const LedgerEntry& e);
 
 } // namespace megarouter::governance
