@@ -114,11 +114,12 @@ void Gate::Impl::maintain_leases(store::Database& db) {
     std::vector<std::pair<std::size_t, std::int64_t>> grown;
     auto done = db.transaction([&]() -> Result<void> {
         grown.clear();
+        // Leases of gateways that stopped renewing (killed, cut off) come back.
+        if (auto r = sql::run(db, "DELETE FROM gov_leases WHERE expires_ms < ? AND replica <> ?", now, replica_id); !r)
+            return r;
         for (std::size_t i = 0; i < due.size(); ++i) {
             const Due& d = due[i];
             std::int64_t spent = 0, others = 0;
-            if (auto r = sql::run(db, "DELETE FROM gov_leases WHERE expires_ms < ? AND replica <> ?", now, replica_id); !r)
-                return r;
             auto read = sql::each(db, "SELECT spent FROM gov_usage WHERE budget_id = ? AND period_start = ?",
                                   [&](const store::Statement& s) { spent = s.int64(0); }, d.id, d.start);
             if (!read) return std::unexpected(read.error());
@@ -136,7 +137,7 @@ void Gate::Impl::maintain_leases(store::Database& db) {
                 LimitState& state = it->second;
                 std::int64_t in_use = state.pending + state.reserved;
                 std::int64_t share = std::max<std::int64_t>(0, cap - in_use) / (active_replicas.load() + 1);
-                amount = d.give_back ? in_use : std::min(cap, in_use + std::max(d.wanted, share));
+                amount = std::min(cap, d.give_back ? in_use : in_use + std::max(d.wanted, share));
                 still_wanted = amount - in_use < d.wanted ? d.wanted : 0;
                 if (amount < state.lease) {
                     // Shrinking: at once, so no reservation is admitted against room about to go

@@ -24,32 +24,20 @@ Result<std::int64_t> count_rows(Database& db, const std::string& table) {
 }
 
 Result<std::vector<std::string>> columns_of(Database& db, const std::string& table) {
-    auto statement = db.prepare("SELECT * FROM " + table + " WHERE 1 = 0");
-    if (!statement) return std::unexpected(statement.error());
-    if (auto ran = statement->step(); !ran) return std::unexpected(ran.error());
+    auto info = db.prepare(db.backend() == Backend::sqlite
+                               ? "SELECT name FROM pragma_table_info(?) ORDER BY cid"
+                               : "SELECT column_name FROM information_schema.columns WHERE table_schema = 'public'"
+                                 " AND table_name = ? ORDER BY ordinal_position");
+    if (!info) return std::unexpected(info.error());
+    info->bind(1, table);
     std::vector<std::string> names;
-    if (db.backend() == Backend::sqlite) {
-        auto info = db.prepare("SELECT name FROM pragma_table_info(?) ORDER BY cid");
-        if (!info) return std::unexpected(info.error());
-        info->bind(1, table);
-        while (true) {
-            auto row = info->step();
-            if (!row) return std::unexpected(row.error());
-            if (!*row) break;
-            names.push_back(info->text(0));
-        }
-    } else {
-        auto info = db.prepare("SELECT column_name FROM information_schema.columns WHERE table_schema = 'public'"
-                               " AND table_name = ? ORDER BY ordinal_position");
-        if (!info) return std::unexpected(info.error());
-        info->bind(1, table);
-        while (true) {
-            auto row = info->step();
-            if (!row) return std::unexpected(row.error());
-            if (!*row) break;
-            names.push_back(info->text(0));
-        }
+    while (true) {
+        auto row = info->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        names.push_back(info->text(0));
     }
+    if (names.empty()) return fail(ErrorCode::storage, "the store has no table " + table);
     return names;
 }
 
