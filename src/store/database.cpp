@@ -119,13 +119,16 @@ std::string utc_now_text() {
 Result<void> Database::migrate() {
     const bool postgres = backend() == Backend::postgresql;
     std::span<const Migration> steps = postgres ? postgres_migrations() : migrations();
-    // In a write transaction: replicas starting together create it once.
-    if (auto created = transaction([&] { return exec(postgres ? "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                       "version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-                                     : "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                                       "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"); });
-        !created)
-        return created;
+    // PostgreSQL: under the write lock, so gateways starting together create it
+    // once. SQLite needs no lock for it (and every CLI command opens the
+    // store: a no-op CREATE must not wait behind a running gateway's commit).
+    auto create = [&] {
+        return exec(postgres ? "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                               "version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                             : "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                               "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)");
+    };
+    if (auto created = postgres ? transaction(create) : create(); !created) return created;
     auto applied = prepare("SELECT version FROM schema_migrations ORDER BY version");
     if (!applied) return std::unexpected(applied.error());
     std::vector<int> done;

@@ -4,15 +4,14 @@
 
 #include <dlfcn.h>
 
+#include "core/dl_symbol.hpp"
+
 namespace megarouter::store::detail {
 
 namespace {
 
-template <typename F>
-bool bind(void* library, const char* name, F& slot, std::string& why) {
-    slot = reinterpret_cast<F>(dlsym(library, name));
-    if (!slot && why.empty()) why = std::string("libpq lacks ") + name;
-    return slot != nullptr;
+bool bind(void* library, const char* name, auto& slot, std::string& why) {
+    return megarouter::core::dl_symbol(library, "libpq", name, slot, why);
 }
 
 } // namespace

@@ -16,6 +16,8 @@
 
 #include <dlfcn.h>
 
+#include "core/dl_symbol.hpp"
+
 namespace {
 
 // The variadic setopt/getinfo calls pass one argument: a long, a pointer, a
@@ -52,11 +54,8 @@ struct Api {
     std::string why; // when not loaded
 };
 
-template <typename F>
-bool bind(void* library, const char* name, F& slot, std::string& why) {
-    slot = reinterpret_cast<F>(dlsym(library, name));
-    if (!slot && why.empty()) why = std::string("libcurl lacks ") + name;
-    return slot != nullptr;
+bool bind(void* library, const char* name, auto& slot, std::string& why) {
+    return megarouter::core::dl_symbol(library, "libcurl", name, slot, why);
 }
 
 const Api& api() {

@@ -15,9 +15,11 @@
 #include "megarouter/store/prompt_log.hpp"
 #include "store/backend.hpp"
 #include "support/pg.hpp"
+#include "unit/governance/gate_fixture.hpp"
 
 using namespace megarouter;
 namespace fs = std::filesystem;
+using gov_test::scalar;
 
 TEST_CASE("store: placeholders are numbered for PostgreSQL, quotes and comments untouched") {
     using store::detail::number_placeholders;
@@ -34,15 +36,6 @@ TEST_CASE("store: placeholders are numbered for PostgreSQL, quotes and comments 
 }
 
 namespace {
-
-std::int64_t scalar(store::Database& db, const std::string& sql) {
-    auto statement = db.prepare(sql);
-    REQUIRE(statement);
-    auto row = statement->step();
-    REQUIRE(row);
-    REQUIRE(*row);
-    return statement->int64(0);
-}
 
 struct Column {
     std::string type;
