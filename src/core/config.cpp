@@ -183,6 +183,7 @@ Result<Config> load_config(const Paths& paths, const EnvLookup& env) {
         config.file_exists = true;
     }
     config.file = paths.config_file;
+    config.data_dir = paths.data_dir;
     if (config.database.empty()) config.database = paths.db_file;
     if (auto model = env("MEGAROUTER_MODEL")) config.default_model = *model;
     if (auto mode = env("MEGAROUTER_MODE")) config.default_mode = *mode;
@@ -347,6 +348,8 @@ std::string starter_config() {
 # ledger_flush_ms = 50               # how long ledger rows wait to be written together
 # fit_to_budget = false              # near a budget's end, lower max_tokens to fit instead of a 429
 # lease_ttl_ms = 10000               # PostgreSQL: a stopped gateway's budget leases return after this
+# spool_dir = "/var/lib/megarouter/spool" # ledger rows wait here while the store is out of reach
+# spool_max_mb = 1024                # the spool's size per gateway (then rows wait in memory)
 
 # [database]
 # path = "/var/lib/megarouter/megarouter.db"

@@ -23,7 +23,7 @@ constexpr std::string_view k_server[] = {
 constexpr std::string_view k_provider[] = {"api_key", "api_key_env", "base_url", "enabled", "format", "api_version"};
 constexpr std::string_view k_governance[] = {"timezone", "downgrade_price_ceiling_usd_per_mtok",
                                              "allow_private_webhooks", "ledger_flush_ms", "fit_to_budget",
-                                             "lease_ttl_ms"};
+                                             "lease_ttl_ms", "spool_dir", "spool_max_mb"};
 constexpr std::string_view k_catalog[] = {"hidden"};
 constexpr std::string_view k_database[] = {"path"};
 constexpr std::string_view k_store[] = {"url"};

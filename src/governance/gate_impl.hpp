@@ -13,10 +13,12 @@
 #include <unordered_set>
 
 #include "ledger_rollup.hpp"
+#include "ledger_spool.hpp"
 #include "limits.hpp"
 #include "megarouter/governance/admin.hpp"
 #include "megarouter/governance/gate.hpp"
 #include "rate_limiter.hpp"
+#include "writer_item.hpp"
 
 namespace megarouter::governance {
 
@@ -64,24 +66,6 @@ struct LimitState {
     std::int64_t lease_grant = 0;    // room beyond what was in use at the last claim
     core::Millis last_used = 0;      // the last reservation against it
     std::int64_t spent() const { return db_spent + pending; }
-};
-
-struct Charge {
-    std::int64_t budget_id = 0;
-    core::Millis period_start = 0;
-    std::int64_t amount = 0;
-};
-
-struct QueuedEvent {
-    std::string id, type, node, summary;
-    core::Millis ts = 0;
-    nlohmann::json figures;
-};
-
-struct WriterItem {
-    std::optional<LedgerEntry> row;
-    std::vector<Charge> charges;
-    std::vector<QueuedEvent> events;
 };
 
 // How often a gateway on PostgreSQL looks for settings changes (gate_cache.cpp).
@@ -171,9 +155,33 @@ struct Gate::Impl {
         std::optional<store::Statement> insert, usage, lease, rows;
         ComboIds combos;
     };
-    Result<void> commit(store::Database& db, WriterState& state, std::deque<WriterItem>& batch);
-    Result<void> insert_rows(store::Database& db, WriterState& state, const std::deque<WriterItem>& batch,
+    // Commits `batch` in one transaction. `own`: this process's items, whose
+    // charges its lease and live counters still hold (not a spool a stopped
+    // gateway left).
+    Result<void> commit(store::Database& db, WriterState& state, const std::vector<WriterItem>& batch, bool own);
+    Result<void> insert_rows(store::Database& db, WriterState& state, const std::vector<WriterItem>& batch,
                              std::unordered_set<std::string>& inserted);
+    // commit(), timed into ledger_stats, tried again while another writer holds the store's lock.
+    Result<void> commit_timed(store::Database& db, WriterState& state, const std::vector<WriterItem>& batch, bool own);
+    // The live counters after `batch`'s charges are committed: pending spend becomes settled.
+    void committed_charges(const std::vector<WriterItem>& batch);
+    // Keeps `batch`, and everything queued behind it, in the local spool
+    // (ledger_spool.hpp), and empties it; false when there is no spool or it
+    // refused (then `batch` holds what was queued as well).
+    bool spool_batch(std::vector<WriterItem>& batch);
+    // Delivers spooled items to the store, a few batches per loop; adopted
+    // spools of stopped gateways are removed once delivered.
+    void deliver_spooled(store::Database& db, WriterState& state);
+
+    // The local spool (ledger_spool.cpp): this process's own file, made on
+    // first need, and files stopped gateways left. Writer thread only.
+    std::optional<LedgerSpool> spool;
+    std::vector<LedgerSpool> orphans;
+    std::chrono::steady_clock::time_point next_delivery{};
+    std::chrono::milliseconds delivery_backoff{0};
+    std::atomic<std::uint64_t> spooled_rows{0};
+    std::atomic<bool> spool_failing{false};
+    std::atomic<std::size_t> queued_rows{0}; // queue.size(), readable without queue_mutex
     void delivery_loop();
 };
 

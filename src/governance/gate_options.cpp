@@ -11,6 +11,7 @@ GateOptions gate_options_from(const core::Config& config,
     GateOptions options;
     options.require_keys = config.server.require_keys;
     if (env) options.master_key = env("MEGAROUTER_MASTER_KEY").value_or("");
+    if (!config.data_dir.empty()) options.spool_dir = config.data_dir / "spool";
     const nlohmann::json& doc = config.document;
     if (!doc.contains("governance") || !doc["governance"].is_object()) return options;
     const nlohmann::json& gov = doc["governance"];
@@ -24,6 +25,10 @@ GateOptions gate_options_from(const core::Config& config,
         options.fit_to_budget = gov["fit_to_budget"].get<bool>();
     if (gov.contains("lease_ttl_ms") && gov["lease_ttl_ms"].is_number_integer())
         options.lease_ttl_ms = std::clamp(gov["lease_ttl_ms"].get<int>(), 1000, 600'000);
+    if (gov.contains("spool_dir") && gov["spool_dir"].is_string())
+        options.spool_dir = gov["spool_dir"].get<std::string>();
+    if (gov.contains("spool_max_mb") && gov["spool_max_mb"].is_number_integer())
+        options.spool_max_bytes = static_cast<std::uint64_t>(std::clamp<std::int64_t>(gov["spool_max_mb"].get<std::int64_t>(), 1, 1 << 20)) << 20;
     if (gov.contains("ledger_flush_ms") && gov["ledger_flush_ms"].is_number_integer())
         options.ledger_flush_ms = std::max(1, gov["ledger_flush_ms"].get<int>());
     return options;

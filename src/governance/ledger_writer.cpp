@@ -12,10 +12,19 @@
 #include <unordered_set>
 
 #include "gate_impl.hpp"
+#include "megarouter/core/ids.hpp"
 #include <sched.h>
 #include "sql.hpp"
 
 namespace megarouter::governance {
+
+namespace {
+
+// Rows that may wait in memory while neither the store nor the spool takes
+// them (about 1 kB each) before ledger_room() refuses new requests.
+constexpr std::size_t k_max_rows_in_memory = 100'000;
+
+} // namespace
 
 void Gate::Impl::enqueue(WriterItem item) {
     bool full = false;
@@ -23,12 +32,14 @@ void Gate::Impl::enqueue(WriterItem item) {
         std::lock_guard lock(queue_mutex);
         queue.push_back(std::move(item));
         ++enqueued;
+        queued_rows.store(queue.size(), std::memory_order_relaxed);
         full = queue.size() >= static_cast<std::size_t>(options.ledger_batch_rows);
     }
     if (full) queue_cv.notify_one();
 }
 
-Result<void> Gate::Impl::commit(store::Database& db, WriterState& state, std::deque<WriterItem>& batch) {
+Result<void> Gate::Impl::commit(store::Database& db, WriterState& state, const std::vector<WriterItem>& batch,
+                                bool own) {
     if (!state.insert) {
         auto insert = db.prepare(k_insert_ledger_row_rolled_up);
         if (!insert) return std::unexpected(insert.error());
@@ -46,7 +57,8 @@ Result<void> Gate::Impl::commit(store::Database& db, WriterState& state, std::de
     }
     store::Statement* insert = &*state.insert;
     store::Statement* usage = &*state.usage;
-    store::Statement* lease = state.lease ? &*state.lease : nullptr;
+    // A stopped gateway's spooled charges were never in this gateway's lease.
+    store::Statement* lease = state.lease && own ? &*state.lease : nullptr;
     const bool remote = db.backend() == store::Backend::postgresql;
     auto done = db.transaction([&]() -> Result<void> {
         // PostgreSQL: the batch's rows go in multi-row inserts first (a round
@@ -102,7 +114,7 @@ Result<void> Gate::Impl::commit(store::Database& db, WriterState& state, std::de
 
 // Inserts the batch's rows in multi-row INSERTs; `inserted` gets the request
 // ids that were new.
-Result<void> Gate::Impl::insert_rows(store::Database& db, WriterState& state, const std::deque<WriterItem>& batch,
+Result<void> Gate::Impl::insert_rows(store::Database& db, WriterState& state, const std::vector<WriterItem>& batch,
                                      std::unordered_set<std::string>& inserted) {
     constexpr std::size_t k_rows_per_insert = 100;
     std::vector<const LedgerEntry*> rows;
@@ -137,6 +149,118 @@ Result<void> Gate::Impl::insert_rows(store::Database& db, WriterState& state, co
     return {};
 }
 
+Result<void> Gate::Impl::commit_timed(store::Database& db, WriterState& state, const std::vector<WriterItem>& batch,
+                                      bool own) {
+    auto once = [&] {
+        auto began = std::chrono::steady_clock::now();
+        Result<void> result = commit(db, state, batch, own);
+        double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+        std::lock_guard lock(stats_mutex);
+        ledger_stats.seconds.observe(seconds);
+        ledger_stats.failing = !result;
+        if (result) {
+            ++ledger_stats.commits;
+            ledger_stats.rows += batch.size();
+        } else {
+            ++ledger_stats.failed;
+        }
+        return result;
+    };
+    // Busy (another writer holds the lock): tries for about two seconds (the
+    // writer's connection waits a second per try). An unreachable store is
+    // not waited for: the spool takes the batch.
+    const auto began = std::chrono::steady_clock::now();
+    Result<void> done = once();
+    while (!done && done.error().code != ErrorCode::unavailable &&
+           std::chrono::steady_clock::now() - began < std::chrono::seconds(2)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        done = once();
+    }
+    return done;
+}
+
+void Gate::Impl::committed_charges(const std::vector<WriterItem>& batch) {
+    std::lock_guard lock(limits_mutex);
+    for (const WriterItem& item : batch)
+        for (const Charge& c : item.charges)
+            if (auto it = limits.find(c.budget_id); it != limits.end() && it->second.bounds.start == c.period_start) {
+                it->second.pending -= c.amount;
+                it->second.db_spent += c.amount;
+                if (it->second.leased) it->second.lease -= c.amount;
+            }
+}
+
+bool Gate::Impl::spool_batch(std::vector<WriterItem>& batch) {
+    if (options.spool_dir.empty()) return false;
+    if (!spool) {
+        auto made = LedgerSpool::create(options.spool_dir, path.native(), replica_id.empty() ? core::random_id("gw_") : replica_id,
+                                        options.spool_max_bytes);
+        if (!made) {
+            spool_failing.store(true);
+            return false;
+        }
+        spool.emplace(std::move(*made));
+    }
+    {
+        // What waits behind the batch goes too: the store is away for now.
+        std::lock_guard lock(queue_mutex);
+        while (!queue.empty()) {
+            batch.push_back(std::move(queue.front()));
+            queue.pop_front();
+        }
+        queued_rows.store(0, std::memory_order_relaxed);
+        in_flight = batch.size();
+    }
+    std::vector<const WriterItem*> items;
+    for (const WriterItem& item : batch) items.push_back(&item);
+    auto kept = spool->append(items);
+    spool_failing.store(!kept);
+    if (!kept) return false;
+    spooled_rows.fetch_add(items.size());
+    {
+        std::lock_guard lock(queue_mutex); // kept: no longer what a kill -9 would lose
+        committed += batch.size();
+        in_flight = 0;
+    }
+    batch.clear();
+    flushed_cv.notify_all();
+    return true;
+}
+
+void Gate::Impl::deliver_spooled(store::Database& db, WriterState& state) {
+    if ((!spool || spool->empty()) && orphans.empty()) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now < next_delivery) return;
+    constexpr int k_batches_per_loop = 4; // new traffic's batches still go first
+    for (int round = 0; round < k_batches_per_loop; ++round) {
+        bool own = spool && !spool->empty();
+        LedgerSpool* from = own ? &*spool : !orphans.empty() ? &orphans.back() : nullptr;
+        if (!from) break;
+        auto items = from->peek(static_cast<std::size_t>(options.ledger_batch_rows));
+        Result<void> done = items ? Result<void>{} : std::unexpected(items.error());
+        if (done && !items->empty()) done = commit_timed(db, state, *items, own);
+        if (!done) {
+            // The store is still away: look again later, less often each time (at most every 5 s).
+            delivery_backoff = std::min<std::chrono::milliseconds>(
+                std::chrono::milliseconds(5000), std::max<std::chrono::milliseconds>(delivery_backoff * 2,
+                                                                                      std::chrono::milliseconds(250)));
+            next_delivery = now + delivery_backoff;
+            return;
+        }
+        delivery_backoff = std::chrono::milliseconds(0);
+        std::uint64_t before = from->rows();
+        from->consumed();
+        spooled_rows.fetch_sub(std::min<std::uint64_t>(spooled_rows.load(), before - from->rows()));
+        if (own) {
+            committed_charges(*items);
+        } else if (from->empty()) {
+            from->remove();
+            orphans.pop_back();
+            reload_usage(db); // its charges were not in this gateway's counters
+        }
+    }
+}
+
 void Gate::Impl::writer_loop() {
     // Not lowered in priority (background.hpp): at saturation the writer needs
     // its fair share of the core, or rows pile up in memory faster than they
@@ -163,14 +287,24 @@ void Gate::Impl::writer_loop() {
         seen_version = v;
         return changed;
     };
+    // SQLite: a write lock held elsewhere for long (a CLI import, a stuck
+    // process) sends batches to the spool after commit_timed()'s tries.
+    if (db && !settings_polled) (void)db->exec("PRAGMA busy_timeout = 1000");
     external_changes();
     if (db) maintain_leases(*db); // PostgreSQL: the first leases before the first request
+    // What stopped gateways left in the spool folder is delivered first.
+    if (!options.spool_dir.empty()) {
+        orphans = LedgerSpool::adopt_orphans(options.spool_dir, path.native());
+        for (const LedgerSpool& o : orphans) spooled_rows.fetch_add(o.rows());
+    }
     WriterState state; // after db: its statements go first
+    constexpr int k_stop_attempts = 50;
+    int stop_attempts = 0;
     // The next batch is due ledger_flush_ms after the previous commit began,
     // so a row waits at most that long plus one commit (docs/governance.md).
     auto last_start = std::chrono::steady_clock::now();
     while (true) {
-        std::deque<WriterItem> batch;
+        std::vector<WriterItem> batch;
         bool stop = false;
         {
             std::unique_lock lock(queue_mutex);
@@ -180,55 +314,43 @@ void Gate::Impl::writer_loop() {
             });
             last_start = std::chrono::steady_clock::now();
             std::size_t take = std::min(queue.size(), static_cast<std::size_t>(options.ledger_batch_rows));
+            batch.reserve(take);
             for (std::size_t i = 0; i < take; ++i) {
                 batch.push_back(std::move(queue.front()));
                 queue.pop_front();
             }
+            queued_rows.store(queue.size(), std::memory_order_relaxed);
             in_flight = batch.size();
             stop = stopping && queue.empty();
         }
         if (!batch.empty() && db) {
-            auto timed_commit = [&] {
-                auto began = std::chrono::steady_clock::now();
-                Result<void> result = commit(*db, state, batch);
-                double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
-                std::lock_guard lock(stats_mutex);
-                ledger_stats.seconds.observe(seconds);
-                ledger_stats.failing = !result;
-                if (result) {
-                    ++ledger_stats.commits;
-                    ledger_stats.rows += batch.size();
-                } else {
-                    ++ledger_stats.failed;
-                }
-                return result;
-            };
-            Result<void> done = timed_commit();
-            for (int attempt = 0; !done && attempt < 50; ++attempt) { // busy: another writer holds the lock
-                std::this_thread::sleep_for(std::chrono::milliseconds(20));
-                done = timed_commit();
-            }
-            if (done) {
-                std::lock_guard lock(limits_mutex);
-                for (const WriterItem& item : batch)
-                    for (const Charge& c : item.charges)
-                        if (auto it = limits.find(c.budget_id);
-                            it != limits.end() && it->second.bounds.start == c.period_start) {
-                            it->second.pending -= c.amount;
-                            it->second.db_spent += c.amount;
-                            if (it->second.leased) it->second.lease -= c.amount;
-                        }
-            } else {
-                std::lock_guard lock(queue_mutex); // keep the rows; try again on the next round
-                for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue.push_front(std::move(*it));
-                batch.clear();
-            }
-            if (done) {
+            if (Result<void> done = commit_timed(*db, state, batch, true)) {
+                committed_charges(batch);
                 bool had_events = false;
                 for (const WriterItem& item : batch) had_events = had_events || !item.events.empty();
                 if (had_events) delivery_cv.notify_all();
+            } else if (!spool_batch(batch)) {
+                // Neither the store nor the spool took it: keep the rows in memory and try again on
+                // the next round (ledger_room() refuses new requests once too many wait).
+                std::lock_guard lock(queue_mutex);
+                for (auto it = batch.rbegin(); it != batch.rend(); ++it) queue.push_front(std::move(*it));
+                queued_rows.store(queue.size(), std::memory_order_relaxed);
+                batch.clear();
+                // Shutting down: a few more seconds of tries, then what is left is given up and counted.
+                if (stopping) {
+                    stop = ++stop_attempts > k_stop_attempts;
+                    if (stop) {
+                        std::lock_guard stats(stats_mutex);
+                        ledger_stats.lost += queue.size();
+                    } else {
+                        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                    }
+                } else {
+                    stop = false;
+                }
             }
         }
+        if (db && !stop) deliver_spooled(*db, state); // on the way out the spool waits for the next gateway
         if (external_changes()) reload_usage(*db);
         if (db) maintain_leases(*db);
         {
@@ -238,7 +360,7 @@ void Gate::Impl::writer_loop() {
         }
         flushed_cv.notify_all();
         if (stop) {
-            if (db) release_leases(*db); // everything is committed: the room goes back
+            if (db) release_leases(*db); // everything is committed or spooled: the room goes back
             return;
         }
     }
@@ -254,9 +376,24 @@ void Gate::flush() {
     });
 }
 
+Result<void> Gate::ledger_room() const {
+    std::size_t waiting = m_impl->queued_rows.load(std::memory_order_relaxed);
+    if (waiting < k_max_rows_in_memory) return {};
+    return std::unexpected(make_error(ErrorCode::unavailable,
+                                      "the ledger cannot be written: " + std::to_string(waiting) +
+                                          " rows wait in memory for the store, and the local spool " +
+                                          (m_impl->options.spool_dir.empty() ? std::string("is not configured")
+                                                                             : std::string("refuses them")) +
+                                          "; requests are refused until they are written",
+                                      true));
+}
+
 Gate::LedgerStats Gate::ledger_stats() const {
     std::lock_guard lock(m_impl->stats_mutex);
-    return m_impl->ledger_stats;
+    LedgerStats stats = m_impl->ledger_stats;
+    stats.spooled = m_impl->spooled_rows.load();
+    stats.spool_failing = m_impl->spool_failing.load();
+    return stats;
 }
 
 std::int64_t Gate::outbox_pending() const { return m_impl->outbox_pending.load(std::memory_order_relaxed); }

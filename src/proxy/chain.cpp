@@ -110,6 +110,7 @@ const routing::PassThrough* passthrough_of(const Exchange& exchange) {
 } // namespace
 
 Result<void> authenticate(Exchange& exchange, Shared& shared, const http::Request& request) {
+    if (auto room = shared.governance->ledger_room(); !room) return room; // it could not be recorded
     auto caller = shared.governance->authenticate(presented_key(request));
     if (!caller) return std::unexpected(caller.error());
     exchange.caller = std::move(*caller);

@@ -105,6 +105,7 @@ public:
     std::vector<governance::Gate::LimitUsage> limit_usage() const override { return m_gate->limit_usage(); }
     governance::Gate::LedgerStats ledger_stats() const override { return m_gate->ledger_stats(); }
     std::int64_t outbox_backlog() const override { return m_gate->outbox_pending(); }
+    Result<void> ledger_room() const override { return m_gate->ledger_room(); }
 
     void deployment_event(const routing::HealthEvent& event) override {
         DeploymentAlert alert = deployment_alert(event);

@@ -65,6 +65,9 @@ public:
     virtual std::vector<governance::Gate::LimitUsage> limit_usage() const { return {}; }
     virtual governance::Gate::LedgerStats ledger_stats() const { return {}; }
     virtual std::int64_t outbox_backlog() const { return 0; }
+    // Whether a request may start, as far as recording it goes: fails with
+    // unavailable while rows could not be kept anywhere safe (Gate::ledger_room).
+    virtual Result<void> ledger_room() const { return {}; }
     // A deployment was ejected or recovered: queues a deployment.ejected /
     // deployment.recovered alert for the outbox (global webhooks). Called on
     // the request thread by the health tracker: memory only, never blocks on

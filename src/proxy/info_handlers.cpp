@@ -209,6 +209,7 @@ void handle_metrics(Shared& shared, const http::Request&, http::Response& respon
     facts.ledger_commits = ledger.commits;
     facts.ledger_commit_failures = ledger.failed;
     facts.ledger_rows = ledger.rows;
+    facts.ledger_spooled = ledger.spooled;
     facts.ledger_commit_seconds = ledger.seconds;
     facts.outbox_backlog = shared.governance->outbox_backlog();
     facts.streams = shared.streams.load();
@@ -237,8 +238,12 @@ void handle_ready(Shared& shared, const http::Request&, http::Response& response
     if (shared.draining.load()) why.push_back("draining: shutting down");
     auto snapshot = shared.snapshot();
     if (snapshot->providers.empty()) why.push_back("no provider is configured");
-    if (shared.governance->ledger_stats().failing)
-        why.push_back("the store cannot be written: ledger rows are kept in memory and retried");
+    // Not ready while the store cannot be written, so a load balancer sends traffic to gateways that can.
+    if (governance::Gate::LedgerStats ledger = shared.governance->ledger_stats(); ledger.failing)
+        why.push_back(ledger.spooled > 0 && !ledger.spool_failing
+                          ? "the store cannot be written: " + std::to_string(ledger.spooled) +
+                                " ledger rows are kept in the local spool and delivered when it is back"
+                          : std::string("the store cannot be written: ledger rows are kept in memory and retried"));
     auto health = shared.health->snapshot();
     bool any_up = health.deployments.empty();
     for (const auto& [key, h] : health.deployments)

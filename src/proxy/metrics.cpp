@@ -316,6 +316,9 @@ std::string Metrics::exposition(const ScrapeFacts& facts) const {
     single(out, "megarouter_ledger_commit_failures_total", "counter", "Ledger transactions that failed (retried).",
            facts.ledger_commit_failures);
     single(out, "megarouter_ledger_rows_total", "counter", "Ledger rows committed.", facts.ledger_rows);
+    single(out, "megarouter_ledger_spooled_rows", "gauge",
+           "Ledger rows kept in the local spool while the store is out of reach, not yet delivered.",
+           facts.ledger_spooled);
     histograms(out, "megarouter_ledger_commit_seconds", "Time per ledger transaction.", {},
                std::map<std::string, Histogram, std::less<>>{{"", facts.ledger_commit_seconds}});
     single(out, "megarouter_webhook_outbox_pending", "gauge", "Webhook deliveries waiting to be made or retried.",

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "e2e/governance_fixture.hpp"
+#include "support/tcp_relay.hpp"
 
 using namespace gov_e2e;
 
@@ -20,11 +21,13 @@ struct Replica {
     int port = 0;
 };
 
-Replica start_replica(const GovFixture& fx, int n) {
+// `store_url`: another way to the same store (MEGAROUTER_DATABASE_URL).
+Replica start_replica(const GovFixture& fx, int n, const std::string& store_url = "") {
     fs::path port_file = fx.home / ("port" + std::to_string(n));
     fs::remove(port_file);
     std::vector<std::string> argv{MEGAROUTER_BIN, "serve", "--port", "0", "--port-file", port_file.string(), "--grace", "5"};
     std::vector<std::string> env{"MEGAROUTER_HOME=" + fx.home.string(), "PATH=/usr/bin:/bin", "HOME=" + fx.home.string()};
+    if (!store_url.empty()) env.push_back("MEGAROUTER_DATABASE_URL=" + store_url);
     Replica replica;
     replica.child = std::make_unique<Child>(argv, env, (fx.home / ("serve" + std::to_string(n) + ".log")).string());
     auto deadline = std::chrono::steady_clock::now() + 10s;
@@ -252,4 +255,59 @@ TEST_CASE("postgres: store migrate copies an SQLite store into PostgreSQL, and t
     CHECK(scalar(fx.db(), "SELECT COUNT(*) FROM ledger") == 4);
     CHECK(scalar(fx.db(), "SELECT COUNT(DISTINCT id) FROM ledger") == 4); // ids continue after the copied ones
     CHECK(scalar(fx.db(), "SELECT SUM(requests) FROM ledger_rollup WHERE level = 0") == 4);
+}
+
+TEST_CASE("postgres: a gateway cut off from its server answers on, spools the ledger, and nothing is lost after kill -9" *
+          doctest::skip(!pg_test::enabled())) {
+    GovFixture fx;
+    fx.hierarchy("acme/eng/platform/alice");
+    auto [id, secret] = fx.key("acme/eng/platform/alice");
+    json budget = fx.cli_json({"budget", "set", "acme/eng/platform", "--usd", "100", "--period", "monthly"});
+    std::string budget_id = std::to_string(budget["id"].get<std::int64_t>());
+    // The gateway reaches the server through a relay the test can cut.
+    relay_test::TcpRelay relay(pg_test::socket_dir() + "/.s.PGSQL.5432");
+    std::string url = fx.db().string();
+    std::string name = url.substr(url.find("@/") + 2, url.find('?') - url.find("@/") - 2);
+    std::string through = "postgresql://postgres@127.0.0.1:" + std::to_string(relay.port()) + "/" + name;
+    auto count = [&] { return scalar(fx.db(), "SELECT COUNT(*) FROM ledger"); };
+    auto eventually = [](auto ready, std::chrono::seconds limit) {
+        auto until = std::chrono::steady_clock::now() + limit;
+        while (!ready() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(50ms);
+        return ready();
+    };
+
+    Replica first = start_replica(fx, 0, through);
+    for (int i = 0; i < 5; ++i) REQUIRE(chat_at(first.port, secret)->status == 200);
+    REQUIRE(eventually([&] { return count() == 5; }, 5s));
+
+    relay.cut();
+    int answered = 0;
+    for (int i = 0; i < 10; ++i)
+        if (auto r = chat_at(first.port, secret); r && r->status == 200) ++answered;
+    CHECK(answered == 10); // keys and budget from memory; the rows go to the spool
+    httplib::Client probe("127.0.0.1", first.port);
+    CHECK(eventually([&] {
+        auto m = probe.Get("/metrics", {{"Authorization", "Bearer " + secret}});
+        return m && m->body.find("megarouter_ledger_spooled_rows 10") != std::string::npos;
+    }, 10s));
+    auto ready = probe.Get("/health/ready");
+    REQUIRE(ready);
+    CHECK(ready->status == 503); // a load balancer sends traffic elsewhere
+    CHECK(ready->body.find("local spool") != std::string::npos);
+    CHECK(count() == 5);
+
+    first.child->signal(SIGKILL); // the rows exist only in its spool now
+    first.child->wait_exit(5000);
+    relay.restore();
+    Replica second = start_replica(fx, 1, through); // the same spool folder: it adopts the file
+    CHECK(eventually([&] { return count() == 15; }, 15s));
+    CHECK(scalar(fx.db(), "SELECT COUNT(DISTINCT request_id) FROM ledger") == 15);
+    CHECK(eventually([&] {
+        return scalar(fx.db(), "SELECT spent FROM gov_usage WHERE budget_id = " + budget_id) ==
+               scalar(fx.db(), "SELECT SUM(cost_nanos) FROM ledger WHERE team = 'acme/eng/platform'");
+    }, 5s));
+    REQUIRE(chat_at(second.port, secret)->status == 200);
+    second.child->signal(SIGTERM);
+    CHECK(second.child->wait_exit(15000).has_value());
+    CHECK(count() == 16);
 }

@@ -60,6 +60,7 @@ struct Config {
     // `megarouter prompt` spends as in the ledger; "" = the local login.
     std::string identity;
     std::filesystem::path database;   // resolved database path
+    std::filesystem::path data_dir;   // Paths::data_dir (load_config); "" when parsed alone
     ServerSettings server;
     std::map<std::string, ProviderSettings> providers;
     nlohmann::json document = nlohmann::json::object(); // the whole file

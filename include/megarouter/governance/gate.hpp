@@ -128,6 +128,13 @@ struct GateOptions {
     // stops renewing (killed, cut off) loses its lease after this long, and
     // others may take the room back.
     int lease_ttl_ms = 10'000;
+    // [governance] spool_dir and spool_max_mb: where the ledger writer keeps
+    // what it cannot commit while the store is out of reach (a file per
+    // gateway, fsync'd), delivered when the store is back (ledger_spool.hpp).
+    // Empty: no spool; rows wait in memory only. `megarouter serve` sets it
+    // (docs/postgresql.md).
+    std::filesystem::path spool_dir;
+    std::uint64_t spool_max_bytes = 1ull << 30;
 };
 
 class Gate {
@@ -261,9 +268,18 @@ public:
     struct LedgerStats {
         std::uint64_t commits = 0, failed = 0, rows = 0;
         core::Histogram seconds;
-        bool failing = false; // the last attempt failed: rows wait in memory, retried
+        bool failing = false; // the last attempt failed: rows wait in the spool or in memory, retried
+        std::uint64_t spooled = 0; // items in local spool files, waiting for the store
+        bool spool_failing = false; // the last append to the spool failed (full, unwritable)
+        std::uint64_t lost = 0;     // rows given up at shutdown: neither the store nor the spool took them
     };
     LedgerStats ledger_stats() const;
+
+    // Whether a request may start: fails with unavailable (retryable) while
+    // the store cannot be written and neither can the spool, once so many
+    // rows wait in memory that more would risk losing them. Thread-safe,
+    // lock-free.
+    Result<void> ledger_room() const;
     // Webhook deliveries waiting (status pending) as of the delivery
     // thread's last scan (at least once a second).
     std::int64_t outbox_pending() const;
