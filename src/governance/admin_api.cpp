@@ -9,6 +9,7 @@
 #include "megarouter/governance/admin.hpp"
 #include "megarouter/governance/gate.hpp"
 #include "megarouter/governance/operations.hpp"
+#include "megarouter/store/pool.hpp"
 
 namespace megarouter::governance {
 
@@ -27,7 +28,7 @@ void send(http::Response& res, const Result<nlohmann::json>& answer) {
 
 struct Context {
     Gate* gate;
-    std::filesystem::path database;
+    std::shared_ptr<store::Pool> store; // connections kept between requests
     std::string timezone;
     core::JsonLimits json_limits;
 };
@@ -52,11 +53,11 @@ Result<nlohmann::json> answer(const Context& ctx, const Operation& operation, co
     if (!json) return fail(json.error());
     auto arguments = request_arguments(operation, *json, capture, query);
     if (!arguments) return fail(arguments.error());
-    auto db = store::Database::open(ctx.database);
+    auto db = ctx.store->acquire();
     if (!db) return fail(db.error());
     auto zone = TimeZone::load(ctx.timezone);
     if (!zone) return fail(zone.error());
-    Admin admin(*db, core::system_clock(), *zone, Actor{&*principal},
+    Admin admin(**db, core::system_clock(), *zone, Actor{&*principal},
                 AdminSettings{.allow_private_webhooks = ctx.gate->options().allow_private_webhooks});
     auto done = perform(operation, admin, *arguments);
     if (done && operation.method != "GET") ctx.gate->refresh_settings_now(); // holds from the next request here
@@ -87,7 +88,7 @@ void mount_operation(http::Router& server, std::shared_ptr<const Context> ctx, c
 
 void mount_admin_api(http::Router& server, Gate& gate, const std::filesystem::path& database,
                      const std::string& timezone, const core::JsonLimits& json_limits) {
-    auto ctx = std::make_shared<const Context>(Context{&gate, database, timezone, json_limits});
+    auto ctx = std::make_shared<const Context>(Context{&gate, std::make_shared<store::Pool>(database), timezone, json_limits});
     // On the loop, before a worker is taken, as the proxy's routes do: one
     // data_version read, then the gate's snapshot in memory. A request
     // without a valid key never queues for a worker.

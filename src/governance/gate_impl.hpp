@@ -96,6 +96,7 @@ struct Gate::Impl {
     core::Millis last_heartbeat = 0;
     core::Millis last_want_check = 0;
     std::atomic<int> active_replicas{1}; // gateways running on this store (PostgreSQL)
+    std::atomic<std::uint64_t> lease_claims{0}; // leases claimed, renewed, resized or given back
     std::shared_ptr<const Snapshot> snapshot;
     // The last loaded snapshot for readers that must not wait for check_mutex
     // (authenticate_cached, precheck, reserve).

@@ -158,6 +158,7 @@ void Gate::Impl::maintain_leases(store::Database& db) {
         return {};
     });
     if (!done) return; // the next loop retries; local leases lapse at lease_until meanwhile
+    lease_claims.fetch_add(due.size(), std::memory_order_relaxed);
     std::lock_guard lock(limits_mutex);
     for (const auto& [index, amount] : grown)
         if (auto it = limits.find(due[index].id); it != limits.end() && it->second.bounds.start == due[index].start)

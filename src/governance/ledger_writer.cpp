@@ -396,6 +396,8 @@ Gate::LedgerStats Gate::ledger_stats() const {
     return stats;
 }
 
+std::uint64_t Gate::lease_claims() const { return m_impl->lease_claims.load(std::memory_order_relaxed); }
+
 std::int64_t Gate::outbox_pending() const { return m_impl->outbox_pending.load(std::memory_order_relaxed); }
 
 std::size_t Gate::pending_rows() const {

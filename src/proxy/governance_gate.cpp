@@ -106,6 +106,7 @@ public:
     governance::Gate::LedgerStats ledger_stats() const override { return m_gate->ledger_stats(); }
     std::int64_t outbox_backlog() const override { return m_gate->outbox_pending(); }
     Result<void> ledger_room() const override { return m_gate->ledger_room(); }
+    std::uint64_t lease_claims() const override { return m_gate->lease_claims(); }
 
     void deployment_event(const routing::HealthEvent& event) override {
         DeploymentAlert alert = deployment_alert(event);

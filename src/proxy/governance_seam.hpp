@@ -65,6 +65,7 @@ public:
     virtual std::vector<governance::Gate::LimitUsage> limit_usage() const { return {}; }
     virtual governance::Gate::LedgerStats ledger_stats() const { return {}; }
     virtual std::int64_t outbox_backlog() const { return 0; }
+    virtual std::uint64_t lease_claims() const { return 0; }
     // Whether a request may start, as far as recording it goes: fails with
     // unavailable while rows could not be kept anywhere safe (Gate::ledger_room).
     virtual Result<void> ledger_room() const { return {}; }

@@ -1,13 +1,13 @@
 // GET /admin/spend and the /ui dashboard files.
 #include "megarouter/reports/spend_api.hpp"
+
 #include "megarouter/core/credentials.hpp"
-
-
 #include "megarouter/governance/admin.hpp"
 #include "megarouter/governance/roles.hpp"
 #include "megarouter/reports/budgets.hpp"
 #include "megarouter/reports/render.hpp"
 #include "megarouter/reports/spend_request.hpp"
+#include "megarouter/store/pool.hpp"
 #include "reports/ui_embedded.hpp"
 
 namespace megarouter::reports {
@@ -32,7 +32,7 @@ bool overlaps(std::string_view a, std::string_view b) {
 
 struct ApiContext {
     Authenticator authenticate;
-    std::filesystem::path database;
+    std::shared_ptr<store::Pool> store; // connections kept between requests
     std::string timezone;
     std::function<std::map<std::int64_t, std::int64_t>()> reserved; // empty: not known
 };
@@ -56,14 +56,14 @@ void handle_spend(const ApiContext& context, const http::Request& request, http:
     if (!resolved) return send_error(response, resolved.error());
     if (auto allowed = restrict_to_caller(resolved->query, *principal); !allowed)
         return send_error(response, allowed.error());
-    auto db = store::Database::open(context.database);
+    auto db = context.store->acquire();
     if (!db) return send_error(response, db.error());
-    auto report = run_spend_report(*db, resolved->query, resolved->zone);
+    auto report = run_spend_report(**db, resolved->query, resolved->zone);
     if (!report) return send_error(response, report.error());
     response.set_header("Cache-Control", "no-store");
     if (format == "csv") return response.set_content(to_csv(*report), "text/csv; charset=utf-8");
     if (format == "jsonl") return response.set_content(to_jsonl(*report), "application/jsonl");
-    governance::Admin admin(*db, clock, resolved->zone, governance::Actor{&*principal});
+    governance::Admin admin(**db, clock, resolved->zone, governance::Actor{&*principal});
     auto budgets = budgets_in_view(admin, resolved->query, now);
     if (!budgets) return send_error(response, budgets.error());
     if (context.reserved) apply_reserved(*budgets, context.reserved());
@@ -126,13 +126,14 @@ void mount_spend_api(http::Router& server, governance::Gate& gate, const std::fi
                      const std::string& timezone) {
     mount_routes(
         server,
-        ApiContext{[&gate](std::string_view key) { return gate.authenticate(key); }, database, timezone,
+        ApiContext{[&gate](std::string_view key) { return gate.authenticate(key); },
+                   std::make_shared<store::Pool>(database), timezone,
                    [&gate] { return gate.reserved_by_limit(); }});
 }
 
 void mount_spend_api(http::Router& server, Authenticator authenticate, const std::filesystem::path& database,
                      const std::string& timezone) {
-    mount_routes(server, ApiContext{std::move(authenticate), database, timezone, {}});
+    mount_routes(server, ApiContext{std::move(authenticate), std::make_shared<store::Pool>(database), timezone, {}});
 }
 
 } // namespace megarouter::reports

@@ -274,6 +274,10 @@ public:
         std::uint64_t lost = 0;     // rows given up at shutdown: neither the store nor the spool took them
     };
     LedgerStats ledger_stats() const;
+    // Budget leases this gateway claimed, renewed, resized or gave back so
+    // far (PostgreSQL; 0 on SQLite): each is one row written in one
+    // transaction with the others due at the same time.
+    std::uint64_t lease_claims() const;
 
     // Whether a request may start: fails with unavailable (retryable) while
     // the store cannot be written and neither can the spool, once so many

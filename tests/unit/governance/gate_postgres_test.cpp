@@ -120,8 +120,13 @@ TEST_CASE("governance: three gates on one PostgreSQL store never pass a budget, 
         });
     for (auto& t : threads) t.join();
     for (auto& gate : gates) gate->flush();
+    std::uint64_t claims = 0;
+    for (auto& gate : gates) {
+        CHECK(gate->lease_claims() > 0); // each claimed room of its own
+        claims += gate->lease_claims();
+    }
     MESSAGE("admitted " << admitted.load() << ", refused " << blocked.load() << ", busy retries " << busy.load()
-                        << ", most held at once " << peak.load());
+                        << ", most held at once " << peak.load() << ", lease claims " << claims);
     CHECK(admitted == 20);
     CHECK(blocked == 280);
     CHECK(scalar(*s.db, "SELECT COUNT(*) FROM ledger") == 20);
