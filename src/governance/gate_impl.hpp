@@ -178,7 +178,7 @@ struct Gate::Impl {
     // first need, and files stopped gateways left. Writer thread only.
     std::optional<LedgerSpool> spool;
     std::vector<LedgerSpool> orphans;
-    std::chrono::steady_clock::time_point next_delivery{};
+    std::chrono::steady_clock::time_point next_delivery{}, next_orphan_scan{};
     std::chrono::milliseconds delivery_backoff{0};
     std::atomic<std::uint64_t> spooled_rows{0};
     std::atomic<bool> spool_failing{false};

@@ -228,8 +228,17 @@ bool Gate::Impl::spool_batch(std::vector<WriterItem>& batch) {
 }
 
 void Gate::Impl::deliver_spooled(store::Database& db, WriterState& state) {
-    if ((!spool || spool->empty()) && orphans.empty()) return;
     auto now = std::chrono::steady_clock::now();
+    // What stopped gateways left in the spool folder: looked for at start and
+    // every 30 s (another gateway on this machine may die meanwhile).
+    if (!options.spool_dir.empty() && now >= next_orphan_scan) {
+        next_orphan_scan = now + std::chrono::seconds(30);
+        for (LedgerSpool& found : LedgerSpool::adopt_orphans(options.spool_dir, path.native())) {
+            spooled_rows.fetch_add(found.rows());
+            orphans.push_back(std::move(found));
+        }
+    }
+    if ((!spool || spool->empty()) && orphans.empty()) return;
     if (now < next_delivery) return;
     constexpr int k_batches_per_loop = 4; // new traffic's batches still go first
     for (int round = 0; round < k_batches_per_loop; ++round) {
@@ -292,11 +301,6 @@ void Gate::Impl::writer_loop() {
     if (db && !settings_polled) (void)db->exec("PRAGMA busy_timeout = 1000");
     external_changes();
     if (db) maintain_leases(*db); // PostgreSQL: the first leases before the first request
-    // What stopped gateways left in the spool folder is delivered first.
-    if (!options.spool_dir.empty()) {
-        orphans = LedgerSpool::adopt_orphans(options.spool_dir, path.native());
-        for (const LedgerSpool& o : orphans) spooled_rows.fetch_add(o.rows());
-    }
     WriterState state; // after db: its statements go first
     constexpr int k_stop_attempts = 50;
     int stop_attempts = 0;
