@@ -11,6 +11,7 @@
 #include "megarouter/governance/gate.hpp"
 #include "megarouter/reports/spend_api.hpp"
 #include "megarouter/reports/synthetic.hpp"
+#include "support/pg.hpp"
 
 using namespace megarouter;
 using megarouter::e2e::TempHome;
@@ -65,7 +66,7 @@ struct Served {
 
 TEST_CASE("spend api e2e: /admin/spend scopes figures by role and /ui serves the dashboard") {
     TempHome home;
-    std::filesystem::path file = home.path() / "megarouter.db";
+    std::filesystem::path file = pg_test::store_location(home.path() / "megarouter.db"); // PostgreSQL in [pg]
     std::vector<governance::LedgerEntry> rows;
     Keys keys = seed(file, rows);
     governance::GateOptions options;
@@ -150,9 +151,15 @@ TEST_CASE("spend api e2e: /admin/spend scopes figures by role and /ui serves the
         budget.amount = 900'000'000'000; // $900
         REQUIRE(admin.set_budget(budget));
     }
+    (*gate)->refresh_settings_now(); // PostgreSQL: the gate would see the new budget within 250 ms
     auto who = (*gate)->authenticate(keys.team_admin);
     REQUIRE(who);
     auto held = (*gate)->reserve(*who, 7'000'000'000, 0);
+    // PostgreSQL: the first hold on a new budget waits for this gate's lease on it (as the proxy does).
+    for (int i = 0; i < 100 && !held && governance::Gate::waits_for_lease(held.error()); ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        held = (*gate)->reserve(*who, 7'000'000'000, 0);
+    }
     REQUIRE(held);
     auto budget_of = [&](const std::string& body) {
         nlohmann::json parsed = nlohmann::json::parse(body);
