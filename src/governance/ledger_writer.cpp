@@ -18,14 +18,6 @@
 
 namespace megarouter::governance {
 
-namespace {
-
-// Rows that may wait in memory while neither the store nor the spool takes
-// them (about 1 kB each) before ledger_room() refuses new requests.
-constexpr std::size_t k_max_rows_in_memory = 100'000;
-
-} // namespace
-
 void Gate::Impl::enqueue(WriterItem item) {
     bool full = false;
     {
@@ -382,7 +374,7 @@ void Gate::flush() {
 
 Result<void> Gate::ledger_room() const {
     std::size_t waiting = m_impl->queued_rows.load(std::memory_order_relaxed);
-    if (waiting < k_max_rows_in_memory) return {};
+    if (waiting < m_impl->options.max_rows_in_memory) return {};
     return std::unexpected(make_error(ErrorCode::unavailable,
                                       "the ledger cannot be written: " + std::to_string(waiting) +
                                           " rows wait in memory for the store, and the local spool " +

@@ -135,6 +135,9 @@ struct GateOptions {
     // (docs/postgresql.md).
     std::filesystem::path spool_dir;
     std::uint64_t spool_max_bytes = 1ull << 30;
+    // Rows that may wait in memory while neither the store nor the spool
+    // takes them (about 1 kB each) before ledger_room() refuses requests.
+    std::size_t max_rows_in_memory = 100'000;
 };
 
 class Gate {

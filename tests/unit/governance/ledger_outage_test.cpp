@@ -129,6 +129,27 @@ TEST_CASE("ledger: without a spool, rows wait in memory and requests are refused
     CHECK(scalar(*s.db, "SELECT COUNT(*) FROM ledger") == 5);
 }
 
+TEST_CASE("ledger: past the bound of rows in memory, new requests are refused until they are written" *
+          doctest::skip(pg_test::enabled())) {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice");
+    GateOptions options;
+    options.max_rows_in_memory = 3;
+    auto gate = s.gate(options); // no spool
+    auto who = *gate->authenticate(key);
+    REQUIRE(s.db->exec("BEGIN IMMEDIATE"));
+    settle_many(*gate, who, "mem-", 5);
+    REQUIRE(eventually([&] { return !gate->ledger_room().has_value(); }));
+    auto refused = gate->ledger_room();
+    CHECK(refused.error().code == ErrorCode::unavailable);
+    CHECK(refused.error().retryable);
+    CHECK(refused.error().message.find("ledger cannot be written") != std::string::npos);
+    REQUIRE(s.db->exec("COMMIT"));
+    REQUIRE(eventually([&] { return gate->ledger_room().has_value(); }));
+    gate->flush();
+    CHECK(scalar(*s.db, "SELECT COUNT(*) FROM ledger") == 5);
+}
+
 TEST_CASE("ledger: on PostgreSQL a gateway cut off from the server spools, and delivers when it is back" *
           doctest::skip(!pg_test::enabled())) {
     Store s;
