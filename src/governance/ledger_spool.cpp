@@ -16,7 +16,6 @@ namespace megarouter::governance {
 
 namespace {
 
-constexpr std::size_t k_max_line = k_max_spool_line;
 constexpr std::string_view k_prefix = "ledger-";
 constexpr std::string_view k_suffix = ".spool";
 
@@ -162,7 +161,7 @@ Result<std::vector<WriterItem>> LedgerSpool::peek(std::size_t max) {
         std::size_t i = 0;
         for (; i < static_cast<std::size_t>(n) && items.size() < max; ++i) {
             if (buffer[i] != '\n') {
-                if (line.size() <= k_max_line) line.push_back(buffer[i]);
+                if (line.size() <= k_max_spool_line) line.push_back(buffer[i]);
                 continue;
             }
             ++m_peeked_rows;
