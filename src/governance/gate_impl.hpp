@@ -173,6 +173,14 @@ struct Gate::Impl {
     // Delivers spooled items to the store, a few batches per loop; adopted
     // spools of stopped gateways are removed once delivered.
     void deliver_spooled(store::Database& db, WriterState& state);
+    // After a spooled batch of `size` items failed with `why` and the store
+    // reachable: commits a shorter head of it (halving down to one item),
+    // or, when the first item fails alone while the store takes other rows,
+    // sets it aside. Whether anything moved.
+    bool deliver_in_parts(store::Database& db, WriterState& state, LedgerSpool& from, bool own, std::size_t size,
+                          Error why);
+    // Moves past the `n` items after a commit of them: counters and, for own items, their charges.
+    void delivered(LedgerSpool& from, bool own, const std::vector<WriterItem>& items);
 
     // The local spool (ledger_spool.cpp): this process's own file, made on
     // first need, and files stopped gateways left. Writer thread only.
@@ -182,6 +190,8 @@ struct Gate::Impl {
     std::chrono::milliseconds delivery_backoff{0};
     std::atomic<std::uint64_t> spooled_rows{0};
     std::atomic<bool> spool_failing{false};
+    std::optional<std::uint64_t> lone_failure_commits; // ledger_stats.commits when a last item last failed alone
+    std::atomic<std::uint64_t> rejected_rows{0}; // set aside: the store refused them on their own
     std::atomic<std::size_t> queued_rows{0}; // queue.size(), readable without queue_mutex
     void delivery_loop();
 };

@@ -190,6 +190,16 @@ void LedgerSpool::consumed() {
     }
 }
 
+Result<void> LedgerSpool::set_aside(const WriterItem& item) const {
+    std::filesystem::path path = rejected_path();
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) return std::unexpected(io_error("cannot open", path, errno));
+    auto written = write_all(fd, encode_spool_line(item) + "\n", path);
+    if (written && ::fdatasync(fd) != 0) written = std::unexpected(io_error("cannot sync", path, errno));
+    ::close(fd);
+    return written;
+}
+
 void LedgerSpool::remove() {
     std::error_code ec;
     std::filesystem::remove(m_path, ec);

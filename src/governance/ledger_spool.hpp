@@ -17,6 +17,10 @@
 // A file whose lock is free belongs to a gateway that stopped (killed,
 // crashed) before delivering it: the next gateway that starts with the same
 // spool folder adopts it, delivers it, and removes it.
+//
+// An item the store refuses while the item after it goes in (a row no
+// retry can get in) is set aside in `<file>.rejected` rather than holding
+// up everything behind it (ledger_writer.cpp).
 #pragma once
 
 #include <cstdint>
@@ -73,6 +77,11 @@ public:
     const std::filesystem::path& path() const { return m_path; }
     // Removes the file (an adopted one, once delivered).
     void remove();
+    // Keeps `item`, which the store refuses on its own, in `<file>.rejected`
+    // (0600, appended and fdatasync'd) for an operator to look at; the
+    // caller then moves past it with peek() and consumed(). Fails with io.
+    Result<void> set_aside(const WriterItem& item) const;
+    std::filesystem::path rejected_path() const { return m_path.string() + ".rejected"; }
 
 private:
     LedgerSpool() = default;

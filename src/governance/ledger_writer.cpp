@@ -8,6 +8,7 @@
 // transaction; pending_rows() reports it. The rollup cells of a batch's rows
 // are summed here and written once per cell (ledger_rollup.hpp).
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <unordered_set>
 
@@ -158,12 +159,13 @@ Result<void> Gate::Impl::commit_timed(store::Database& db, WriterState& state, c
         }
         return result;
     };
-    // Busy (another writer holds the lock): tries for about two seconds (the
-    // writer's connection waits a second per try). An unreachable store is
-    // not waited for: the spool takes the batch.
+    // Busy (another writer holds the lock, a deadlock, a serialisation
+    // failure: errors marked retryable): tries for about two seconds (the
+    // writer's connection waits a second per try). An unreachable store, or
+    // an error no retry changes, is not waited for: the spool takes the batch.
     const auto began = std::chrono::steady_clock::now();
     Result<void> done = once();
-    while (!done && done.error().code != ErrorCode::unavailable &&
+    while (!done && done.error().retryable && done.error().code != ErrorCode::unavailable &&
            std::chrono::steady_clock::now() - began < std::chrono::seconds(2)) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         done = once();
@@ -240,7 +242,11 @@ void Gate::Impl::deliver_spooled(store::Database& db, WriterState& state) {
         auto items = from->peek(static_cast<std::size_t>(options.ledger_batch_rows));
         Result<void> done = items ? Result<void>{} : std::unexpected(items.error());
         if (done && !items->empty()) done = commit_timed(db, state, *items, own);
-        if (!done) {
+        bool moved = done.has_value();
+        if (done) delivered(*from, own, *items);
+        else if (done.error().code != ErrorCode::unavailable && items && items->size() > 0)
+            moved = deliver_in_parts(db, state, *from, own, items->size(), done.error());
+        if (!moved) {
             // The store is still away: look again later, less often each time (at most every 5 s).
             delivery_backoff = std::min<std::chrono::milliseconds>(
                 std::chrono::milliseconds(5000), std::max<std::chrono::milliseconds>(delivery_backoff * 2,
@@ -249,17 +255,73 @@ void Gate::Impl::deliver_spooled(store::Database& db, WriterState& state) {
             return;
         }
         delivery_backoff = std::chrono::milliseconds(0);
-        std::uint64_t before = from->rows();
-        from->consumed();
-        spooled_rows.fetch_sub(std::min<std::uint64_t>(spooled_rows.load(), before - from->rows()));
-        if (own) {
-            committed_charges(*items);
-        } else if (from->empty()) {
+        if (!own && from->empty()) {
             from->remove();
             orphans.pop_back();
             reload_usage(db); // its charges were not in this gateway's counters
         }
     }
+}
+
+void Gate::Impl::delivered(LedgerSpool& from, bool own, const std::vector<WriterItem>& items) {
+    std::uint64_t before = from.rows();
+    from.consumed();
+    spooled_rows.fetch_sub(std::min<std::uint64_t>(spooled_rows.load(), before - from.rows()));
+    if (own) committed_charges(items);
+}
+
+bool Gate::Impl::deliver_in_parts(store::Database& db, WriterState& state, LedgerSpool& from, bool own,
+                                  std::size_t size, Error why) {
+    // A head that goes in is progress: the loop goes on from after it. An
+    // item that cannot go in is found in log2(batch) tries.
+    for (std::size_t n = size / 2; n >= 1; n /= 2) {
+        auto head = from.peek(n);
+        if (!head || head->empty()) return false;
+        Result<void> done = commit_timed(db, state, *head, own);
+        if (done) {
+            delivered(from, own, *head);
+            return true;
+        }
+        if (done.error().code == ErrorCode::unavailable) return false;
+        why = done.error();
+    }
+    // The first item fails alone. The store is well if the next item goes
+    // in, or if other rows went in since this one last failed alone (a
+    // store that is down, full or locked refuses everything): then it is
+    // this item that the store refuses, and it is kept aside rather than
+    // hold up everything behind it.
+    auto two = from.peek(2);
+    if (!two || two->empty()) return false;
+    std::vector<WriterItem> items{(*two)[0]};
+    bool store_well = false;
+    if (two->size() >= 2) {
+        std::vector<WriterItem> next{(*two)[1]};
+        store_well = commit_timed(db, state, next, own).has_value();
+        if (store_well) items.push_back(std::move(next.front()));
+    } else {
+        std::uint64_t commits = 0;
+        {
+            std::lock_guard lock(stats_mutex);
+            commits = ledger_stats.commits;
+        }
+        store_well = lone_failure_commits && commits > *lone_failure_commits;
+        lone_failure_commits = commits;
+    }
+    if (!store_well) return false;
+    lone_failure_commits.reset();
+    if (auto kept = from.set_aside(items.front()); !kept) {
+        std::fprintf(stderr, "megarouter: a ledger row the store refuses cannot be set aside: %s\n",
+                     kept.error().message.c_str());
+        return false; // a next item that went in is delivered again later, and ignored as a duplicate
+    }
+    std::fprintf(stderr, "megarouter: the store refuses ledger item %s (%s); kept in %s\n",
+                 items.front().row ? items.front().row->request_id.c_str() : "(alert events)", why.message.c_str(),
+                 from.rejected_path().c_str());
+    rejected_rows.fetch_add(1);
+    // Its charges count as spent: the request did cost that.
+    (void)from.peek(items.size());
+    delivered(from, own, items);
+    return true;
 }
 
 void Gate::Impl::writer_loop() {
@@ -389,6 +451,7 @@ Gate::LedgerStats Gate::ledger_stats() const {
     LedgerStats stats = m_impl->ledger_stats;
     stats.spooled = m_impl->spooled_rows.load();
     stats.spool_failing = m_impl->spool_failing.load();
+    stats.rejected = m_impl->rejected_rows.load();
     return stats;
 }
 

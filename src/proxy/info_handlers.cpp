@@ -210,6 +210,7 @@ void handle_metrics(Shared& shared, const http::Request&, http::Response& respon
     facts.ledger_commit_failures = ledger.failed;
     facts.ledger_rows = ledger.rows;
     facts.ledger_spooled = ledger.spooled;
+    facts.ledger_rejected = ledger.rejected;
     facts.lease_claims = shared.governance->lease_claims();
     facts.ledger_commit_seconds = ledger.seconds;
     facts.outbox_backlog = shared.governance->outbox_backlog();

@@ -319,6 +319,9 @@ std::string Metrics::exposition(const ScrapeFacts& facts) const {
     single(out, "megarouter_ledger_spooled_rows", "gauge",
            "Ledger rows kept in the local spool while the store is out of reach, not yet delivered.",
            facts.ledger_spooled);
+    single(out, "megarouter_ledger_rejected_rows_total", "counter",
+           "Spooled ledger rows the store refused on their own, kept in the spool's .rejected file.",
+           facts.ledger_rejected);
     single(out, "megarouter_budget_lease_claims_total", "counter",
            "Budget leases claimed, renewed, resized or given back (PostgreSQL stores).", facts.lease_claims);
     histograms(out, "megarouter_ledger_commit_seconds", "Time per ledger transaction.", {},

@@ -70,6 +70,7 @@ struct ScrapeFacts {
     std::size_t ledger_backlog = 0; // rows queued, not yet committed
     std::uint64_t ledger_commits = 0, ledger_commit_failures = 0, ledger_rows = 0;
     std::uint64_t ledger_spooled = 0; // rows in the local spool, waiting for the store
+    std::uint64_t ledger_rejected = 0; // spooled rows the store refused on their own, set aside
     std::uint64_t lease_claims = 0;   // budget lease writes (PostgreSQL)
     Histogram ledger_commit_seconds;
     std::int64_t outbox_backlog = 0; // webhook deliveries pending

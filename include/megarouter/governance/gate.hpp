@@ -275,6 +275,7 @@ public:
         std::uint64_t spooled = 0; // items in local spool files, waiting for the store
         bool spool_failing = false; // the last append to the spool failed (full, unwritable)
         std::uint64_t lost = 0;     // rows given up at shutdown: neither the store nor the spool took them
+        std::uint64_t rejected = 0; // spooled rows the store refused on their own, kept in <spool>.rejected
     };
     LedgerStats ledger_stats() const;
     // Budget leases this gateway claimed, renewed, resized or gave back so

@@ -5,6 +5,7 @@
 // SQLite: another connection holding the write lock for longer than the
 // writer waits. PostgreSQL ([pg] pass): the network cut by a relay.
 #include <chrono>
+#include <fstream>
 #include <thread>
 
 #include "gate_fixture.hpp"
@@ -200,4 +201,52 @@ TEST_CASE("ledger: on PostgreSQL a gateway cut off from the server spools, and d
                35 * k_usd / 10;
     }));
     CHECK(scalar(*s.db, "SELECT COUNT(DISTINCT request_id) FROM ledger") == 35);
+}
+
+TEST_CASE("ledger: a spooled row the store refuses on its own is set aside, and everything behind it goes in") {
+    Store s;
+    std::string key = s.key_for("acme/eng/platform/alice");
+    std::int64_t team = s.budget(ScopeKind::node, "acme/eng/platform", 100 * k_usd);
+    // The store refuses one row, whatever is tried: a poison row.
+    if (s.db->backend() == store::Backend::postgresql)
+        REQUIRE(s.db->exec("CREATE FUNCTION refuse_bad() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                           " IF new.request_id = 'bad-7' THEN RAISE EXCEPTION 'refused'; END IF; RETURN new; END $$;"
+                           "CREATE TRIGGER refuse_bad BEFORE INSERT ON ledger FOR EACH ROW EXECUTE FUNCTION refuse_bad()"));
+    else
+        REQUIRE(s.db->exec("CREATE TRIGGER refuse_bad BEFORE INSERT ON ledger WHEN new.request_id = 'bad-7'"
+                           " BEGIN SELECT RAISE(ABORT, 'refused'); END"));
+    GateOptions options;
+    options.deliver_alerts = false;
+    options.spool_dir = s.dir / "spool";
+    auto gate = s.gate(options);
+    auto who = *gate->authenticate(key);
+    settle_many(*gate, who, "bad-", 20); // the batch holding bad-7 fails and goes to the spool
+    REQUIRE(eventually([&] { return gate->ledger_stats().spooled > 0 || gate->ledger_stats().rejected == 1; }));
+    // Rows that commit afterwards show that the store is well, even when bad-7 is the spool's last item.
+    settle_many(*gate, who, "after-", 3);
+    REQUIRE(eventually([&] { return gate->ledger_stats().rejected == 1 && gate->ledger_stats().spooled == 0; }, 20s));
+    gate->flush();
+    CHECK(scalar(*s.db, "SELECT COUNT(*) FROM ledger") == 22);
+    CHECK(scalar(*s.db, "SELECT COUNT(*) FROM ledger WHERE request_id = 'bad-7'") == 0);
+    CHECK(scalar(*s.db, "SELECT COUNT(DISTINCT request_id) FROM ledger") == 22);
+    CHECK(scalar(*s.db, "SELECT spent FROM gov_usage WHERE budget_id = " + std::to_string(team)) == 22 * k_usd / 10);
+    CHECK(used(*gate) == 23 * k_usd / 10); // what bad-7 cost still counts against the budget here
+    // Kept for an operator, not lost.
+    std::filesystem::path rejected;
+    for (const auto& entry : std::filesystem::directory_iterator(options.spool_dir))
+        if (entry.path().extension() == ".rejected") rejected = entry.path();
+    REQUIRE(!rejected.empty());
+    std::ifstream in(rejected);
+    std::string line, all;
+    int lines = 0;
+    while (std::getline(in, line)) ++lines, all += line;
+    CHECK(lines == 1);
+    CHECK(all.find("\"bad-7\"") != std::string::npos);
+    CHECK((std::filesystem::status(rejected).permissions() & std::filesystem::perms::group_read) ==
+          std::filesystem::perms::none);
+    // Traffic goes on as usual.
+    settle_many(*gate, who, "later-", 2);
+    gate->flush();
+    CHECK(scalar(*s.db, "SELECT COUNT(*) FROM ledger") == 24);
+    CHECK(gate->ledger_stats().rejected == 1);
 }
