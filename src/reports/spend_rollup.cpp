@@ -214,7 +214,10 @@ struct Reader {
     Sql select(const std::string& condition) const {
         Sql sql;
         if (server_sums)
-            sql.text = "SELECT r.start, " + group_expression(report.query.by) + ", " + k_summed +
+            // Grouped by bytes, not by the server's collation: equal keys are all
+            // that matters here, and a locale's comparison (C.UTF-8 too) took half
+            // the time of a monthly report (psql, 10M rows).
+            sql.text = "SELECT r.start, (" + group_expression(report.query.by) + ") COLLATE \"C\", " + k_summed +
                        " FROM ledger_rollup r JOIN ledger_combos c ON c.id = r.combo WHERE r.level = ? AND " + condition;
         else
             sql.text = std::string("SELECT start, combo, ") + k_figures + " FROM ledger_rollup WHERE level = ? AND " +

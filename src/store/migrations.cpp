@@ -250,6 +250,12 @@ constexpr Migration k_migrations[] = {
      "DROP TRIGGER ledger_rollup_insert;"
      "CREATE TRIGGER ledger_rollup_insert AFTER INSERT ON ledger WHEN new.rolled_up = 0 BEGIN"
      MEGAROUTER_LEDGER_ROLLUP_TRIGGER_BODY},
+    {46, "ledger_fewer_indexes",
+     // Reports read the rollup, and the raw ledger only for the partial hours at a report's
+     // edges (found through ledger_ts); budgets read gov_usage. The per-scope indexes served
+     // nothing any more, and every ledger insert paid for five more b-trees.
+     "DROP INDEX ledger_key_ts; DROP INDEX ledger_user_ts; DROP INDEX ledger_team_ts;"
+     "DROP INDEX ledger_dept_ts; DROP INDEX ledger_org_ts;"},
     // ---- alerts (50-59): webhooks, durable event outbox, deliveries ----
     {50, "gov_alerts",
      // scope '' = global webhook; events '*' or a comma-separated list of event types.

@@ -160,6 +160,9 @@ constexpr Migration k_migrations[] = {
      "DROP TRIGGER ledger_rollup_insert ON ledger;"
      "CREATE TRIGGER ledger_rollup_insert AFTER INSERT ON ledger FOR EACH ROW WHEN (new.rolled_up = 0)"
      " EXECUTE FUNCTION ledger_rollup_row();"},
+    {46, "ledger_fewer_indexes",
+     "DROP INDEX ledger_key_ts; DROP INDEX ledger_user_ts; DROP INDEX ledger_team_ts;"
+     "DROP INDEX ledger_dept_ts; DROP INDEX ledger_org_ts;"},
     {50, "gov_alerts",
      "CREATE TABLE gov_webhooks ("
      " id BIGSERIAL PRIMARY KEY, scope TEXT NOT NULL DEFAULT '', url TEXT NOT NULL, secret TEXT NOT NULL DEFAULT '',"
