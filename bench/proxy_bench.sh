@@ -124,7 +124,7 @@ wrk.headers["Authorization"] = "Bearer $KEY"
 wrk.body = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Say hello"}],"max_tokens":16}'
 LUA
 
-# wrk's latency percentiles in ms and requests/s, as "p50 p99 rps".
+# wrk's latency percentiles in ms, requests/s and requests done, as "p50 p99 rps n".
 wrk_run() { # base, concurrency
   local out
   out="$(taskset -c 1 wrk -t1 -c"$2" -d"${DURATION}s" --latency -s "$WORK/chat.lua" "$1/v1/chat/completions")"
@@ -132,9 +132,12 @@ wrk_run() { # base, concurrency
   errors="$(grep -E "Non-2xx|Socket errors" <<<"$out" || true)"
   [[ -n "$errors" ]] && echo "  wrk ($1, c=$2): $errors" >&2
   awk 'function ms(v) { if (v ~ /us$/) return v/1000; if (v ~ /ms$/) return v+0; if (v ~ /s$/) return v*1000; return v }
-       $1=="50%" {p50=ms($2)} $1=="99%" {p99=ms($2)} $1=="Requests/sec:" {rps=$2}
-       END {printf "%.4f %.4f %.0f\n", p50, p99, rps}' <<<"$out"
+       $1=="50%" {p50=ms($2)} $1=="99%" {p99=ms($2)} $1=="Requests/sec:" {rps=$2} $2=="requests" && $3=="in" {n=$1}
+       END {printf "%.4f %.4f %.0f %d\n", p50, p99, rps, n}' <<<"$out"
 }
+# The gateway process's CPU time so far (user + system, all threads), in clock ticks.
+CLK_TCK="$(getconf CLK_TCK)"
+cpu_ticks() { [[ -n "$GATEWAY_PID" ]] && awk '{print $14 + $15}' "/proc/$GATEWAY_PID/stat" 2>/dev/null || echo 0; }
 
 CONFIGURATION="keyless, --no-governance"
 [[ "$GOVERNED" == 1 ]] && CONFIGURATION="governed: a member key, an org budget, the ledger on"
@@ -145,19 +148,25 @@ echo "# megarouter proxy benchmark ($CONFIGURATION): gateway $GATEWAY (CPU 0), m
 taskset -c 1 wrk -t1 -c16 -d1s -s "$WORK/chat.lua" "$GATEWAY/v1/chat/completions" >/dev/null
 taskset -c 1 wrk -t1 -c16 -d1s -s "$WORK/chat.lua" "$MOCK/v1/chat/completions" >/dev/null
 
-printf "%-5s %12s %12s %12s %12s %12s %12s %12s %12s\n" conc direct_p50 direct_p99 gw_p50 gw_p99 added_p50 added_p99 direct_rps gw_rps
+# gw_cpu_us: the gateway's CPU time (all threads: loops, ledger writer) during
+# its runs divided by the requests wrk completed (with the ledger's backlog,
+# printed below, done after the run and not counted).
+printf "%-5s %12s %12s %12s %12s %12s %12s %12s %12s %10s\n" conc direct_p50 direct_p99 gw_p50 gw_p99 added_p50 added_p99 direct_rps gw_rps gw_cpu_us
 SAT=0
 for c in 1 16 64; do
-  d50=(); d99=(); g50=(); g99=(); drps=(); grps=()
+  d50=(); d99=(); g50=(); g99=(); drps=(); grps=(); gcpu=()
   for _ in $(seq 1 "$RUNS"); do
-    read -r a b r < <(wrk_run "$MOCK" "$c"); d50+=("$a"); d99+=("$b"); drps+=("$r")
-    read -r a b r < <(wrk_run "$GATEWAY" "$c"); g50+=("$a"); g99+=("$b"); grps+=("$r")
+    read -r a b r n < <(wrk_run "$MOCK" "$c"); d50+=("$a"); d99+=("$b"); drps+=("$r")
+    t0="$(cpu_ticks)"
+    read -r a b r n < <(wrk_run "$GATEWAY" "$c"); g50+=("$a"); g99+=("$b"); grps+=("$r")
+    gcpu+=("$(awk -v t="$(( $(cpu_ticks) - t0 ))" -v hz="$CLK_TCK" -v n="$n" 'BEGIN{printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0)}')")
   done
   md50=$(printf "%s\n" "${d50[@]}" | median); md99=$(printf "%s\n" "${d99[@]}" | median)
   mg50=$(printf "%s\n" "${g50[@]}" | median); mg99=$(printf "%s\n" "${g99[@]}" | median)
   mdr=$(printf "%s\n" "${drps[@]}" | median); mgr=$(printf "%s\n" "${grps[@]}" | median)
-  printf "%-5s %10.3fms %10.3fms %10.3fms %10.3fms %10.3fms %10.3fms %12.0f %12.0f\n" "$c" "$md50" "$md99" "$mg50" "$mg99" \
-    "$(awk -v a="$mg50" -v b="$md50" 'BEGIN{print a-b}')" "$(awk -v a="$mg99" -v b="$md99" 'BEGIN{print a-b}')" "$mdr" "$mgr"
+  mgc=$(printf "%s\n" "${gcpu[@]}" | median)
+  printf "%-5s %10.3fms %10.3fms %10.3fms %10.3fms %10.3fms %10.3fms %12.0f %12.0f %10.1f\n" "$c" "$md50" "$md99" "$mg50" "$mg99" \
+    "$(awk -v a="$mg50" -v b="$md50" 'BEGIN{print a-b}')" "$(awk -v a="$mg99" -v b="$md99" 'BEGIN{print a-b}')" "$mdr" "$mgr" "$mgc"
   SAT=$(awk -v a="$SAT" -v b="$mgr" 'BEGIN{print (b>a)?b:a}')
 done
 echo "saturation throughput through the gateway: $SAT requests/s (best of the concurrency levels; wrk and the mock share CPU 1)"
