@@ -19,9 +19,9 @@
 //
 // Who sums: on SQLite the rows come from the same process, so reading one
 // row per combination and summing here is cheapest. On PostgreSQL each row
-// crosses a socket as text, so the server joins ledger_combos and sums per
-// cell and report group; a report by model then reads six rows per cell
-// instead of thousands.
+// crosses a socket as text, so for a report without grouping or with
+// filters the server joins ledger_combos and sums per cell and report group
+// (sums_on_server()).
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -298,6 +298,18 @@ struct Reader {
     }
 };
 
+// PostgreSQL: whether the server should sum. It pays when the sums leave
+// few rows to send: a report without grouping, or one whose filters keep a
+// few combinations (its join drops the rest). A grouped report over every
+// combination sends about as many rows either way, and there the server's
+// join and grouping cost more than sending text rows (at 10M rows: daily
+// 3.8 s against 2.4 s, monthly by team 133 against 93 ms).
+bool sums_on_server(const SpendQuery& q) {
+    bool filtered = !q.node.empty() || !q.key.empty() || !q.model.empty() || !q.provider.empty() ||
+                    !q.scopes.empty() || !q.own_user.empty() || !q.own_key.empty();
+    return q.by.empty() || filtered;
+}
+
 Result<bool> has_rollup(store::Database& db) {
     return db.has_table("ledger_rollup") && db.has_table("ledger_combos");
 }
@@ -310,7 +322,7 @@ Result<std::optional<SpendReport>> run_from_rollup(store::Database& db, SpendRep
     if (!*present) return std::optional<SpendReport>();
     auto raw = RawScan::prepare(db, report.query);
     if (!raw) return std::unexpected(raw.error());
-    bool server_sums = db.backend() == store::Backend::postgresql;
+    bool server_sums = db.backend() == store::Backend::postgresql && sums_on_server(report.query);
     Reader reader{db, report, server_sums, Groups(report), {}, std::move(*raw), {}};
     if (!server_sums)
         if (auto loaded = reader.load_combos(); !loaded) return std::unexpected(loaded.error());
