@@ -18,9 +18,9 @@
 // crashed) before delivering it: the next gateway that starts with the same
 // spool folder adopts it, delivers it, and removes it.
 //
-// An item the store refuses while the item after it goes in (a row no
+// An item the store refuses on its own while it takes other rows (a row no
 // retry can get in) is set aside in `<file>.rejected` rather than holding
-// up everything behind it (ledger_writer.cpp).
+// up everything behind it (ledger_writer.cpp, deliver_in_parts).
 #pragma once
 
 #include <cstdint>
